@@ -1,0 +1,123 @@
+/**
+ * A small same-run benchmark harness shared by the `bench:*` scripts.
+ *
+ * Each comparison runs a measured variant and its yardstick alternately in the same process: first a
+ * time-based warm-up, then `rounds` interleaved rounds, keeping the best round of each. The ratio is
+ * value ÷ baseline, both measured in this run, so a noisy machine shifts both sides alike.
+ *
+ * With `--json` every result is also printed as one JSON object a line:
+ * `{"bench":"W1","metric":…,"value":…,"baseline":…,"ratio":…,"target":"<= 3"}`.
+ */
+import { performance } from "node:perf_hooks"
+
+/** One timed body: runs `ops` operations and returns nothing (or a promise of nothing). */
+export type Body = (ops: number) => void | Promise<void>
+
+export interface Comparison {
+  /** Bench id, e.g. "W1" or "lifetime-request". */
+  readonly bench: string
+  /** What is measured, e.g. "ns/op" or "MB/s 64KiB". */
+  readonly metric: string
+  /** The measured variant and its yardstick. */
+  readonly value: Body
+  readonly baseline: Body
+  /** Operations per timed round (both sides). */
+  readonly ops: number
+  /** Optional different op count for the baseline (e.g. bytes vs messages); defaults to `ops`. */
+  readonly baselineOps?: number
+  /** "time": cost per op (lower is better); "rate": ops per second (higher is better). */
+  readonly kind: "time" | "rate"
+  /** Target as printed, e.g. "<= 2.2" or ">= 0.5". */
+  readonly target: string
+  readonly warmupMs?: number
+  readonly rounds?: number
+}
+
+export interface Result {
+  readonly bench: string
+  readonly metric: string
+  readonly value: number
+  readonly baseline: number
+  readonly ratio: number
+  readonly target: string
+  readonly pass: boolean
+}
+
+const timeRound = async (body: Body, ops: number): Promise<number> => {
+  const start = performance.now()
+  const r = body(ops)
+  if (r !== undefined) await r
+  return performance.now() - start
+}
+
+/** Checks a ratio against a target string such as "<= 2.2" or ">= 0.5". */
+export const meetsTarget = (ratio: number, target: string): boolean => {
+  const m = /^\s*(<=|>=)\s*([0-9.]+)/.exec(target)
+  if (m === null) return true
+  const bound = Number(m[2])
+  return m[1] === "<=" ? ratio <= bound : ratio >= bound
+}
+
+/** Runs one comparison; returns per-op cost in ns ("time") or ops/s ("rate") for each side. */
+export const compare = async (c: Comparison): Promise<Result> => {
+  const warmupMs = c.warmupMs ?? 2000
+  const rounds = c.rounds ?? 5
+  const baselineOps = c.baselineOps ?? c.ops
+  const warmEnd = performance.now() + warmupMs
+  while (performance.now() < warmEnd) {
+    await timeRound(c.value, c.ops)
+    await timeRound(c.baseline, baselineOps)
+  }
+  let bestValue = Infinity
+  let bestBaseline = Infinity
+  for (let i = 0; i < rounds; i++) {
+    bestValue = Math.min(bestValue, await timeRound(c.value, c.ops))
+    bestBaseline = Math.min(bestBaseline, await timeRound(c.baseline, baselineOps))
+  }
+  const value = c.kind === "time" ? (bestValue * 1e6) / c.ops : (c.ops * 1000) / bestValue
+  const baseline = c.kind === "time" ? (bestBaseline * 1e6) / baselineOps : (baselineOps * 1000) / bestBaseline
+  const ratio = value / baseline
+  return {
+    bench: c.bench,
+    metric: c.metric,
+    value,
+    baseline,
+    ratio,
+    target: c.target,
+    pass: meetsTarget(ratio, c.target)
+  }
+}
+
+/** A derived result (e.g. "per-request cost at 10^4 ÷ at 10^2") built from two measured numbers. */
+export const derived = (
+  bench: string,
+  metric: string,
+  value: number,
+  baseline: number,
+  target: string
+): Result => {
+  const ratio = value / baseline
+  return { bench, metric, value, baseline, ratio, target, pass: meetsTarget(ratio, target) }
+}
+
+const fmt = (n: number): string => Math.abs(n) >= 1000 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(3)
+
+/** Prints results as a table (and as JSON lines when `--json` is on the command line). */
+export const report = (title: string, results: ReadonlyArray<Result>): void => {
+  const json = process.argv.includes("--json")
+  if (json) {
+    for (const r of results) {
+      const { pass: _pass, ...line } = r
+      process.stdout.write(JSON.stringify(line) + "\n")
+    }
+    return
+  }
+  const rows = results.map((
+    r
+  ) => [r.bench, r.metric, fmt(r.value), fmt(r.baseline), r.ratio.toFixed(3), r.target, r.pass ? "ok" : "MISS"])
+  const header = ["bench", "metric", "value", "baseline", "ratio", "target", ""]
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()
+  process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`)
+  for (const row of rows) process.stdout.write(line(row) + "\n")
+}
