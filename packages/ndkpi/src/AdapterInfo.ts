@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import { MIN_FRMR_PAGE_COUNT } from "./Constants.js"
 import * as NdkVersion from "./NdkVersion.js"
 import type { RdmaTransport } from "./RdmaTechnology.js"
+import { isRdmaTechnology } from "./RdmaTechnology.js"
 import * as Scalar from "./Scalar.js"
 
 /**
@@ -112,7 +113,7 @@ export const offsets: { readonly [K in keyof NdkAdapterInfo]: number } = {
  */
 export const supportsSrq = (info: NdkAdapterInfo): boolean => info.MaxSrqDepth !== 0
 
-const RdmaTechnologySchema: Schema.Schema<RdmaTransport> = Schema.Literal(0, 1, 2, 3, 4).annotations({
+const RdmaTechnologySchema: Schema.Schema<RdmaTransport> = Schema.declare(isRdmaTechnology, {
   identifier: "NDK_RDMA_TECHNOLOGY",
   message: (issue) => `expected an NDK_RDMA_TECHNOLOGY below NdkMaxTechnology (0..4), got ${String(issue.actual)}`
 })

@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import { isSuccess } from "./NtStatus.js"
 import type { NTSTATUS } from "./NtStatus.js"
 import type { NdkOperationType } from "./OperationType.js"
-import { operationTypeName } from "./OperationType.js"
+import { isOperationType, operationTypeName } from "./OperationType.js"
 import * as Scalar from "./Scalar.js"
 
 /**
@@ -88,14 +88,13 @@ export const NdkResult: Schema.Schema<NdkResult> = Schema.Struct(resultFields).a
   identifier: "NDK_RESULT"
 })
 
-const OperationTypeSchema: Schema.Schema<NdkOperationType> = Schema.Literal(1, 0x8001, 2, 4, 8, 16, 32, 64)
-  .annotations({
-    identifier: "NDK_OPERATION_TYPE",
-    message: (issue) =>
-      `expected an NDK_OPERATION_TYPE (1, 0x8001, 2, 4, 8, 16, 32 or 64), got ${
-        typeof issue.actual === "number" ? operationTypeName(issue.actual) : String(issue.actual)
-      }`
-  })
+const OperationTypeSchema: Schema.Schema<NdkOperationType> = Schema.declare(isOperationType, {
+  identifier: "NDK_OPERATION_TYPE",
+  message: (issue) =>
+    `expected an NDK_OPERATION_TYPE (1, 0x8001, 2, 4, 8, 16, 32 or 64), got ${
+      typeof issue.actual === "number" ? operationTypeName(issue.actual) : String(issue.actual)
+    }`
+})
 
 /**
  * Schema of `NDK_RESULT_EX`: the `NDK_RESULT` fields, a defined operation type, a `ULONG` provider error code that

@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as NdkVersion from "./NdkVersion.js"
 import type { LiveObjectType } from "./ObjectType.js"
-import { objectTypeName } from "./ObjectType.js"
+import { isLiveObjectType, objectTypeName } from "./ObjectType.js"
 
 /**
  * `NDK_OBJECT_HEADER_RESERVED_BLOCK { PVOID rf[4]; }`: reserved for the consumer side. The provider zeroes it
@@ -61,7 +61,7 @@ export const make = <T extends LiveObjectType>(objectType: T, version: NdkVersio
   NdkReserved: { rf: [null, null, null, null] }
 })
 
-const LiveObjectTypeSchema: Schema.Schema<LiveObjectType> = Schema.Literal(1, 2, 3, 4, 5, 6, 7, 8, 9, 10).annotations({
+const LiveObjectTypeSchema: Schema.Schema<LiveObjectType> = Schema.declare(isLiveObjectType, {
   identifier: "NDK_OBJECT_TYPE",
   message: (issue) =>
     `expected the NDK_OBJECT_TYPE of a live object (1..10), got ${
