@@ -67,8 +67,11 @@ export type FlaggedRequest =
   | "NdkFastRegister"
   | "NdkInvalidate"
 
-const F = NdkOpFlag
-const common = F.NDK_OP_FLAG_SILENT_SUCCESS | F.NDK_OP_FLAG_READ_FENCE | F.NDK_OP_FLAG_DEFER
+const common: ReadonlyArray<NdkOpFlagName> = [
+  "NDK_OP_FLAG_SILENT_SUCCESS",
+  "NDK_OP_FLAG_READ_FENCE",
+  "NDK_OP_FLAG_DEFER"
+]
 
 /**
  * The flags each work-request function accepts (SPEC.md §3.2 table). `NdkWrite` accepts `INLINE` although its
@@ -77,26 +80,49 @@ const common = F.NDK_OP_FLAG_SILENT_SUCCESS | F.NDK_OP_FLAG_READ_FENCE | F.NDK_O
  * @since 0.1.0
  * @category constants
  */
-export const accepted: { readonly [K in FlaggedRequest]: number } = {
-  NdkSend: common | F.NDK_OP_FLAG_SEND_AND_SOLICIT_EVENT | F.NDK_OP_FLAG_INLINE,
-  NdkSendAndInvalidate: common | F.NDK_OP_FLAG_SEND_AND_SOLICIT_EVENT | F.NDK_OP_FLAG_INLINE,
-  NdkWrite: common | F.NDK_OP_FLAG_INLINE,
-  NdkRead: common | F.NDK_OP_FLAG_RDMA_READ_LOCAL_INVALIDATE,
-  NdkBind: common | F.NDK_OP_FLAG_ALLOW_REMOTE_READ | F.NDK_OP_FLAG_ALLOW_REMOTE_WRITE,
-  NdkFastRegister: common | F.NDK_OP_FLAG_ALLOW_REMOTE_READ | F.NDK_OP_FLAG_ALLOW_LOCAL_WRITE |
-    F.NDK_OP_FLAG_ALLOW_REMOTE_WRITE | F.NDK_OP_FLAG_RDMA_READ_SINK,
-  NdkInvalidate: common
+export const acceptedFlags: { readonly [K in FlaggedRequest]: ReadonlyArray<NdkOpFlagName> } = {
+  NdkSend: [...common, "NDK_OP_FLAG_SEND_AND_SOLICIT_EVENT", "NDK_OP_FLAG_INLINE"],
+  NdkSendAndInvalidate: [...common, "NDK_OP_FLAG_SEND_AND_SOLICIT_EVENT", "NDK_OP_FLAG_INLINE"],
+  NdkWrite: [...common, "NDK_OP_FLAG_INLINE"],
+  NdkRead: [...common, "NDK_OP_FLAG_RDMA_READ_LOCAL_INVALIDATE"],
+  NdkBind: [...common, "NDK_OP_FLAG_ALLOW_REMOTE_READ", "NDK_OP_FLAG_ALLOW_REMOTE_WRITE"],
+  NdkFastRegister: [
+    ...common,
+    "NDK_OP_FLAG_ALLOW_REMOTE_READ",
+    "NDK_OP_FLAG_ALLOW_LOCAL_WRITE",
+    "NDK_OP_FLAG_ALLOW_REMOTE_WRITE",
+    "NDK_OP_FLAG_RDMA_READ_SINK"
+  ],
+  NdkInvalidate: [...common]
 }
 
 /**
- * True when `flags` has only bits that `request` accepts (unknown bits fail a post inline with
- * `STATUS_INVALID_PARAMETER`, model decision of SPEC.md §3.2).
+ * The union of the bits each work-request function accepts.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const accepted: { readonly [K in FlaggedRequest]: number } = Object.fromEntries(
+  Object.entries(acceptedFlags).map(([request, names]) => [request, names.reduce((m, n) => m | NdkOpFlag[n], 0)])
+) as { readonly [K in FlaggedRequest]: number }
+
+/**
+ * True when `flags` is an OR of flags that `request` accepts. Unknown bits fail (a post fails inline with
+ * `STATUS_INVALID_PARAMETER`, model decision of SPEC.md §3.2), and so does a bit that is accepted only as part of a
+ * composite: `NdkBind` takes `ALLOW_REMOTE_WRITE` (0x30) but not the bare local-write bit 0x10.
  *
  * @since 0.1.0
  * @category predicates
  */
-export const isAcceptedBy = (request: FlaggedRequest, flags: number): boolean =>
-  Number.isInteger(flags) && flags >= 0 && ((flags >>> 0) & ~accepted[request]) === 0
+export const isAcceptedBy = (request: FlaggedRequest, flags: number): boolean => {
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xFFFFFFFF) return false
+  let covered = 0
+  for (const name of acceptedFlags[request]) {
+    const f = NdkOpFlag[name]
+    if ((flags & f) === f) covered |= f
+  }
+  return covered === flags
+}
 
 /**
  * True when `flags` contains `flag` (every bit of it).

@@ -212,13 +212,17 @@ describe("values (§2, §3)", () => {
     for (const [request, names] of table) {
       assert.strictEqual(OpFlag.accepted[request], names.reduce((m, n) => m | F[n], 0), request)
       for (const [name, value] of Object.entries(F) as ReadonlyArray<[OpFlag.NdkOpFlagName, number]>) {
-        const expected = names.some((n) => (F[n] & value) === value)
+        const expected = names.includes(name)
         assert.strictEqual(OpFlag.isAcceptedBy(request, value), expected, `${request} ${name}`)
       }
       assert.isFalse(OpFlag.isAcceptedBy(request, 0x400), `${request} rejects unknown bits`)
     }
-    // Bind grants local write only via ALLOW_REMOTE_WRITE; the bare 0x10 is accepted because it is inside 0x30.
-    assert.isTrue(OpFlag.isAcceptedBy("NdkBind", F.NDK_OP_FLAG_ALLOW_REMOTE_WRITE))
+    // Bind grants local write only as part of ALLOW_REMOTE_WRITE (0x30); the bare 0x10 is not a bind flag.
+    assert.isTrue(OpFlag.isAcceptedBy("NdkBind", F.NDK_OP_FLAG_ALLOW_REMOTE_WRITE | F.NDK_OP_FLAG_DEFER))
+    assert.isFalse(OpFlag.isAcceptedBy("NdkBind", F.NDK_OP_FLAG_ALLOW_LOCAL_WRITE))
+    assert.isFalse(OpFlag.isAcceptedBy("NdkBind", F.NDK_OP_FLAG_ALLOW_LOCAL_WRITE | F.NDK_OP_FLAG_ALLOW_REMOTE_READ))
+    assert.isTrue(OpFlag.isAcceptedBy("NdkSend", 0))
+    assert.isFalse(OpFlag.isAcceptedBy("NdkSend", -1))
   })
 
   it("R161: NDK_ADAPTER_FLAG_* values (§3.3); every flag is its own bit", () => {
