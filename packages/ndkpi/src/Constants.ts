@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Scalar from "./Scalar.js"
 
 /**
  * `WSKNDK_GET_WSK_PROVIDER_NDK_DISPATCH`: the `WskControlClient` code `(ULONG)'NDKD'` (MSVC multi-char
@@ -51,7 +52,7 @@ export const MIN_FRMR_PAGE_COUNT = 16
  * @since 0.1.0
  * @category constants
  */
-export const MAXULONG = 0xFFFFFFFF
+export const MAXULONG: 0xFFFFFFFF = Scalar.MAXULONG
 
 /**
  * `AF_INET` (Windows `ws2def.h`).

@@ -68,7 +68,7 @@ export type LogicalAddress = bigint
  * @since 0.1.0
  * @category constants
  */
-export const MAXULONG = 0xFFFFFFFF
+export const MAXULONG = 0xFFFFFFFF as const
 
 /**
  * The largest `USHORT`.
