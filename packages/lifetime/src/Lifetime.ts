@@ -22,12 +22,17 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import type { CallbackKind as CallbackKindT, Kind, Sink } from "./LifetimeEvent.js"
-import { CallbackKind, State, stateName, Violation } from "./LifetimeEvent.js"
+import type { CallbackKind as CallbackKindT, Kind, Sink, State } from "./LifetimeEvent.js"
+import { CallbackKind, stateName, Violation } from "./LifetimeEvent.js"
 
 const STATUS_SUCCESS = NtStatus.NtStatus.STATUS_SUCCESS
 const STATUS_PENDING = NtStatus.NtStatus.STATUS_PENDING
 const STATUS_INVALID_DEVICE_STATE = NtStatus.NtStatus.STATUS_INVALID_DEVICE_STATE
+// state literals (module constants V8 can fold; `State.Open` would be a property load on the hot path)
+const CREATING: State = 0
+const OPEN: State = 1
+const CLOSING: State = 2
+const CLOSED: State = 3
 
 /**
  * The status a refused request, notification, create or edge gets: the object (or the parent) is not
@@ -81,7 +86,7 @@ export class Edge {
  */
 export class LifetimeObject {
   /** Current state (see `LifetimeEvent.State`). */
-  state: State = State.Open
+  state: State = OPEN
   /** Requests accepted and whose completion callback has not yet returned. */
   pending = 0
   /** Notification callbacks in progress. */
@@ -110,6 +115,10 @@ export class LifetimeObject {
   watchdog: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** @internal */
   controls: Set<Fiber.RuntimeFiber<unknown, unknown>> | undefined = undefined
+  /** @internal */
+  beginEffect: Effect.Effect<number> | undefined = undefined
+  /** @internal */
+  endEffect: Effect.Effect<void> | undefined = undefined
   constructor(readonly id: number, readonly type: number, readonly parent: LifetimeObject | undefined) {}
 }
 
@@ -204,7 +213,7 @@ const unlinkFromAntecedent = (k: Kernel, e: Edge): void => {
 }
 
 const isReady = (obj: LifetimeObject): boolean =>
-  obj.state === State.Closing && !obj.firing && obj.pending === 0 && obj.notifying === 0 && obj.successors === 0
+  obj.state === CLOSING && !obj.firing && obj.pending === 0 && obj.notifying === 0 && obj.successors === 0
 
 const findEdge = (ante: LifetimeObject, succ: LifetimeObject): Edge | undefined => {
   for (let e = succ.antecedentHead; e !== undefined; e = e.nextOfSuccessor) {
@@ -223,7 +232,7 @@ const findEdge = (ante: LifetimeObject, succ: LifetimeObject): Edge | undefined 
  * @category dependencies
  */
 export const unsafeAddDependency = (k: Kernel, antecedent: LifetimeObject, successor: LifetimeObject): number => {
-  if (antecedent.state !== State.Open || successor.state >= State.Closing || antecedent === successor) {
+  if (antecedent.state !== OPEN || successor.state >= CLOSING || antecedent === successor) {
     return STATUS_INVALID_DEVICE_STATE
   }
   if (findEdge(antecedent, successor) === undefined) link(k, antecedent, successor)
@@ -281,11 +290,11 @@ export const removeDependency = (
 // ---------------------------------------------------------------------------------------------------------
 // creation
 
-const canParent = (obj: LifetimeObject | undefined): boolean => obj === undefined || obj.state === State.Open
+const canParent = (obj: LifetimeObject | undefined): boolean => obj === undefined || obj.state === OPEN
 
 const allOpen = (antecedents: ReadonlyArray<LifetimeObject> | undefined): boolean => {
   if (antecedents === undefined) return true
-  for (let i = 0; i < antecedents.length; i++) if (antecedents[i].state !== State.Open) return false
+  for (let i = 0; i < antecedents.length; i++) if (antecedents[i].state !== OPEN) return false
   return true
 }
 
@@ -324,7 +333,7 @@ export const unsafeCreate = (
   antecedents?: ReadonlyArray<LifetimeObject>
 ): LifetimeObject | undefined => {
   if (!canParent(parent) || !allOpen(antecedents)) return undefined
-  const obj = newRecord(k, type, parent, antecedents, State.Open)
+  const obj = newRecord(k, type, parent, antecedents, OPEN)
   emit(k, "Created", obj, parent === undefined ? -1 : parent.id)
   return obj
 }
@@ -344,7 +353,7 @@ export const unsafeBeginCreate = (
   antecedents?: ReadonlyArray<LifetimeObject>
 ): LifetimeObject | undefined => {
   if (!canParent(parent) || !allOpen(antecedents)) return undefined
-  const obj = newRecord(k, type, parent, antecedents, State.Creating)
+  const obj = newRecord(k, type, parent, antecedents, CREATING)
   if (parent !== undefined) parent.pending++
   emit(k, "CreatePending", obj, parent === undefined ? -1 : parent.id)
   return obj
@@ -366,12 +375,12 @@ export const completeCreate = (
   callback?: (obj: LifetimeObject | undefined) => Callback
 ): Effect.Effect<void> =>
   Effect.suspend(() => {
-    if (obj.state !== State.Creating) return Effect.void
+    if (obj.state !== CREATING) return Effect.void
     let ready: Array<LifetimeObject> | undefined
     const ok = NtStatus.isSuccess(status) && status !== STATUS_PENDING
     obj.createStatus = status
     if (ok) {
-      obj.state = State.Open
+      obj.state = OPEN
       emit(k, "Created", obj, obj.parent === undefined ? -1 : obj.parent.id)
     } else {
       ready = markClosed(k, obj, "CreateFailed", status)
@@ -404,7 +413,7 @@ export const completeCreate = (
  */
 export const awaitCreated = (obj: LifetimeObject): Effect.Effect<number> =>
   Effect.suspend(() =>
-    obj.state !== State.Creating
+    obj.state !== CREATING
       ? Effect.succeed(obj.createStatus)
       : Effect.async<number>((resume) => {
         obj.createWaiter = (status) => resume(Effect.succeed(status))
@@ -423,10 +432,10 @@ export const awaitCreated = (obj: LifetimeObject): Effect.Effect<number> =>
  * @category requests
  */
 export const unsafeBeginRequest = (k: Kernel, obj: LifetimeObject): number => {
-  if (obj.state !== State.Open) {
+  if (obj.state !== OPEN) {
     if (k.sink !== undefined) {
       emit(k, "RequestRefused", obj, STATUS_INVALID_DEVICE_STATE)
-      if (obj.state >= State.Closing) emit(k, "ConsumerViolation", obj, Violation.UseAfterClose)
+      if (obj.state >= CLOSING) emit(k, "ConsumerViolation", obj, Violation.UseAfterClose)
     }
     return STATUS_INVALID_DEVICE_STATE
   }
@@ -443,20 +452,25 @@ export const unsafeBeginRequest = (k: Kernel, obj: LifetimeObject): number => {
  * @category requests
  */
 export const unsafeEndRequest = (k: Kernel, obj: LifetimeObject): boolean => {
-  if (obj.pending === 0) return false
   const n = --obj.pending
+  if (n < 0) {
+    // nothing was pending: a provider bug; ignored (the count never goes below zero)
+    obj.pending = 0
+    return false
+  }
   if (k.sink !== undefined) emit(k, "RequestEnded", obj, n)
   return n === 0 && isReady(obj)
 }
 
 /**
- * Effect twin of {@link unsafeBeginRequest}.
+ * Effect twin of {@link unsafeBeginRequest}. The Effect is built once per object and reused (an object
+ * belongs to one kernel).
  *
  * @since 0.1.0
  * @category requests
  */
 export const beginRequest = (k: Kernel, obj: LifetimeObject): Effect.Effect<number> =>
-  Effect.sync(() => unsafeBeginRequest(k, obj))
+  obj.beginEffect ??= Effect.sync(() => unsafeBeginRequest(k, obj))
 
 /**
  * Effect twin of {@link unsafeEndRequest}: if the close is now ready, the close completion runs here.
@@ -465,7 +479,7 @@ export const beginRequest = (k: Kernel, obj: LifetimeObject): Effect.Effect<numb
  * @category requests
  */
 export const endRequest = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
-  Effect.suspend(() => unsafeEndRequest(k, obj) ? fire(k, obj) : Effect.void)
+  obj.endEffect ??= Effect.suspend(() => unsafeEndRequest(k, obj) ? fire(k, obj) : Effect.void)
 
 /**
  * Runs the completion callback of a request begun with {@link unsafeBeginRequest}: the callback is contained
@@ -497,7 +511,7 @@ export const complete = (k: Kernel, obj: LifetimeObject, callback: Callback): Ef
  * @category notifications
  */
 export const unsafeBeginNotification = (k: Kernel, obj: LifetimeObject): boolean => {
-  if (obj.state !== State.Open) {
+  if (obj.state !== OPEN) {
     if (k.sink !== undefined) emit(k, "NotificationRefused", obj, 0)
     return false
   }
@@ -525,7 +539,7 @@ export const unsafeEndNotification = (k: Kernel, obj: LifetimeObject): boolean =
  * @since 0.1.0
  * @category notifications
  */
-export const mayNotify = (obj: LifetimeObject): boolean => obj.state === State.Open
+export const mayNotify = (obj: LifetimeObject): boolean => obj.state === OPEN
 
 /**
  * Raises a notification: refuses (`false`, callback not run) once close was requested; otherwise runs the
@@ -571,7 +585,7 @@ const invoke = (k: Kernel, obj: LifetimeObject, kind: CallbackKindT, callback: C
 
 /** Closed: leave the registry, wake waiters, drop antecedent edges; returns antecedents now ready. */
 const markClosed = (k: Kernel, obj: LifetimeObject, kind: Kind, detail: number): Array<LifetimeObject> | undefined => {
-  obj.state = State.Closed
+  obj.state = CLOSED
   obj.closeContext = undefined
   obj.closeCompletion = undefined
   k.objects.delete(obj.id)
@@ -610,7 +624,7 @@ const fire = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
     const cc = obj.closeCompletion
     const ctx = obj.closeContext
     const after = Effect.suspend(() => {
-      const ready = markClosed(k, obj, "StateChanged", State.Closed)
+      const ready = markClosed(k, obj, "StateChanged", CLOSED)
       return ready === undefined ? Effect.void : settleAll(k, ready)
     })
     if (cc === undefined) return after
@@ -640,8 +654,8 @@ export const closeSync = (
   completion: CloseCompletion | undefined,
   context: unknown
 ): number => {
-  if (obj.state !== State.Open) {
-    if (obj.state === State.Creating) {
+  if (obj.state !== OPEN) {
+    if (obj.state === CREATING) {
       emit(k, "ConsumerViolation", obj, Violation.CloseWhileCreating)
       emit(k, "CloseRequested", obj, STATUS_INVALID_DEVICE_STATE)
       return STATUS_INVALID_DEVICE_STATE
@@ -650,11 +664,11 @@ export const closeSync = (
     emit(k, "CloseRequested", obj, obj.closeStatus)
     return obj.closeStatus
   }
-  obj.state = State.Closing
-  if (k.sink !== undefined) emit(k, "StateChanged", obj, State.Closing)
+  obj.state = CLOSING
+  if (k.sink !== undefined) emit(k, "StateChanged", obj, CLOSING)
   if (obj.pending === 0 && obj.notifying === 0 && obj.successors === 0) {
     obj.closeStatus = STATUS_SUCCESS
-    const ready = markClosed(k, obj, "StateChanged", State.Closed)
+    const ready = markClosed(k, obj, "StateChanged", CLOSED)
     if (ready !== undefined) k.ready = ready
     emit(k, "CloseRequested", obj, STATUS_SUCCESS)
     return STATUS_SUCCESS
@@ -728,7 +742,7 @@ export interface CloseOptions {
  */
 export const close = (k: Kernel, obj: LifetimeObject, options?: CloseOptions): Effect.Effect<number> =>
   Effect.suspend(() => {
-    const first = obj.state === State.Open
+    const first = obj.state === OPEN
     const status = closeSync(k, obj, options?.completion, options?.context)
     if (!first) return Effect.succeed(status)
     return Effect.as(afterCloseSync(k, obj, status, options?.cancel), status)
@@ -742,7 +756,7 @@ export const close = (k: Kernel, obj: LifetimeObject, options?: CloseOptions): E
  */
 export const awaitClosed = (obj: LifetimeObject): Effect.Effect<void> =>
   Effect.suspend(() => {
-    if (obj.state === State.Closed) return Effect.void
+    if (obj.state === CLOSED) return Effect.void
     return Effect.async<void>((resume) => {
       const w = () => resume(Effect.void)
       ;(obj.waiters ??= []).push(w)
@@ -794,19 +808,22 @@ const startWatchdog = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> => {
       successors: obj.successors
     }))
   })
-  const loop = Effect.forever(Effect.zipRight(Effect.sleep(ms), tick)).pipe(
-    Effect.ensuring(Effect.sync(() => {
-      k.watchdogs--
-    }))
-  )
+  // the counter and its finalizer are installed atomically; the loop itself is always interruptible (the
+  // close may be requested from an uninterruptible region, e.g. a scope release, whose flags a fork inherits)
+  const watch = Effect.uninterruptible(Effect.suspend(() => {
+    k.watchdogs++
+    return Effect.ensuring(
+      Effect.interruptible(Effect.forever(Effect.zipRight(Effect.sleep(ms), tick))),
+      Effect.sync(() => {
+        k.watchdogs--
+      })
+    )
+  }))
   return Effect.flatMap(
-    Effect.forkDaemon(Effect.suspend(() => {
-      k.watchdogs++
-      return loop
-    })),
+    Effect.forkDaemon(watch),
     (fiber) =>
       Effect.sync(() => {
-        if (obj.state === State.Closing && !obj.firing) obj.watchdog = fiber
+        if (obj.state === CLOSING && !obj.firing) obj.watchdog = fiber
         else fiber.unsafeInterruptAsFork(FiberId.none)
       })
   )
@@ -865,4 +882,4 @@ export const get = (k: Kernel, id: number): LifetimeObject | undefined => k.obje
  * @since 0.1.0
  * @category inspection
  */
-export const isCloseRequested = (obj: LifetimeObject): boolean => obj.state >= State.Closing
+export const isCloseRequested = (obj: LifetimeObject): boolean => obj.state >= CLOSING
