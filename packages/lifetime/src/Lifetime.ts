@@ -22,6 +22,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as Runtime from "effect/Runtime"
 import type { CallbackKind as CallbackKindT, Kind, Sink, State } from "./LifetimeEvent.js"
 import { CallbackKind, stateName, Violation } from "./LifetimeEvent.js"
 
@@ -156,6 +157,8 @@ export class Kernel {
   readonly watchdogMillis: number
   /** @internal */
   ready: Array<LifetimeObject> | undefined = undefined
+  /** @internal the runtime of the last pending close: delivers closes made ready by a synchronous step */
+  runtime: Runtime.Runtime<never> | undefined = undefined
   constructor(readonly sink: Sink | undefined, watchdog: Duration.DurationInput) {
     this.watchdogMillis = Duration.toMillis(Duration.decode(watchdog))
   }
@@ -473,13 +476,25 @@ export const beginRequest = (k: Kernel, obj: LifetimeObject): Effect.Effect<numb
   obj.beginEffect ??= Effect.sync(() => unsafeBeginRequest(k, obj))
 
 /**
- * Effect twin of {@link unsafeEndRequest}: if the close is now ready, the close completion runs here.
+ * Effect twin of {@link unsafeEndRequest}, one synchronous step (built once per object). If this end made
+ * the close ready, the close completion is delivered on its own fiber (in the runtime of the close call),
+ * right after this step — use {@link complete} to run it inline instead.
  *
  * @since 0.1.0
  * @category requests
  */
 export const endRequest = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
-  obj.endEffect ??= Effect.suspend(() => unsafeEndRequest(k, obj) ? fire(k, obj) : Effect.void)
+  obj.endEffect ??= Effect.sync(() => {
+    if (unsafeEndRequest(k, obj)) fireDetached(k, obj)
+  })
+
+const endRequestInline = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
+  Effect.suspend(() => unsafeEndRequest(k, obj) ? fire(k, obj) : Effect.void)
+
+/** Runs `fire` on its own fiber in the runtime captured by the pending close (see `afterCloseSync`). */
+const fireDetached = (k: Kernel, obj: LifetimeObject): void => {
+  Runtime.runFork(k.runtime ?? Runtime.defaultRuntime)(fire(k, obj), { immediate: false })
+}
 
 /**
  * Runs the completion callback of a request begun with {@link unsafeBeginRequest}: the callback is contained
@@ -496,7 +511,7 @@ export const complete = (k: Kernel, obj: LifetimeObject, callback: Callback): Ef
     obj.pending === 0
       ? Effect.logError(`lifetime: completion for object ${obj.id} with no pending request refused (provider bug)`)
       : Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(invoke(k, obj, CallbackKind.RequestCompletion, restore(callback)), endRequest(k, obj))
+        Effect.zipRight(invoke(k, obj, CallbackKind.RequestCompletion, restore(callback)), endRequestInline(k, obj))
       )
   )
 
@@ -693,12 +708,17 @@ export const afterCloseSync = (
     k.ready = undefined
     return Effect.asVoid(Effect.forkDaemon(settleAll(k, ready)))
   }
-  let eff: Effect.Effect<void> = Effect.void
+  let eff: Effect.Effect<void> = Effect.map(Effect.runtime<never>(), (rt) => {
+    k.runtime = rt
+  })
   const controls = obj.controls
   if (controls !== undefined) {
-    eff = Effect.sync(() => {
-      for (const f of controls) f.unsafeInterruptAsFork(FiberId.none)
-    })
+    eff = Effect.zipRight(
+      eff,
+      Effect.sync(() => {
+        for (const f of controls) f.unsafeInterruptAsFork(FiberId.none)
+      })
+    )
   }
   if (k.watchdogMillis > 0) eff = Effect.zipRight(eff, startWatchdog(k, obj))
   return cancel === undefined ? eff : Effect.zipRight(eff, cancel)

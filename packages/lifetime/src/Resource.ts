@@ -70,6 +70,9 @@ const releaseWith = (k: Kernel, cancel: ((obj: LifetimeObject) => Effect.Effect<
     return status === STATUS_PENDING ? Effect.zipRight(after, Lifetime.awaitClosed(obj)) : after
   })
 
+const endInline = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
+  Effect.suspend(() => Lifetime.unsafeEndRequest(k, obj) ? Lifetime.settle(k, obj) : Effect.void)
+
 const refused = (k: Kernel, parent: LifetimeObject | undefined) =>
   Effect.fail(new LifetimeError({ status: Lifetime.REFUSED_STATUS, objectId: parent?.id ?? -1 }))
 
@@ -142,7 +145,7 @@ export const request = (
             resume(Effect.succeed(status))
           })
         }),
-        (status) => Effect.as(Lifetime.endRequest(k, obj), status)
+        (status) => Effect.as(endInline(k, obj), status)
       )
     )
   })
@@ -177,7 +180,7 @@ export const control = <A, E, R>(
                 if (set.size === 0) obj.controls = undefined
               }
               holder.fiber = undefined
-              return Lifetime.endRequest(k, obj)
+              return endInline(k, obj)
             }))
         ),
         (fiber) => {

@@ -533,4 +533,46 @@ describe("Lifetime kernel", () => {
       assert.strictEqual(yield* Lifetime.close(quiet, o), S.STATUS_SUCCESS)
       assert.strictEqual(quiet.seq, 0)
     }))
+
+  it.effect("the endRequest twin delivers a close it made ready on its own fiber, once", () =>
+    Effect.gen(function*() {
+      const h = setup()
+      const mr = Lifetime.unsafeCreate(h.k, T.Mr)!
+      assert.strictEqual(yield* Lifetime.beginRequest(h.k, mr), S.STATUS_SUCCESS)
+      assert.strictEqual(yield* Lifetime.close(h.k, mr, { completion: h.closeCompletion(mr.id), context: "x" }), 0x103)
+      yield* Lifetime.endRequest(h.k, mr)
+      assert.strictEqual(h.closesOf(mr.id).length, 0) // not inside the step
+      yield* flush
+      assert.strictEqual(h.closesOf(mr.id).length, 1)
+      yield* Lifetime.endRequest(h.k, mr) // nothing pending: ignored, no second completion
+      yield* flush
+      assert.strictEqual(h.closesOf(mr.id).length, 1)
+      assert.strictEqual(mr.pending, 0)
+    }))
+
+  it.effect("R27/R30: closing the parent from inside a child's close completion completes after it returned", () =>
+    Effect.gen(function*() {
+      const h = setup()
+      const pd = Lifetime.unsafeCreate(h.k, T.Pd)!
+      const qp = Lifetime.unsafeCreate(h.k, T.Qp, pd)!
+      Lifetime.unsafeBeginRequest(h.k, qp)
+      let inner = -1
+      yield* Lifetime.close(h.k, qp, {
+        completion: h.closeCompletion(
+          qp.id,
+          Effect.flatMap(Lifetime.close(h.k, pd, { completion: h.closeCompletion(pd.id) }), (st) =>
+            Effect.sync(() => {
+              inner = st
+            }))
+        )
+      })
+      yield* Lifetime.complete(h.k, qp, Effect.void)
+      assert.strictEqual(inner, S.STATUS_PENDING)
+      assert.deepStrictEqual(h.calls.map((c) => `${c.id}:${c.phase}`), [
+        `${qp.id}:start`,
+        `${qp.id}:end`,
+        `${pd.id}:start`,
+        `${pd.id}:end`
+      ])
+    }))
 })
