@@ -377,7 +377,7 @@ export const completeCreate = (
   status: number,
   callback?: (obj: LifetimeObject | undefined) => Callback
 ): Effect.Effect<void> =>
-  Effect.suspend(() => {
+  Effect.uninterruptibleMask((restoreOuter) => {
     if (obj.state !== CREATING) return Effect.void
     let ready: Array<LifetimeObject> | undefined
     const ok = NtStatus.isSuccess(status) && status !== STATUS_PENDING
@@ -400,11 +400,14 @@ export const completeCreate = (
       return ready === undefined ? eff : Effect.zipRight(eff, settleAll(k, ready))
     })
     if (callback === undefined) return end
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(
-        invoke(k, obj, CallbackKind.CreateCompletion, restore(Effect.suspend(() => callback(ok ? obj : undefined)))),
-        end
-      )
+    return Effect.zipRight(
+      invoke(
+        k,
+        obj,
+        CallbackKind.CreateCompletion,
+        restoreOuter(Effect.suspend(() => callback(ok ? obj : undefined)))
+      ),
+      end
     )
   })
 
@@ -630,6 +633,12 @@ const settleAll = (k: Kernel, objs: ReadonlyArray<LifetimeObject>): Effect.Effec
 const fire = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (!isReady(obj)) return Effect.void
+    return Effect.uninterruptible(fireNow(k, obj))
+  })
+
+const fireNow = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (!isReady(obj)) return Effect.void
     obj.firing = true
     const wd = obj.watchdog
     if (wd !== undefined) {
@@ -643,9 +652,7 @@ const fire = (k: Kernel, obj: LifetimeObject): Effect.Effect<void> =>
       return ready === undefined ? Effect.void : settleAll(k, ready)
     })
     if (cc === undefined) return after
-    return Effect.uninterruptible(
-      Effect.zipRight(invoke(k, obj, CallbackKind.CloseCompletion, Effect.suspend(() => cc(ctx))), after)
-    )
+    return Effect.zipRight(invoke(k, obj, CallbackKind.CloseCompletion, Effect.suspend(() => cc(ctx))), after)
   })
 
 /**
@@ -761,12 +768,12 @@ export interface CloseOptions {
  * @category close
  */
 export const close = (k: Kernel, obj: LifetimeObject, options?: CloseOptions): Effect.Effect<number> =>
-  Effect.suspend(() => {
+  Effect.uninterruptible(Effect.suspend(() => {
     const first = obj.state === OPEN
     const status = closeSync(k, obj, options?.completion, options?.context)
     if (!first) return Effect.succeed(status)
     return Effect.as(afterCloseSync(k, obj, status, options?.cancel), status)
-  })
+  }))
 
 /**
  * Waits until `obj` is Closed (its close completion, if any, has returned). Interruptible.
