@@ -25,6 +25,7 @@ import { State } from "./LifetimeEvent.js"
 const STATUS_SUCCESS = NtStatus.NtStatus.STATUS_SUCCESS
 const STATUS_PENDING = NtStatus.NtStatus.STATUS_PENDING
 const STATUS_CANCELLED = NtStatus.NtStatus.STATUS_CANCELLED
+const STATUS_INTERNAL_ERROR = NtStatus.NtStatus.STATUS_INTERNAL_ERROR
 
 /**
  * A create, request or control request that did not succeed, with its NTSTATUS.
@@ -103,7 +104,16 @@ export const acquire = (
     Effect.suspend(() => {
       const obj = Lifetime.unsafeBeginCreate(k, options.type, options.parent, options.antecedents)
       if (obj === undefined) return refused(k, options.parent)
-      return Effect.flatMap(create(obj), (status) => {
+      // a provider create that dies counts as an inline failure: the record never existed
+      const created = Effect.catchAllCause(
+        create(obj),
+        (cause) =>
+          Effect.as(
+            Effect.logError(`lifetime: create of object ${obj.id} died; treated as failed`, cause),
+            STATUS_INTERNAL_ERROR
+          )
+      )
+      return Effect.flatMap(created, (status) => {
         const final = status === STATUS_PENDING
           ? Lifetime.awaitCreated(obj)
           : Effect.as(Lifetime.completeCreate(k, obj, status), status)
@@ -137,15 +147,16 @@ export const request = (
     if (s !== STATUS_SUCCESS) return Effect.fail(new LifetimeError({ status: s, objectId: obj.id }))
     return Effect.uninterruptible(
       Effect.flatMap(
-        Effect.async<number>((resume) => {
+        Effect.exit(Effect.async<number>((resume) => {
           let called = false
           start((status) => {
             if (called) return
             called = true
             resume(Effect.succeed(status))
           })
-        }),
-        (status) => Effect.as(endInline(k, obj), status)
+        })),
+        // ends the request even when `start` threw (a defect is re-raised after the count is released)
+        (exit) => Effect.zipRight(endInline(k, obj), exit)
       )
     )
   })

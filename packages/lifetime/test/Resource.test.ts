@@ -239,4 +239,24 @@ describe("Resource (Effect face)", () => {
       assert.strictEqual(logs.lines.length, 2)
     }).pipe(Effect.provide(logs.layer))
   })
+
+  it.effect("a provider create or request start that dies leaks no count", () =>
+    Effect.gen(function*() {
+      const h = setup()
+      const adapter = Lifetime.unsafeCreate(h.k, T.Adapter)!
+      const exit = yield* Effect.exit(Effect.scoped(Resource.acquire(h.k, {
+        type: T.Cq,
+        parent: adapter,
+        create: () => Effect.die("provider bug")
+      })))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.strictEqual(adapter.pending, 0)
+      assert.strictEqual(adapter.successors, 0)
+      const r = yield* Effect.exit(Resource.request(h.k, adapter, () => {
+        throw new Error("start threw")
+      }))
+      assert.isTrue(Exit.isFailure(r))
+      assert.strictEqual(adapter.pending, 0)
+      assert.strictEqual(yield* Lifetime.close(h.k, adapter), S.STATUS_SUCCESS)
+    }))
 })
