@@ -575,4 +575,28 @@ describe("Lifetime kernel", () => {
         `${pd.id}:end`
       ])
     }))
+
+  it.effect("R30/R165: closing the new object and its parent from inside the create completion", () =>
+    Effect.gen(function*() {
+      const h = setup()
+      const adapter = Lifetime.unsafeCreate(h.k, T.Adapter)!
+      const pd = Lifetime.unsafeCreate(h.k, T.Pd, adapter)!
+      const mr = Lifetime.unsafeBeginCreate(h.k, T.Mr, pd)!
+      const inner: Array<number> = []
+      yield* Lifetime.completeCreate(h.k, mr, S.STATUS_SUCCESS, (obj) =>
+        Effect.gen(function*() {
+          inner.push(yield* Lifetime.close(h.k, pd, { completion: h.closeCompletion(pd.id) }))
+          inner.push(yield* Lifetime.close(h.k, obj!, { completion: h.closeCompletion(obj!.id) }))
+          h.calls.push({ what: "create", phase: "end", id: obj!.id })
+        }))
+      yield* flush
+      // the PD pends (its create request is still in its completion); the MR has nothing pending
+      assert.deepStrictEqual(inner, [S.STATUS_PENDING, S.STATUS_SUCCESS])
+      assert.deepStrictEqual(h.calls.map((c) => `${c.what}:${c.id}:${c.phase}`), [
+        `create:${mr.id}:end`,
+        `close:${pd.id}:start`,
+        `close:${pd.id}:end`
+      ])
+      assert.deepStrictEqual([...h.k.objects.keys()], [adapter.id])
+    }))
 })
