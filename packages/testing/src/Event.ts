@@ -1,0 +1,164 @@
+/**
+ * One entry of the event log: a raw provider call, its return, or the start or end of a consumer callback
+ * (SPEC.md §6, §7). Events hold only numbers and strings — objects and contexts are replaced by small ids — so a
+ * log exports as JSON lines and hashes to the same value whenever the same run repeats.
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+
+/**
+ * What happened:
+ * - `call`: the consumer called a provider function (or an adapter entry point);
+ * - `return`: that call returned (its Effect completed, or its `unsafe` twin returned);
+ * - `start`: the provider invoked a consumer callback;
+ * - `end`: that callback returned control to the provider (its Effect completed).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EventKind = "call" | "return" | "start" | "end"
+
+/**
+ * The object kind of an id (`ObjectType.ObjectKind`), or `"Unknown"` for an object whose header carries no live
+ * type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ObjectTypeName =
+  | "Adapter"
+  | "Qp"
+  | "Cq"
+  | "Mr"
+  | "Mw"
+  | "Pd"
+  | "SharedEndpoint"
+  | "Connector"
+  | "Listener"
+  | "Srq"
+  | "Unknown"
+
+/**
+ * One recorded event. Optional fields appear only where they mean something.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Event {
+  /** 0, 1, 2, … in recording order. */
+  readonly seq: number
+  /** Virtual time (Effect `Clock`, milliseconds); `unsafe` calls made outside a fiber reuse the last time seen. */
+  readonly time: number
+  /** Small fiber id, 1, 2, … in order of first appearance in this log; 0 = not inside a fiber. */
+  readonly fiber: number
+  readonly kind: EventKind
+  /**
+   * The function: a dispatch member name as in `Catalog` (`NdkCreateCq`, `NdkCloseQp`, …), an adapter entry point
+   * (`OpenNdkAdapter`, `CloseNdkAdapter`) or a callback type name (`NdkRequestCompletion`,
+   * `NdkCqNotificationCallback`, …).
+   */
+  readonly fn: string
+  /** Id of the object the call is made on or the callback belongs to; 0 = none (adapter open). */
+  readonly object: number
+  readonly type: ObjectTypeName | null
+  /**
+   * `return`: seq of its `call`. `start`: seq of the call that handed the callback to the provider (the pending
+   * request, or the registration of an event callback). `end`: seq of its `start`.
+   */
+  readonly link?: number
+  /** `return`: the NTSTATUS returned. `start`: the status passed to the callback. */
+  readonly status?: number
+  /** `call`: id of the request context (`RequestContext`). `start`: id of the context passed to the callback. */
+  readonly ctx?: number
+  /** `call`: id of the context registered with an event callback (CQ/SRQ notification, connect, disconnect). */
+  readonly eventCtx?: number
+  /** `call`: the other objects the call names, by parameter role (`ReceiveCq`, `Srq`, `Qp`, `Mr`, `Mw`, …). */
+  readonly refs?: Readonly<Record<string, number>>
+  /** `return`: the object written to the create out-parameter. `start`: the object handed to the callback. */
+  readonly created?: number
+  readonly createdType?: ObjectTypeName
+  /** `return` of a function that returns a count or a token instead of an NTSTATUS. */
+  readonly value?: number
+  /** Present (true) when the call went through an object's `unsafe` twin. */
+  readonly unsafe?: true
+}
+
+const field = (key: string, value: unknown): string =>
+  `${JSON.stringify(key)}:${JSON.stringify(value, (_k, v: unknown) => typeof v === "bigint" ? v.toString() : v)}`
+
+/**
+ * One event as a JSON object with its keys in a fixed order (`seq`, `time`, `fiber`, `kind`, `fn`, `object`,
+ * `type`, then the optional fields in declaration order); bigints become decimal strings.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toJson = (event: Event): string => {
+  const parts = [
+    field("seq", event.seq),
+    field("time", event.time),
+    field("fiber", event.fiber),
+    field("kind", event.kind),
+    field("fn", event.fn),
+    field("object", event.object),
+    field("type", event.type)
+  ]
+  if (event.link !== undefined) parts.push(field("link", event.link))
+  if (event.status !== undefined) parts.push(field("status", event.status))
+  if (event.ctx !== undefined) parts.push(field("ctx", event.ctx))
+  if (event.eventCtx !== undefined) parts.push(field("eventCtx", event.eventCtx))
+  if (event.refs !== undefined) parts.push(field("refs", event.refs))
+  if (event.created !== undefined) parts.push(field("created", event.created))
+  if (event.createdType !== undefined) parts.push(field("createdType", event.createdType))
+  if (event.value !== undefined) parts.push(field("value", event.value))
+  if (event.unsafe !== undefined) parts.push(field("unsafe", event.unsafe))
+  return `{${parts.join(",")}}`
+}
+
+/**
+ * The whole log as JSON lines (one event per line, each line ending in `\n`).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toJsonLines = (events: Iterable<Event>): string => {
+  let out = ""
+  for (const event of events) out += toJson(event) + "\n"
+  return out
+}
+
+/**
+ * SHA-256 (hex) of the JSON-lines export: equal logs hash equally, so a replayed run can be compared by one
+ * string.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const hash = (events: Iterable<Event>): string => {
+  const h = createHash("sha256")
+  for (const event of events) h.update(toJson(event) + "\n")
+  return h.digest("hex")
+}
+
+/**
+ * A compact one-line rendering for reports: `#12 t=0 f1 start NdkCloseCompletion Cq#3 link=9 ctx=4`.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const format = (event: Event): string => {
+  const parts = [`#${event.seq}`, `t=${event.time}`, `f${event.fiber}`, event.kind, event.fn]
+  parts.push(event.type === null ? "-" : `${event.type}#${event.object}`)
+  if (event.link !== undefined) parts.push(`link=${event.link}`)
+  if (event.status !== undefined) parts.push(`status=0x${(event.status >>> 0).toString(16).padStart(8, "0")}`)
+  if (event.ctx !== undefined) parts.push(`ctx=${event.ctx}`)
+  if (event.eventCtx !== undefined) parts.push(`eventCtx=${event.eventCtx}`)
+  if (event.refs !== undefined) {
+    parts.push(`refs={${Object.entries(event.refs).map(([k, v]) => `${k}:${v}`).join(",")}}`)
+  }
+  if (event.created !== undefined) parts.push(`created=${event.createdType ?? "?"}#${event.created}`)
+  if (event.value !== undefined) parts.push(`value=${event.value}`)
+  if (event.unsafe !== undefined) parts.push("unsafe")
+  return parts.join(" ")
+}

@@ -1,0 +1,126 @@
+/**
+ * Which parameters of each dispatch function are objects, callbacks, contexts or object out-parameters
+ * (positions as in `RawInterface`; position 0 is always the object itself). Everything not listed passes
+ * through untouched.
+ *
+ * @internal
+ */
+import type { ObjectKind } from "@effect-ndk/ndkpi/ObjectType"
+import type * as RawInterface from "@effect-ndk/ndkpi/RawInterface"
+
+/** @internal */
+export type EventCallbackName =
+  | "NdkCqNotificationCallback"
+  | "NdkSrqNotificationCallback"
+  | "NdkConnectEventCallback"
+  | "NdkDisconnectEventCallback"
+  | "NdkDisconnectEventCallbackEx"
+
+/** @internal */
+export type Arg =
+  /** another NDK object: forwarded unwrapped, its id recorded under `name` */
+  | { readonly at: number; readonly role: "object"; readonly name: string }
+  /** the completion callback (its type comes from the catalogue) and the position of its `RequestContext` */
+  | { readonly at: number; readonly role: "completion"; readonly ctx: number }
+  /** an event callback registered by the call; `target` = whose events: the object itself or the one created */
+  | {
+    readonly at: number
+    readonly role: "event"
+    readonly callback: EventCallbackName
+    readonly ctx: number
+    readonly target: "self" | "created"
+  }
+  /** the create out-parameter (`ppNdkXxx`) */
+  | { readonly at: number; readonly role: "out" }
+  /** the request context of a work request (it comes back in a CQ entry, not in a callback) */
+  | { readonly at: number; readonly role: "wrContext" }
+
+const object = (at: number, name: string): Arg => ({ at, role: "object", name })
+const completion = (at: number, ctx: number): Arg => ({ at, role: "completion", ctx })
+const event = (at: number, callback: EventCallbackName, ctx: number, target: "self" | "created"): Arg => ({
+  at,
+  role: "event",
+  callback,
+  ctx,
+  target
+})
+const out = (at: number): Arg => ({ at, role: "out" })
+const wr = (at: number): Arg => ({ at, role: "wrContext" })
+
+const close: ReadonlyArray<Arg> = [completion(1, 2)]
+
+type Specs = {
+  readonly [K in ObjectKind]: { readonly [M in keyof RawInterface.DispatchTables[K]]?: ReadonlyArray<Arg> }
+}
+
+/** @internal */
+export const specs: Specs = {
+  Adapter: {
+    NdkCreateCq: [event(2, "NdkCqNotificationCallback", 3, "created"), completion(5, 6), out(7)],
+    NdkCreatePd: [completion(1, 2), out(3)],
+    NdkCreateSharedEndpoint: [completion(3, 4), out(5)],
+    NdkCreateConnector: [completion(1, 2), out(3)],
+    NdkCreateListener: [event(1, "NdkConnectEventCallback", 2, "created"), completion(3, 4), out(5)],
+    NdkBuildLAM: [completion(3, 4)]
+  },
+  Cq: {
+    NdkCloseCq: close,
+    NdkResizeCq: [completion(2, 3)]
+  },
+  Mr: {
+    NdkCloseMr: close,
+    NdkRegisterMr: [completion(4, 5)],
+    NdkDeregisterMr: [completion(1, 2)],
+    NdkInitializeFastRegisterMr: [completion(3, 4)]
+  },
+  Mw: { NdkCloseMw: close },
+  Srq: {
+    NdkCloseSrq: close,
+    NdkModifySrq: [completion(3, 4)],
+    NdkSrqReceive: [wr(1)]
+  },
+  Qp: {
+    NdkCloseQp: close,
+    NdkSend: [wr(1)],
+    NdkReceive: [wr(1)],
+    NdkBind: [wr(1), object(2, "Mr"), object(3, "Mw")],
+    NdkFastRegister: [wr(1), object(2, "Mr")],
+    NdkInvalidate: [wr(1), object(2, "Target")],
+    NdkRead: [wr(1)],
+    NdkWrite: [wr(1)],
+    NdkSendAndInvalidate: [wr(1)]
+  },
+  Pd: {
+    NdkClosePd: close,
+    NdkCreateMr: [completion(2, 3), out(4)],
+    NdkCreateMw: [completion(1, 2), out(3)],
+    NdkCreateSrq: [event(4, "NdkSrqNotificationCallback", 5, "created"), completion(7, 8), out(9)],
+    NdkCreateQp: [object(1, "ReceiveCq"), object(2, "InitiatorCq"), completion(9, 10), out(11)],
+    NdkCreateQpWithSrq: [
+      object(1, "ReceiveCq"),
+      object(2, "InitiatorCq"),
+      object(3, "Srq"),
+      completion(8, 9),
+      out(10)
+    ]
+  },
+  SharedEndpoint: { NdkCloseSharedEndpoint: close },
+  Connector: {
+    NdkCloseConnector: close,
+    NdkConnect: [object(1, "Qp"), completion(10, 11)],
+    NdkConnectWithSharedEndpoint: [object(1, "Qp"), object(2, "SharedEndpoint"), completion(9, 10)],
+    NdkCompleteConnect: [event(1, "NdkDisconnectEventCallback", 2, "self"), completion(3, 4)],
+    NdkAccept: [object(1, "Qp"), event(6, "NdkDisconnectEventCallback", 7, "self"), completion(8, 9)],
+    NdkDisconnect: [completion(1, 2)],
+    NdkCompleteConnectEx: [event(1, "NdkDisconnectEventCallbackEx", 2, "self"), completion(3, 4)],
+    NdkAcceptEx: [object(1, "Qp"), event(6, "NdkDisconnectEventCallbackEx", 7, "self"), completion(8, 9)]
+  },
+  Listener: {
+    NdkCloseListener: close,
+    NdkListen: [completion(3, 4)]
+  }
+}
+
+/** @internal */
+export const specOf = (kind: ObjectKind, member: string): ReadonlyArray<Arg> =>
+  (specs[kind] as Readonly<Record<string, ReadonlyArray<Arg> | undefined>>)[member] ?? []
