@@ -161,6 +161,7 @@ export const make = (options: Partial<Options> = {}): Fake => {
       NdkCloseConnector: close,
       NdkConnect: (conn, _qp, _s, _sl, _d, _dl, _i, _o, _p, _pl, completion, ctx) => pend(conn, completion, ctx),
       NdkAccept: (conn, _qp, _i, _o, _p, _pl, _disc, _dctx, completion, ctx) => pend(conn, completion, ctx),
+      NdkDisconnect: (conn, completion, ctx) => pend(conn, completion, ctx),
       NdkReject: () => Effect.succeed(S.STATUS_SUCCESS)
     })
   })
