@@ -6,6 +6,7 @@
  * @internal
  */
 import type { ObjectKind } from "@effect-ndk/ndkpi/ObjectType"
+import type { Out } from "@effect-ndk/ndkpi/OutParam"
 import type * as RawInterface from "@effect-ndk/ndkpi/RawInterface"
 
 /** @internal */
@@ -35,22 +36,66 @@ export type Arg =
   /** the request context of a work request (it comes back in a CQ entry, not in a callback) */
   | { readonly at: number; readonly role: "wrContext" }
 
-const object = (at: number, name: string): Arg => ({ at, role: "object", name })
-const completion = (at: number, ctx: number): Arg => ({ at, role: "completion", ctx })
-const event = (at: number, callback: EventCallbackName, ctx: number, target: "self" | "created"): Arg => ({
-  at,
-  role: "event",
-  callback,
-  ctx,
-  target
-})
-const out = (at: number): Arg => ({ at, role: "out" })
-const wr = (at: number): Arg => ({ at, role: "wrContext" })
+const object = <const A extends number>(at: A, name: string) => ({ at, role: "object", name }) as const
+const completion = <const A extends number, const C extends number>(at: A, ctx: C) =>
+  ({ at, role: "completion", ctx }) as const
+const event = <const A extends number, const C extends number>(
+  at: A,
+  callback: EventCallbackName,
+  ctx: C,
+  target: "self" | "created"
+) => ({ at, role: "event", callback, ctx, target }) as const
+const out = <const A extends number>(at: A) => ({ at, role: "out" }) as const
+const wr = <const A extends number>(at: A) => ({ at, role: "wrContext" }) as const
 
-const close: ReadonlyArray<Arg> = [completion(1, 2)]
+// ---------------------------------------------------------------------------------------------------------------
+// compile-time check of every position against the function types of RawInterface
+// ---------------------------------------------------------------------------------------------------------------
+
+type Params<F> = F extends (...args: infer P) => unknown ? P : never
+
+/** positions whose parameter (without `| null`, and not `unknown`) is assignable to `T` */
+type IndexWhere<P, T> = {
+  [I in keyof P]: I extends `${infer N extends number}`
+    ? (unknown extends P[I] ? never : [NonNullable<P[I]>] extends [T] ? N : never)
+    : never
+}[keyof P & `${number}`]
+
+/** positions whose parameter is exactly `unknown` (contexts) */
+type UnknownIndex<P> = {
+  [I in keyof P]: I extends `${infer N extends number}` ? (unknown extends P[I] ? N : never) : never
+}[keyof P & `${number}`]
+
+type CompletionFn =
+  | RawInterface.NdkCreateCompletion
+  | RawInterface.NdkRequestCompletion
+  | RawInterface.NdkCloseCompletion
+type EventFn =
+  | RawInterface.NdkCqNotificationCallback
+  | RawInterface.NdkSrqNotificationCallback
+  | RawInterface.NdkConnectEventCallback
+  | RawInterface.NdkDisconnectEventCallback
+  | RawInterface.NdkDisconnectEventCallbackEx
+
+type ArgFor<F, P = Params<F>> =
+  | { readonly at: IndexWhere<P, RawInterface.NdkObject>; readonly role: "object"; readonly name: string }
+  | { readonly at: IndexWhere<P, CompletionFn>; readonly role: "completion"; readonly ctx: UnknownIndex<P> }
+  | {
+    readonly at: IndexWhere<P, EventFn>
+    readonly role: "event"
+    readonly callback: EventCallbackName
+    readonly ctx: UnknownIndex<P>
+    readonly target: "self" | "created"
+  }
+  | { readonly at: IndexWhere<P, Out<RawInterface.NdkObject>>; readonly role: "out" }
+  | { readonly at: UnknownIndex<P>; readonly role: "wrContext" }
+
+const close = [completion(1, 2)] as const
 
 type Specs = {
-  readonly [K in ObjectKind]: { readonly [M in keyof RawInterface.DispatchTables[K]]?: ReadonlyArray<Arg> }
+  readonly [K in ObjectKind]: {
+    readonly [M in keyof RawInterface.DispatchTables[K]]?: ReadonlyArray<ArgFor<RawInterface.DispatchTables[K][M]>>
+  }
 }
 
 /** @internal */
@@ -123,4 +168,4 @@ export const specs: Specs = {
 
 /** @internal */
 export const specOf = (kind: ObjectKind, member: string): ReadonlyArray<Arg> =>
-  (specs[kind] as Readonly<Record<string, ReadonlyArray<Arg> | undefined>>)[member] ?? []
+  (specs[kind] as unknown as Readonly<Record<string, ReadonlyArray<Arg> | undefined>>)[member] ?? []
