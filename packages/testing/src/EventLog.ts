@@ -82,6 +82,16 @@ export const layer: Layer.Layer<NdkProvider | EventLog, never, NdkProvider> = La
 )
 
 /**
+ * A provider layer with recording: `NdkProvider` is the wrapped provider, `EventLog` its log.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const wrap = <E, R>(
+  provider: Layer.Layer<NdkProvider, E, R>
+): Layer.Layer<NdkProvider | EventLog, E, R> => Layer.provide(layer, provider)
+
+/**
  * The log as JSON lines (see `Event.toJsonLines`).
  *
  * @since 0.1.0

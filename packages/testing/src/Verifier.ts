@@ -12,10 +12,13 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Event from "./Event.js"
 import type { Log } from "./EventLog.js"
+import { EventLog } from "./EventLog.js"
 import * as internal from "./internal/verifier.js"
 
 /**
@@ -143,3 +146,40 @@ export const check = (events: Iterable<Event.Event>): Effect.Effect<void, Verifi
     const violations = verify(events)
     return violations.length === 0 ? Effect.void : Effect.fail(new VerificationError({ violations }))
   })
+
+/**
+ * How many violations each check found (every check present, 0 when clean), in the order of {@link checks}.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const summarize = (violations: ReadonlyArray<Violation>): ReadonlyArray<readonly [Check, number]> => {
+  const counts = new Map<CheckName, number>()
+  for (const v of violations) counts.set(v.check, (counts.get(v.check) ?? 0) + 1)
+  return checks.map((c) => [c, counts.get(c.name) ?? 0] as const)
+}
+
+/**
+ * The online verifier of the current run, fed by its `EventLog`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Online extends Context.Tag("@effect-ndk/testing/Verifier/Online")<Online, Verifier>() {}
+
+/**
+ * Attaches an online verifier to the `EventLog` for the lifetime of the layer (detached when its scope closes).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerOnline: Layer.Layer<Online, never, EventLog> = Layer.scoped(
+  Online,
+  Effect.gen(function*() {
+    const log = yield* EventLog
+    return yield* Effect.acquireRelease(
+      Effect.sync(() => attach(log)),
+      (verifier) => Effect.sync(verifier.detach)
+    )
+  })
+)

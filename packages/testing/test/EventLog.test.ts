@@ -243,6 +243,75 @@ describe("EventLog", () => {
       assert.strictEqual(wrong.first?.check, "CONTEXT_IDENTITY")
     }))
 
+  it.effect("connect events hand over a wrapped connector with the registered context; a listener that closes before it is caught", () =>
+    Effect.gen(function*() {
+      const fake = FakeProvider.make()
+      const log = EventLog.unsafeMake()
+      const host = log.wrapHost(fake.host)
+      const out = OutParam.out<RawInterface.NdkAdapter>()
+      yield* host.OpenNdkAdapter(null, params, out)
+      const adapter = out.value!
+      const listenerOut = OutParam.out<RawInterface.NdkListener>()
+      const eventContext = { listener: "events" }
+      const delivered: Array<{ ctx: unknown; connector: RawInterface.NdkConnector }> = []
+      yield* adapter.Dispatch.NdkCreateListener(
+        adapter,
+        (ctx, connector) => Effect.sync(() => void delivered.push({ ctx, connector })),
+        eventContext,
+        noop,
+        null,
+        listenerOut
+      )
+      const listener = listenerOut.value!
+      fake.incoming(log.unwrap(listener))
+      yield* fake.run
+      assert.strictEqual(delivered.length, 1)
+      assert.strictEqual(delivered[0].ctx, eventContext)
+      const connector = delivered[0].connector
+      assert.strictEqual(log.unwrap(connector), fake.made[1])
+      assert.strictEqual(connector.Header, fake.made[1].Header)
+      assert.strictEqual(yield* connector.Dispatch.NdkReject(connector, null, 0), S.STATUS_SUCCESS)
+      const reject = log.events.find((e) => e.fn === "NdkReject")!
+      assert.strictEqual(reject.object, log.objectId(connector))
+      assert.strictEqual(reject.type, "Connector")
+      // the fake does not hold a listener's close for its connectors: the verifier learned the edge from the event
+      yield* listener.Dispatch.NdkCloseListener(listener, noop, null)
+      yield* fake.run
+      const [v] = Verifier.verify(log.events)
+      assert.strictEqual(v.check, "ANTECEDENT_CLOSES_LAST")
+      assert.deepStrictEqual(v.objects.map((o) => o.type), ["Listener", "Connector"])
+      assert.strictEqual(v.excerpt[0].fn, "NdkConnectEventCallback")
+    }))
+
+  it.effect("a provider that starts a CQ notification inside the running one is caught (R63)", () =>
+    Effect.gen(function*() {
+      const fake = FakeProvider.make()
+      const log = EventLog.unsafeMake()
+      const host = log.wrapHost(fake.host)
+      const out = OutParam.out<RawInterface.NdkAdapter>()
+      yield* host.OpenNdkAdapter(null, params, out)
+      const adapter = out.value!
+      const cqOut = OutParam.out<RawInterface.NdkCq>()
+      let depth = 0
+      // the consumer re-arms inside the callback; this provider delivers the next notification synchronously
+      const notification: RawInterface.NdkCqNotificationCallback = () =>
+        Effect.suspend(() => {
+          depth++
+          if (depth > 1) return Effect.void
+          fake.notify(fake.made[0] as RawInterface.NdkCq, S.STATUS_SUCCESS)
+          return Effect.zipRight(cqOut.value!.Dispatch.NdkArmCq(cqOut.value!, 1), fake.run)
+        })
+      yield* adapter.Dispatch.NdkCreateCq(adapter, 4, notification, "cq", null, noop, null, cqOut)
+      fake.notify(fake.made[0] as RawInterface.NdkCq, S.STATUS_SUCCESS)
+      yield* fake.run
+      const [v] = Verifier.verify(log.events)
+      assert.strictEqual(v.check, "CQ_NOTIFY_SERIAL")
+      assert.deepStrictEqual(v.excerpt.map((e) => `${e.kind} ${e.fn}`), [
+        "start NdkCqNotificationCallback",
+        "start NdkCqNotificationCallback"
+      ])
+    }))
+
   it.effect("a consumer closing twice is reported as a consumer violation (R31)", () =>
     Effect.gen(function*() {
       const fake = FakeProvider.make({ closeMode: "success" })
@@ -329,6 +398,29 @@ describe("EventLog", () => {
     }).pipe(
       Effect.provide(
         EventLog.layer.pipe(Layer.provide(Layer.succeed(ProviderHost.NdkProvider, FakeProvider.make().host)))
+      )
+    ))
+
+  it.scoped("EventLog.wrap + Verifier.layerOnline: violations are seen while the run goes on", () =>
+    Effect.gen(function*() {
+      const host = yield* ProviderHost.NdkProvider
+      const online = yield* Verifier.Online
+      const out = OutParam.out<RawInterface.NdkAdapter>()
+      yield* host.OpenNdkAdapter(null, params, out)
+      const pdOut = OutParam.out<RawInterface.NdkPd>()
+      yield* out.value!.Dispatch.NdkCreatePd(out.value!, noop, null, pdOut)
+      assert.strictEqual(online.first(), undefined)
+      yield* pdOut.value!.Dispatch.NdkClosePd(pdOut.value!, noop, null)
+      yield* pdOut.value!.Dispatch.NdkCreateMr(pdOut.value!, false, noop, null, OutParam.out())
+      assert.strictEqual(online.first()?.check, "USE_AFTER_CLOSE")
+      const summary = Verifier.summarize(online.violations)
+      assert.strictEqual(summary.length, Verifier.checks.length)
+      assert.deepStrictEqual(summary.filter(([, n]) => n > 0).map(([c, n]) => `${c.name}=${n}`), ["USE_AFTER_CLOSE=1"])
+    }).pipe(
+      Effect.provide(
+        Verifier.layerOnline.pipe(
+          Layer.provideMerge(EventLog.wrap(Layer.sync(ProviderHost.NdkProvider, () => FakeProvider.make().host)))
+        )
       )
     ))
 })
