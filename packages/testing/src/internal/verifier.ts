@@ -144,7 +144,7 @@ interface ObjectState {
   readonly requests: Set<number>
   readonly running: Map<number, Event>
   /** successor id → the event that formed the edge */
-  readonly successors: Map<number, Event>
+  readonly successors: Map<number, ReadonlyArray<Event>>
 }
 
 interface Request {
@@ -235,7 +235,7 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
   const isCloseCall = (e: Event): boolean =>
     e.fn === "CloseNdkAdapter" || functionOf.get(`${e.type}.${e.fn}`)?.fnType === "NDK_FN_CLOSE_OBJECT"
 
-  const addEdge = (antecedent: number, successor: number, by: Event): void => {
+  const addEdge = (antecedent: number, successor: number, ...by: ReadonlyArray<Event>): void => {
     const a = objects.get(antecedent)
     if (a !== undefined && antecedent !== successor) a.successors.set(successor, by)
   }
@@ -294,7 +294,7 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
               : "was closed"
           }`,
           [state, s],
-          [by, s.closeCall, closeStart, state.closeCall, at]
+          [...by, s.closeCall, closeStart, state.closeCall, at]
         )
       }
     }
@@ -428,7 +428,7 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
       if (call.refs !== undefined) {
         for (const role of ["ReceiveCq", "InitiatorCq", "Srq"]) {
           const id = call.refs[role]
-          if (id !== undefined) addEdge(id, e.created, call)
+          if (id !== undefined) addEdge(id, e.created, call, e)
         }
       }
     }
@@ -534,7 +534,7 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
       if (e.fn === "NdkCreateCompletion" && call?.refs !== undefined) {
         for (const role of ["ReceiveCq", "InitiatorCq", "Srq"]) {
           const id = call.refs[role]
-          if (id !== undefined) addEdge(id, child.id, call)
+          if (id !== undefined) addEdge(id, child.id, call, e)
         }
       }
     }
