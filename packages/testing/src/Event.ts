@@ -5,6 +5,9 @@
  *
  * @since 0.1.0
  */
+import type * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { createHash } from "node:crypto"
 
 /**
@@ -83,6 +86,59 @@ export interface Event {
   /** Present (true) when the call went through an object's `unsafe` twin. */
   readonly unsafe?: true
 }
+
+const ObjectTypeNameSchema: Schema.Schema<ObjectTypeName> = Schema.Literal(
+  "Adapter",
+  "Qp",
+  "Cq",
+  "Mr",
+  "Mw",
+  "Pd",
+  "SharedEndpoint",
+  "Connector",
+  "Listener",
+  "Srq",
+  "Unknown"
+)
+
+const exact = <A>(schema: Schema.Schema<A>) => Schema.optionalWith(schema, { exact: true })
+
+/**
+ * Schema of one event (what a JSON line decodes to).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Event: Schema.Schema<Event> = Schema.Struct({
+  seq: Schema.NonNegativeInt,
+  time: Schema.Number,
+  fiber: Schema.NonNegativeInt,
+  kind: Schema.Literal("call", "return", "start", "end"),
+  fn: Schema.String,
+  object: Schema.NonNegativeInt,
+  type: Schema.NullOr(ObjectTypeNameSchema),
+  link: exact(Schema.NonNegativeInt),
+  status: exact(Schema.Number),
+  ctx: exact(Schema.NonNegativeInt),
+  eventCtx: exact(Schema.NonNegativeInt),
+  refs: exact(Schema.Record({ key: Schema.String, value: Schema.NonNegativeInt })),
+  created: exact(Schema.NonNegativeInt),
+  createdType: exact(ObjectTypeNameSchema),
+  value: exact(Schema.Number),
+  unsafe: exact(Schema.Literal(true))
+}).annotations({ identifier: "Event" })
+
+const decodeLines = Schema.decodeUnknownEither(Schema.Array(Schema.parseJson(Event)))
+
+/**
+ * Reads a JSON-lines export back (empty lines are skipped). Bad input is a `ParseError` naming the line (0-based
+ * index among the non-empty lines), never a throw.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const fromJsonLines = (text: string): Either.Either<ReadonlyArray<Event>, ParseResult.ParseError> =>
+  decodeLines(text.split("\n").filter((line) => line.length > 0))
 
 const field = (key: string, value: unknown): string =>
   `${JSON.stringify(key)}:${JSON.stringify(value, (_k, v: unknown) => typeof v === "bigint" ? v.toString() : v)}`

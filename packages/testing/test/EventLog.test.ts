@@ -1,7 +1,7 @@
 import { NdkVersion, NtStatus, OutParam, ProviderHost, SockAddr } from "@effect-ndk/ndkpi"
 import type { RawInterface } from "@effect-ndk/ndkpi"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, TestClock } from "effect"
+import { Effect, Either, Fiber, Layer, TestClock } from "effect"
 import * as Event from "../src/Event.js"
 import * as EventLog from "../src/EventLog.js"
 import * as Verifier from "../src/Verifier.js"
@@ -347,6 +347,9 @@ describe("EventLog", () => {
       assert.strictEqual(a.hash, b.hash)
       assert.match(a.hash, /^[0-9a-f]{64}$/)
       assert.notStrictEqual(a.hash, c.hash)
+      const replayed = Either.getOrThrow(Event.fromJsonLines(a.lines))
+      assert.strictEqual(Event.hash(replayed), a.hash)
+      assert.deepStrictEqual(Verifier.verify(replayed), [])
       const lines = a.lines.split("\n")
       assert.strictEqual(lines.pop(), "", "every line ends in a newline")
       for (const line of lines) {
@@ -381,6 +384,18 @@ describe("EventLog", () => {
     )
     assert.strictEqual(Event.toJsonLines([e, e]), `${Event.toJson(e)}\n${Event.toJson(e)}\n`)
     assert.strictEqual(Event.hash([e]), Event.hash([{ ...e }]))
+    // read back: the same events, the same hash
+    const back = Either.getOrThrow(Event.fromJsonLines(Event.toJsonLines([e, { ...e, seq: 4, unsafe: true }])))
+    assert.deepStrictEqual(back, [e, { ...e, seq: 4, unsafe: true }])
+    assert.strictEqual(Event.hash(back), Event.hash([e, { ...e, seq: 4, unsafe: true }]))
+    // bad input is a ParseError, not a throw
+    assert.isTrue(Either.isLeft(Event.fromJsonLines("{not json\n")))
+    assert.isTrue(
+      Either.isLeft(Event.fromJsonLines(`{"seq":-1,"time":0,"fiber":0,"kind":"call","fn":"x","object":0,"type":null}`))
+    )
+    assert.isTrue(
+      Either.isLeft(Event.fromJsonLines(`{"seq":1,"time":0,"fiber":0,"kind":"poke","fn":"x","object":0,"type":null}`))
+    )
     assert.notStrictEqual(Event.hash([e]), Event.hash([{ ...e, ctx: 5 }]))
   })
 
