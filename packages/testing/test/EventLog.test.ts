@@ -302,6 +302,7 @@ describe("EventLog", () => {
           return Effect.zipRight(cqOut.value!.Dispatch.NdkArmCq(cqOut.value!, 1), fake.run)
         })
       yield* adapter.Dispatch.NdkCreateCq(adapter, 4, notification, "cq", null, noop, null, cqOut)
+      cqOut.value!.unsafe!.NdkArmCq(cqOut.value!, 1)
       fake.notify(fake.made[0] as RawInterface.NdkCq, S.STATUS_SUCCESS)
       yield* fake.run
       const [v] = Verifier.verify(log.events)

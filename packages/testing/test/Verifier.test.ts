@@ -31,8 +31,11 @@ const world = (): World => {
   return { b, a, cq, cqCtx, pd, qp, conn }
 }
 
-const notify = (w: World, status: number = S.STATUS_SUCCESS, ctx: number = w.cqCtx): number =>
-  w.b.start("NdkCqNotificationCallback", w.cq, w.cq.call, { ctx, status })
+/** arms the CQ (unless `arm` is false), then starts a notification; returns the start's seq */
+const notify = (w: World, status: number = S.STATUS_SUCCESS, ctx: number = w.cqCtx, arm = true): number => {
+  if (arm) w.b.call("NdkArmCq", w.cq)
+  return w.b.start("NdkCqNotificationCallback", w.cq, w.cq.call, { ctx, status })
+}
 
 /** a connect that succeeds through its completion: forms the QP → connector edge */
 const connect = (w: World): void => {
@@ -240,8 +243,9 @@ const cases: Cases = {
       build: () => {
         const w = world()
         w.b.closeFully(w.qp)
+        w.b.call("NdkArmCq", w.cq)
         w.b.close(w.cq, "success")
-        w.b.end(notify(w))
+        w.b.end(notify(w, S.STATUS_SUCCESS, w.cqCtx, false))
         return w.b.events
       }
     }, {
@@ -306,6 +310,16 @@ const cases: Cases = {
         w.b.pendingRequest("NdkDisconnect", w.conn)
         const cl = w.b.close(w.conn, "pending")
         w.b.complete(cl)
+        return w.b.events
+      }
+    }, {
+      title: "R168: close returns STATUS_SUCCESS inside the object's own request completion",
+      build: () => {
+        const w = world()
+        const c = w.b.pendingRequest("NdkDisconnect", w.conn)
+        const s = w.b.start("NdkRequestCompletion", w.conn, c, { ctx: w.b.events[c].ctx!, status: S.STATUS_SUCCESS })
+        w.b.close(w.conn, "success")
+        w.b.end(s)
         return w.b.events
       }
     }, {
@@ -498,14 +512,49 @@ const cases: Cases = {
       }
     }]
   },
-  NO_NOTIFY_AFTER_CLOSE_CALL: {
+  NOTIFY_ONLY_WHEN_ARMED: {
     pass: [{
-      title: "R19: a notification before NdkCloseCq",
+      title: "R56/R57: each notification follows an arm; a re-arm inside the callback allows the next one",
+      build: () => {
+        const w = world()
+        const first = notify(w)
+        w.b.call("NdkArmCq", w.cq, { unsafe: true })
+        w.b.end(first)
+        w.b.end(notify(w, S.STATUS_SUCCESS, w.cqCtx, false))
+        return w.b.events
+      }
+    }],
+    fail: [{
+      title: "R55: a notification on a CQ that was never armed",
+      build: () => {
+        const w = world()
+        w.b.end(notify(w, S.STATUS_SUCCESS, w.cqCtx, false))
+        return w.b.events
+      }
+    }, {
+      title: "R57: two notifications for one arm",
+      build: () => {
+        const w = world()
+        w.b.end(notify(w))
+        w.b.end(notify(w, S.STATUS_SUCCESS, w.cqCtx, false))
+        return w.b.events
+      }
+    }]
+  },
+  NO_EVENT_AFTER_CLOSE_CALL: {
+    pass: [{
+      title: "R19/R130: a notification and a connect event before the closes",
       build: () => {
         const w = world()
         w.b.closeFully(w.qp)
         w.b.end(notify(w))
         w.b.closeFully(w.cq)
+        const ev = w.b.context()
+        const l = w.b.create(w.a, "Listener", { eventCtx: ev })
+        const incoming = w.b.fresh("Connector")
+        w.b.callback("NdkConnectEventCallback", l, l.call, { ctx: ev, created: incoming.id, createdType: "Connector" })
+        w.b.closeFully(incoming)
+        w.b.closeFully(l)
         return w.b.events
       }
     }],
@@ -514,9 +563,49 @@ const cases: Cases = {
       build: () => {
         const w = world()
         w.b.closeFully(w.qp)
+        w.b.call("NdkArmCq", w.cq)
         const cl = w.b.close(w.cq, "pending")
-        w.b.end(notify(w))
+        w.b.end(notify(w, S.STATUS_SUCCESS, w.cqCtx, false))
         w.b.complete(cl)
+        return w.b.events
+      }
+    }, {
+      title: "R130: a connect event after NdkCloseListener was called (close still pending)",
+      build: () => {
+        const w = world()
+        const ev = w.b.context()
+        const l = w.b.create(w.a, "Listener", { eventCtx: ev })
+        const cl = w.b.close(l, "pending")
+        const incoming = w.b.fresh("Connector")
+        w.b.callback("NdkConnectEventCallback", l, l.call, { ctx: ev, created: incoming.id, createdType: "Connector" })
+        w.b.closeFully(incoming)
+        w.b.complete(cl)
+        return w.b.events
+      }
+    }]
+  },
+  DISCONNECT_EVENT_ONCE: {
+    pass: [{
+      title: "R149: one disconnect event per connection",
+      build: () => {
+        const w = world()
+        const ev = w.b.context()
+        const cc = w.b.call("NdkCompleteConnect", w.conn, { ctx: w.b.context(), eventCtx: ev })
+        w.b.ret(cc, S.STATUS_SUCCESS)
+        w.b.callback("NdkDisconnectEventCallback", w.conn, cc, { ctx: ev })
+        w.b.closeFully(w.conn)
+        return w.b.events
+      }
+    }],
+    fail: [{
+      title: "R149: the disconnect event raised twice",
+      build: () => {
+        const w = world()
+        const ev = w.b.context()
+        const cc = w.b.call("NdkAcceptEx", w.conn, { ctx: w.b.context(), eventCtx: ev, refs: { Qp: w.qp.id } })
+        w.b.ret(cc, S.STATUS_SUCCESS)
+        w.b.callback("NdkDisconnectEventCallbackEx", w.conn, cc, { ctx: ev, value: 0 })
+        w.b.callback("NdkDisconnectEventCallbackEx", w.conn, cc, { ctx: ev, value: 7 })
         return w.b.events
       }
     }]

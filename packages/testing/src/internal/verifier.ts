@@ -21,7 +21,9 @@ export type CheckName =
   | "CLOSE_AFTER_EVENTS"
   | "ANTECEDENT_CLOSES_LAST"
   | "CQ_NOTIFY_SERIAL"
-  | "NO_NOTIFY_AFTER_CLOSE_CALL"
+  | "NOTIFY_ONLY_WHEN_ARMED"
+  | "NO_EVENT_AFTER_CLOSE_CALL"
+  | "DISCONNECT_EVENT_ONCE"
   | "USE_AFTER_CLOSE"
   | "DOUBLE_CLOSE"
 
@@ -88,16 +90,28 @@ export const checks: ReadonlyArray<Check> = [
   ),
   check(
     "ANTECEDENT_CLOSES_LAST",
-    ["R22", "R23", "R24", "R25", "R26", "R27"],
+    ["R22", "R23", "R24", "R25", "R26", "R27", "R131"],
     "provider",
     "an antecedent closes (close completion, SUCCESS close, adapter close return) only after each successor's close has completed and its close completion returned"
   ),
   check("CQ_NOTIFY_SERIAL", ["R63"], "provider", "notification callbacks of one CQ never overlap"),
   check(
-    "NO_NOTIFY_AFTER_CLOSE_CALL",
-    ["R19"],
+    "NOTIFY_ONLY_WHEN_ARMED",
+    ["R55", "R57"],
     "provider",
-    "no CQ notification callback starts after NdkCloseCq was called on that CQ"
+    "a CQ notification starts only if NdkArmCq was called on the CQ since its previous notification started (an arm is consumed by the notification it causes)"
+  ),
+  check(
+    "NO_EVENT_AFTER_CLOSE_CALL",
+    ["R19", "R130"],
+    "provider",
+    "no CQ notification starts after NdkCloseCq was called on the CQ, and no connect event after NdkCloseListener was called on the listener"
+  ),
+  check(
+    "DISCONNECT_EVENT_ONCE",
+    ["R149"],
+    "provider",
+    "the disconnect event registered by one NdkCompleteConnect(Ex)/NdkAccept(Ex) is raised at most once"
   ),
   check("USE_AFTER_CLOSE", ["R31"], "consumer", "no function is called on (or names) an object after its close"),
   check("DOUBLE_CLOSE", ["R31"], "consumer", "an object is closed at most once")
@@ -145,6 +159,9 @@ interface ObjectState {
   readonly running: Map<number, Event>
   /** successor id → the event that formed the edge */
   readonly successors: Map<number, ReadonlyArray<Event>>
+  /** CQ: the NdkArmCq call that armed it since its last notification started */
+  armedBy: Event | undefined
+  lastNotification: Event | undefined
 }
 
 interface Request {
@@ -181,6 +198,8 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
   const events = new Map<number, Event>()
   const objects = new Map<number, ObjectState>()
   const requests = new Map<number, Request>()
+  /** registration call seq → the first disconnect event raised for it */
+  const disconnects = new Map<number, Event>()
   const violations: Array<Violation> = []
   let finished = false
 
@@ -196,7 +215,9 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
         fullyClosed: undefined,
         requests: new Set(),
         running: new Map(),
-        successors: new Map()
+        successors: new Map(),
+        armedBy: undefined,
+        lastNotification: undefined
       }
       objects.set(id, state)
     } else if (state.type === null && type !== null) {
@@ -339,6 +360,7 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
       }
     }
     if (closeCall) state.closeCall ??= e
+    if (e.fn === "NdkArmCq" && e.type === "Cq") state.armedBy = e
     const f = functionOf.get(`${e.type}.${e.fn}`)
     if (f?.completion != null) {
       requests.set(e.seq, { call: e, isClose: closeCall, ret: undefined, starts: [], end: undefined })
@@ -517,15 +539,51 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
           )
         }
       }
-      if (state.closeCall !== undefined && state.closedBy === undefined) {
+      if (state.armedBy === undefined) {
         report(
           found,
-          "NO_NOTIFY_AFTER_CLOSE_CALL",
+          "NOTIFY_ONLY_WHEN_ARMED",
           e.seq,
-          `a notification of ${state.type}#${state.id} started after NdkCloseCq was called`,
+          `a notification of ${state.type}#${state.id} started without an NdkArmCq since ${
+            state.lastNotification === undefined
+              ? "the CQ was created"
+              : `the previous one (#${state.lastNotification.seq})`
+          }`,
           [state],
-          [state.closeCall, e]
+          [state.lastNotification, e]
         )
+      }
+      state.armedBy = undefined
+      state.lastNotification = e
+    }
+    if (
+      (e.fn === "NdkCqNotificationCallback" || e.fn === "NdkConnectEventCallback") &&
+      state.closeCall !== undefined && state.closedBy === undefined
+    ) {
+      report(
+        found,
+        "NO_EVENT_AFTER_CLOSE_CALL",
+        e.seq,
+        `${e.fn} of ${state.type}#${state.id} started after its close was called`,
+        [state],
+        [state.closeCall, e]
+      )
+    }
+    if (
+      (e.fn === "NdkDisconnectEventCallback" || e.fn === "NdkDisconnectEventCallbackEx") && e.link !== undefined
+    ) {
+      const earlier = disconnects.get(e.link)
+      if (earlier !== undefined) {
+        report(
+          found,
+          "DISCONNECT_EVENT_ONCE",
+          e.seq,
+          `a second disconnect event for ${state.type}#${state.id} (first #${earlier.seq})`,
+          [state],
+          [call, earlier, e]
+        )
+      } else {
+        disconnects.set(e.link, e)
       }
     }
     // edges formed by callbacks
