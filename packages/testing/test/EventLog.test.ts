@@ -1,4 +1,4 @@
-import { NdkVersion, NtStatus, OutParam, ProviderHost, SockAddr } from "@effect-ndk/ndkpi"
+import { NdkVersion, NtStatus, ObjectHeader, ObjectType, OutParam, ProviderHost, SockAddr } from "@effect-ndk/ndkpi"
 import type { RawInterface } from "@effect-ndk/ndkpi"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, TestClock } from "effect"
@@ -311,6 +311,49 @@ describe("EventLog", () => {
         "start NdkCqNotificationCallback",
         "start NdkCqNotificationCallback"
       ])
+    }))
+
+  it.effect("unsafe twins held as prototype methods are wrapped too, and run with their own `this`", () =>
+    Effect.gen(function*() {
+      class CqTwins {
+        polls = 0
+        NdkArmCq(): void {}
+        NdkGetCqResults(): number {
+          return ++this.polls
+        }
+        NdkGetCqResultsEx(): number {
+          return 0
+        }
+      }
+      const twins = new CqTwins()
+      const rawCq: RawInterface.NdkCq = {
+        Header: ObjectHeader.make(ObjectType.NdkObjectType.NdkObjectTypeCq, NdkVersion.V2_1),
+        Dispatch: FakeProvider.table<RawInterface.NdkCqDispatch>("Cq", {}),
+        unsafe: twins
+      }
+      const rawAdapter: RawInterface.NdkAdapter = {
+        Header: ObjectHeader.make(ObjectType.NdkObjectType.NdkObjectTypeAdapter, NdkVersion.V2_1),
+        Dispatch: FakeProvider.table<RawInterface.NdkAdapterDispatch>("Adapter", {
+          NdkCreateCq: (_a, _d, _n, _nc, _af, _cc, _ctx, out) =>
+            Effect.sync(() => {
+              out.value = rawCq
+              return S.STATUS_SUCCESS
+            })
+        })
+      }
+      const log = EventLog.unsafeMake()
+      const adapter = log.wrapAdapter(rawAdapter)
+      const out = OutParam.out<RawInterface.NdkCq>()
+      yield* adapter.Dispatch.NdkCreateCq(adapter, 1, noop, null, null, noop, null, out)
+      const cq = out.value!
+      assert.deepStrictEqual(Object.keys(cq.unsafe!), ["NdkArmCq", "NdkGetCqResults", "NdkGetCqResultsEx"])
+      assert.strictEqual(cq.unsafe!.NdkGetCqResults(cq, [], 1), 1)
+      assert.strictEqual(cq.unsafe!.NdkGetCqResults(cq, [], 1), 2)
+      assert.strictEqual(twins.polls, 2)
+      assert.deepStrictEqual(
+        log.events.filter((e) => e.unsafe === true && e.kind === "return").map((e) => e.value),
+        [1, 2]
+      )
     }))
 
   it.effect("a consumer closing twice is reported as a consumer violation (R31)", () =>

@@ -8,7 +8,7 @@ import * as ObjectType from "@effect-ndk/ndkpi/ObjectType"
 import type { ObjectKind } from "@effect-ndk/ndkpi/ObjectType"
 import type { Out } from "@effect-ndk/ndkpi/OutParam"
 import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
-import type { NdkAdapter, NdkObject } from "@effect-ndk/ndkpi/RawInterface"
+import type { CqUnsafeName, NdkAdapter, NdkObject, QpUnsafeName } from "@effect-ndk/ndkpi/RawInterface"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -63,6 +63,32 @@ const functionOf: ReadonlyMap<string, Catalog.FunctionType> = new Map(
 )
 
 const isObject = (u: unknown): u is object => typeof u === "object" && u !== null
+
+const qpUnsafe: ReadonlyArray<QpUnsafeName> = [
+  "NdkSend",
+  "NdkReceive",
+  "NdkBind",
+  "NdkFastRegister",
+  "NdkInvalidate",
+  "NdkRead",
+  "NdkWrite",
+  "NdkSendAndInvalidate"
+]
+const cqUnsafe: ReadonlyArray<CqUnsafeName> = ["NdkArmCq", "NdkGetCqResults", "NdkGetCqResultsEx"]
+
+/** the members of each kind's `unsafe` table (the provider's table may hold them as prototype methods) */
+const unsafeNames: Readonly<Record<ObjectKind, ReadonlyArray<string>>> = {
+  Adapter: [],
+  Cq: cqUnsafe,
+  Mr: [],
+  Mw: [],
+  Srq: ["NdkSrqReceive"],
+  Qp: qpUnsafe,
+  Pd: [],
+  SharedEndpoint: [],
+  Connector: [],
+  Listener: []
+}
 
 /** @internal */
 export const make = (): Log => {
@@ -304,14 +330,15 @@ export const make = (): Log => {
         })
     }
     const wrapped: Record<string, unknown> = { Header: raw.Header, Dispatch: dispatch }
-    const rawUnsafe: unknown = (raw as { readonly unsafe?: unknown }).unsafe
-    if (isObject(rawUnsafe)) {
-      const table = rawUnsafe as Readonly<Record<string, Fn>>
+    const rawUnsafe = (): Readonly<Record<string, Fn>> =>
+      (raw as unknown as { readonly unsafe: Readonly<Record<string, Fn>> }).unsafe
+    if (isObject((raw as { readonly unsafe?: unknown }).unsafe)) {
       const unsafe: Record<string, Fn> = {}
-      for (const member of Object.keys(table)) {
+      for (const member of unsafeNames[kind]) {
+        if (typeof rawUnsafe()[member] !== "function") continue
         unsafe[member] = (...args) => {
           const { finish, forwarded } = prepare(kind, member, identity, args, true)
-          const result = table[member](...forwarded)
+          const result = rawUnsafe()[member](...forwarded)
           finish(result)
           return result
         }

@@ -44,7 +44,7 @@ export interface Fake {
 type Table = Record<string, (...args: Array<never>) => unknown>
 
 /** Every member answers STATUS_NOT_SUPPORTED (or nothing) unless overridden. */
-const table = <D>(kind: ObjectType.ObjectKind, overrides: Partial<D>): D => {
+export const table = <D>(kind: ObjectType.ObjectKind, overrides: Partial<D>): D => {
   const out: Table = {}
   for (const slot of Catalog.slotsOf(kind)) {
     out[slot.member] = () =>
