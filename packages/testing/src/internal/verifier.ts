@@ -155,6 +155,7 @@ interface ObjectState {
   closedBy: Event | undefined
   /** The close is complete, close completion returned included. */
   fullyClosed: Event | undefined
+  /** requests on the object that may still hold its close (pruned once finished) */
   readonly requests: Set<number>
   readonly running: Map<number, Event>
   /** successor id → the event that formed the edge */
@@ -397,6 +398,8 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
     const r = e.link === undefined ? undefined : requests.get(e.link)
     if (r !== undefined) {
       r.ret = e
+      // finished without a completion: it can no longer hold a close
+      if (e.status !== STATUS_PENDING && r.starts.length === 0) state.requests.delete(r.call.seq)
       if (e.status !== STATUS_PENDING && r.starts.length > 0) {
         report(
           found,
@@ -613,7 +616,10 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
     state.running.delete(start.seq)
     if (completionNames.has(start.fn) && start.link !== undefined) {
       const r = requests.get(start.link)
-      if (r !== undefined) r.end ??= e
+      if (r !== undefined) {
+        r.end ??= e
+        state.requests.delete(r.call.seq)
+      }
       if (start.fn === "NdkCloseCompletion") state.fullyClosed ??= e
     }
   }
