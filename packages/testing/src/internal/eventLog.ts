@@ -64,6 +64,32 @@ const functionOf: ReadonlyMap<string, Catalog.FunctionType> = new Map(
 
 const isObject = (u: unknown): u is object => typeof u === "object" && u !== null
 
+/** What the wrapper needs to know about one dispatch member, computed once. */
+interface Meta {
+  readonly member: string
+  readonly spec: ReadonlyArray<Arg>
+  readonly completion: Catalog.CompletionName | null
+  readonly returns: Catalog.FunctionType["returns"]
+}
+
+const metas = new Map<string, Meta>()
+
+const metaOf = (kind: ObjectKind, member: string): Meta => {
+  const key = `${kind}.${member}`
+  let meta = metas.get(key)
+  if (meta === undefined) {
+    const info = functionOf.get(key)
+    meta = {
+      member,
+      spec: specOf(kind, member),
+      completion: info?.completion ?? null,
+      returns: info?.returns ?? "NTSTATUS"
+    }
+    metas.set(key, meta)
+  }
+  return meta
+}
+
 const qpUnsafe: ReadonlyArray<QpUnsafeName> = [
   "NdkSend",
   "NdkReceive",
@@ -221,14 +247,12 @@ export const make = (): Log => {
 
   /** Records the call, rewrites the arguments; the returned `finish` records the return. */
   const prepare = (
-    kind: ObjectKind,
-    member: string,
+    meta: Meta,
     identity: Identity,
     args: ReadonlyArray<unknown>,
     unsafe: boolean
   ): { readonly forwarded: Array<unknown>; readonly finish: (result: unknown) => void } => {
-    const info = functionOf.get(`${kind}.${member}`)
-    const spec: ReadonlyArray<Arg> = specOf(kind, member)
+    const { completion, member, returns, spec } = meta
     const forwarded = args.slice()
     forwarded[0] = unwrap(args[0])
     const call: Mutable<Omit<Event, "seq" | "time" | "fiber">> = {
@@ -271,8 +295,8 @@ export const make = (): Log => {
       const given = args[arg.at]
       switch (arg.role) {
         case "completion":
-          if (typeof given === "function" && info?.completion != null) {
-            forwarded[arg.at] = wrapCallback(info.completion, seq, self, created, given as Callback)
+          if (typeof given === "function" && completion !== null) {
+            forwarded[arg.at] = wrapCallback(completion, seq, self, created, given as Callback)
           }
           break
         case "event":
@@ -301,7 +325,6 @@ export const make = (): Log => {
         type: identity.type,
         link: seq
       }
-      const returns = info?.returns ?? "NTSTATUS"
       if (returns === "NTSTATUS" && typeof result === "number") ret.status = result
       if ((returns === "count" || returns === "token") && typeof result === "number") ret.value = result
       if (innerOut !== undefined && consumerOut !== undefined && innerOut.value !== undefined) {
@@ -323,9 +346,10 @@ export const make = (): Log => {
       raw.Dispatch as unknown as Readonly<Record<string, EffectFn>>
     const dispatch: Record<string, EffectFn> = {}
     for (const member of Catalog.dispatchNames[kind] as ReadonlyArray<string>) {
+      const meta = metaOf(kind, member)
       dispatch[member] = (...args) =>
         Effect.suspend(() => {
-          const { finish, forwarded } = prepare(kind, member, identity, args, false)
+          const { finish, forwarded } = prepare(meta, identity, args, false)
           return Effect.tap(rawDispatch()[member](...forwarded), (result) => Effect.sync(() => finish(result)))
         })
     }
@@ -336,8 +360,9 @@ export const make = (): Log => {
       const unsafe: Record<string, Fn> = {}
       for (const member of unsafeNames[kind]) {
         if (typeof rawUnsafe()[member] !== "function") continue
+        const meta = metaOf(kind, member)
         unsafe[member] = (...args) => {
-          const { finish, forwarded } = prepare(kind, member, identity, args, true)
+          const { finish, forwarded } = prepare(meta, identity, args, true)
           const result = rawUnsafe()[member](...forwarded)
           finish(result)
           return result
