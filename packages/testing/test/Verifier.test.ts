@@ -185,6 +185,40 @@ const cases: Cases = {
       }
     }]
   },
+  CREATED_TYPE_MATCHES: {
+    pass: [{
+      title: "R5: every object handed out has the type of its create (inline, completion, connect event)",
+      build: () => {
+        const w = world()
+        w.b.create(w.pd, "Srq", { pending: true, eventCtx: w.b.context() })
+        const ev = w.b.context()
+        const l = w.b.create(w.a, "Listener", { eventCtx: ev })
+        const incoming = w.b.fresh("Connector")
+        w.b.callback("NdkConnectEventCallback", l, l.call, { ctx: ev, created: incoming.id, createdType: "Connector" })
+        return w.b.events
+      }
+    }],
+    fail: [{
+      title: "R5: NdkCreateMw writes an object whose header says MR",
+      build: () => {
+        const w = world()
+        const c = w.b.call("NdkCreateMw", w.pd, { ctx: w.b.context() })
+        const odd = w.b.fresh("Mr")
+        w.b.ret(c, S.STATUS_SUCCESS, { created: odd.id, createdType: "Mr" })
+        return w.b.events
+      }
+    }, {
+      title: "R5: a connect event hands over a QP",
+      build: () => {
+        const w = world()
+        const ev = w.b.context()
+        const l = w.b.create(w.a, "Listener", { eventCtx: ev })
+        const odd = w.b.fresh("Qp")
+        w.b.callback("NdkConnectEventCallback", l, l.call, { ctx: ev, created: odd.id, createdType: "Qp" })
+        return w.b.events
+      }
+    }]
+  },
   WR_NEVER_PENDING: {
     pass: [{
       title: "R10: posts return STATUS_SUCCESS or fail inline",

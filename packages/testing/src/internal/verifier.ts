@@ -14,6 +14,7 @@ export type CheckName =
   | "NO_COMPLETION_UNLESS_PENDING"
   | "CONTEXT_IDENTITY"
   | "CREATE_PENDING_NO_OUT"
+  | "CREATED_TYPE_MATCHES"
   | "WR_NEVER_PENDING"
   | "CLOSE_STATUS"
   | "NOTHING_AFTER_CLOSE"
@@ -67,6 +68,12 @@ export const checks: ReadonlyArray<Check> = [
     ["R4"],
     "provider",
     "a create that returns STATUS_PENDING leaves its out-parameter unwritten"
+  ),
+  check(
+    "CREATED_TYPE_MATCHES",
+    ["R5"],
+    "provider",
+    "an object handed out (create out-parameter, create completion, connect event, adapter open) carries the header type of what was created"
   ),
   check("WR_NEVER_PENDING", ["R10"], "provider", "no work-request post returns STATUS_PENDING"),
   check("CLOSE_STATUS", ["R12"], "provider", "NdkCloseObject returns only STATUS_SUCCESS or STATUS_PENDING"),
@@ -190,6 +197,21 @@ const connectNames: ReadonlySet<string> = new Set([
 ])
 
 const { STATUS_PENDING, STATUS_SUCCESS } = NtStatus
+
+/** the object type each creating call hands out */
+const createdBy: Readonly<Record<string, ObjectTypeName | undefined>> = {
+  OpenNdkAdapter: "Adapter",
+  NdkCreateCq: "Cq",
+  NdkCreatePd: "Pd",
+  NdkCreateSharedEndpoint: "SharedEndpoint",
+  NdkCreateConnector: "Connector",
+  NdkCreateListener: "Listener",
+  NdkCreateMr: "Mr",
+  NdkCreateMw: "Mw",
+  NdkCreateSrq: "Srq",
+  NdkCreateQp: "Qp",
+  NdkCreateQpWithSrq: "Qp"
+}
 
 const hex = (status: number | undefined): string =>
   status === undefined ? "none" : `0x${(status >>> 0).toString(16).padStart(8, "0")}`
@@ -369,8 +391,30 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
     }
   }
 
+  /** R5: the header type of a handed-out object is the type the call creates */
+  const checkCreatedType = (found: Array<Violation>, e: Event, call: Event | undefined): void => {
+    if (e.created === undefined) return
+    const expected = e.fn === "NdkConnectEventCallback"
+      ? "Connector"
+      : call === undefined
+      ? undefined
+      : createdBy[call.fn]
+    if (expected !== undefined && e.createdType !== expected) {
+      const state = objectOf(e.created, e.createdType ?? null)
+      report(
+        found,
+        "CREATED_TYPE_MATCHES",
+        e.seq,
+        `${call?.fn ?? e.fn} handed out ${e.createdType}#${e.created}, expected a ${expected}`,
+        [state],
+        [call, e]
+      )
+    }
+  }
+
   const onReturn = (found: Array<Violation>, e: Event): void => {
     const call = e.link === undefined ? undefined : events.get(e.link)
+    checkCreatedType(found, e, call)
     if (e.fn === "OpenNdkAdapter") {
       if (e.created !== undefined) objectOf(e.created, e.createdType ?? "Adapter").adapter = e.created
       return
@@ -472,6 +516,7 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
   const onStart = (found: Array<Violation>, e: Event): void => {
     const state = objectOf(e.object, e.type)
     const call = e.link === undefined ? undefined : events.get(e.link)
+    checkCreatedType(found, e, call)
     let paired = false
     if (completionNames.has(e.fn)) {
       const r = e.link === undefined ? undefined : requests.get(e.link)
