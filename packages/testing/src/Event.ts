@@ -43,6 +43,23 @@ export type ObjectTypeName =
   | "Unknown"
 
 /**
+ * One completion read from a CQ (`NdkGetCqResults(Ex)`), contexts as ids.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CqResult {
+  /** id of the work request's `RequestContext` */
+  readonly ctx: number
+  /** id of the QP's `QPContext` */
+  readonly qpCtx: number
+  readonly status: number
+  readonly bytes: number
+  /** `NDK_OPERATION_TYPE`, from `NdkGetCqResultsEx` only */
+  readonly opType?: number
+}
+
+/**
  * One recorded event. Optional fields appear only where they mean something.
  *
  * @since 0.1.0
@@ -76,6 +93,8 @@ export interface Event {
   readonly ctx?: number
   /** `call`: id of the context registered with an event callback (CQ/SRQ notification, connect, disconnect). */
   readonly eventCtx?: number
+  /** `call` of `NdkCreateQp(WithSrq)`: id of the `QPContext` (it comes back in the QP's CQ entries). */
+  readonly qpCtx?: number
   /** `call`: the other objects the call names, by parameter role (`ReceiveCq`, `Srq`, `Qp`, `Mr`, `Mw`, …). */
   readonly refs?: Readonly<Record<string, number>>
   /** `return`: the object written to the create out-parameter. `start`: the object handed to the callback. */
@@ -83,6 +102,8 @@ export interface Event {
   readonly createdType?: ObjectTypeName
   /** `return` of a function that returns a count or a token instead of an NTSTATUS. */
   readonly value?: number
+  /** `return` of `NdkGetCqResults(Ex)`: the completions it handed out, oldest first. */
+  readonly results?: ReadonlyArray<CqResult>
   /** Present (true) when the call went through an object's `unsafe` twin. */
   readonly unsafe?: true
 }
@@ -103,6 +124,14 @@ const ObjectTypeNameSchema: Schema.Schema<ObjectTypeName> = Schema.Literal(
 
 const exact = <A>(schema: Schema.Schema<A>) => Schema.optionalWith(schema, { exact: true })
 
+const CqResultSchema: Schema.Schema<CqResult> = Schema.Struct({
+  ctx: Schema.NonNegativeInt,
+  qpCtx: Schema.NonNegativeInt,
+  status: Schema.Number,
+  bytes: Schema.Number,
+  opType: exact(Schema.Number)
+})
+
 /**
  * Schema of one event (what a JSON line decodes to).
  *
@@ -121,10 +150,12 @@ export const Event: Schema.Schema<Event> = Schema.Struct({
   status: exact(Schema.Number),
   ctx: exact(Schema.NonNegativeInt),
   eventCtx: exact(Schema.NonNegativeInt),
+  qpCtx: exact(Schema.NonNegativeInt),
   refs: exact(Schema.Record({ key: Schema.String, value: Schema.NonNegativeInt })),
   created: exact(Schema.NonNegativeInt),
   createdType: exact(ObjectTypeNameSchema),
   value: exact(Schema.Number),
+  results: exact(Schema.Array(CqResultSchema)),
   unsafe: exact(Schema.Literal(true))
 }).annotations({ identifier: "Event" })
 
@@ -164,10 +195,28 @@ export const toJson = (event: Event): string => {
   if (event.status !== undefined) parts.push(field("status", event.status))
   if (event.ctx !== undefined) parts.push(field("ctx", event.ctx))
   if (event.eventCtx !== undefined) parts.push(field("eventCtx", event.eventCtx))
+  if (event.qpCtx !== undefined) parts.push(field("qpCtx", event.qpCtx))
   if (event.refs !== undefined) parts.push(field("refs", event.refs))
   if (event.created !== undefined) parts.push(field("created", event.created))
   if (event.createdType !== undefined) parts.push(field("createdType", event.createdType))
   if (event.value !== undefined) parts.push(field("value", event.value))
+  if (event.results !== undefined) {
+    parts.push(
+      `"results":[${
+        event.results.map((r) =>
+          `{${
+            [
+              field("ctx", r.ctx),
+              field("qpCtx", r.qpCtx),
+              field("status", r.status),
+              field("bytes", r.bytes),
+              ...(r.opType !== undefined ? [field("opType", r.opType)] : [])
+            ].join(",")
+          }}`
+        ).join(",")
+      }]`
+    )
+  }
   if (event.unsafe !== undefined) parts.push(field("unsafe", event.unsafe))
   return `{${parts.join(",")}}`
 }
@@ -210,11 +259,19 @@ export const format = (event: Event): string => {
   if (event.status !== undefined) parts.push(`status=0x${(event.status >>> 0).toString(16).padStart(8, "0")}`)
   if (event.ctx !== undefined) parts.push(`ctx=${event.ctx}`)
   if (event.eventCtx !== undefined) parts.push(`eventCtx=${event.eventCtx}`)
+  if (event.qpCtx !== undefined) parts.push(`qpCtx=${event.qpCtx}`)
   if (event.refs !== undefined) {
     parts.push(`refs={${Object.entries(event.refs).map(([k, v]) => `${k}:${v}`).join(",")}}`)
   }
   if (event.created !== undefined) parts.push(`created=${event.createdType ?? "?"}#${event.created}`)
   if (event.value !== undefined) parts.push(`value=${event.value}`)
+  if (event.results !== undefined) {
+    parts.push(
+      `results=[${
+        event.results.map((r) => `${r.ctx}/${r.qpCtx}:0x${(r.status >>> 0).toString(16).padStart(8, "0")}`).join(",")
+      }]`
+    )
+  }
   if (event.unsafe !== undefined) parts.push("unsafe")
   return parts.join(" ")
 }

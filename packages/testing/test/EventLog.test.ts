@@ -1,5 +1,5 @@
 import { NdkVersion, NtStatus, ObjectHeader, ObjectType, OutParam, ProviderHost, SockAddr } from "@effect-ndk/ndkpi"
-import type { RawInterface } from "@effect-ndk/ndkpi"
+import type { NdkResult, RawInterface } from "@effect-ndk/ndkpi"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, TestClock } from "effect"
 import * as Event from "../src/Event.js"
@@ -57,7 +57,11 @@ const lifetime = (fake: FakeProvider.Fake, host: ProviderHost.NdkProviderHost) =
       connect: 1
     })
     yield* fake.run
-    yield* qp.Dispatch.NdkSend(qp, { wr: 1 }, [], 0, 0)
+    const wr = { wr: 1 }
+    yield* qp.Dispatch.NdkSend(qp, wr, [], 0, 0)
+    const polled: Array<NdkResult.NdkResult> = []
+    yield* cq.Dispatch.NdkGetCqResults(cq, polled, 4)
+    assert.strictEqual(polled[0]?.RequestContext, wr, "the CQ entry carries the consumer's own context")
     yield* A.NdkQueryAdapterInfo(adapter, null, OutParam.inOut(0))
     yield* cq.Dispatch.NdkArmCq(cq, 1)
     fake.notify(fake.made[0] as RawInterface.NdkCq, S.STATUS_SUCCESS)
@@ -219,6 +223,12 @@ describe("EventLog", () => {
         // the CQ → QP and QP → connector edges were learned: the QP's refs and the connect's refs name them
         const createQp = log.events.find((e) => e.kind === "call" && e.fn === "NdkCreateQp")!
         assert.deepStrictEqual(Object.keys(createQp.refs!), ["ReceiveCq", "InitiatorCq"])
+        // the poll's completions are recorded with the ids of the post's context and of the QP's context
+        const send = log.events.find((e) => e.kind === "call" && e.fn === "NdkSend")!
+        const poll = log.events.find((e) => e.kind === "return" && e.fn === "NdkGetCqResults")!
+        assert.strictEqual(poll.value, 1)
+        assert.deepStrictEqual(poll.results, [{ ctx: send.ctx!, qpCtx: createQp.qpCtx!, status: 0, bytes: 0 }])
+        assert.strictEqual(createQp.qpCtx, log.contextId("qp"))
       }
     }))
 
@@ -432,6 +442,31 @@ describe("EventLog", () => {
     const back = Either.getOrThrow(Event.fromJsonLines(Event.toJsonLines([e, { ...e, seq: 4, unsafe: true }])))
     assert.deepStrictEqual(back, [e, { ...e, seq: 4, unsafe: true }])
     assert.strictEqual(Event.hash(back), Event.hash([e, { ...e, seq: 4, unsafe: true }]))
+    // CQ results keep their key order and survive the round trip
+    const poll: Event.Event = {
+      seq: 9,
+      time: 1,
+      fiber: 2,
+      kind: "return",
+      fn: "NdkGetCqResultsEx",
+      object: 3,
+      type: "Cq",
+      link: 8,
+      value: 2,
+      results: [{ ctx: 4, qpCtx: 5, status: 0, bytes: 8, opType: 2 }, {
+        ctx: 6,
+        qpCtx: 5,
+        status: 0xC0000120,
+        bytes: 0
+      }]
+    }
+    assert.strictEqual(
+      Event.toJson(poll),
+      `{"seq":9,"time":1,"fiber":2,"kind":"return","fn":"NdkGetCqResultsEx","object":3,"type":"Cq","link":8,"value":2,` +
+        `"results":[{"ctx":4,"qpCtx":5,"status":0,"bytes":8,"opType":2},{"ctx":6,"qpCtx":5,"status":3221225760,"bytes":0}]}`
+    )
+    assert.deepStrictEqual(Either.getOrThrow(Event.fromJsonLines(Event.toJsonLines([poll]))), [poll])
+    assert.match(Event.format(poll), /results=\[4\/5:0x00000000,6\/5:0xc0000120\]$/)
     // bad input is a ParseError, not a throw
     assert.isTrue(Either.isLeft(Event.fromJsonLines("{not json\n")))
     assert.isTrue(

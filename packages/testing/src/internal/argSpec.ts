@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
 import type { ObjectKind } from "@effect-ndk/ndkpi/ObjectType"
 import type { Out } from "@effect-ndk/ndkpi/OutParam"
 import type * as RawInterface from "@effect-ndk/ndkpi/RawInterface"
@@ -35,6 +36,10 @@ export type Arg =
   | { readonly at: number; readonly role: "out" }
   /** the request context of a work request (it comes back in a CQ entry, not in a callback) */
   | { readonly at: number; readonly role: "wrContext" }
+  /** the `QPContext` of a new QP (it comes back in the QP's CQ entries) */
+  | { readonly at: number; readonly role: "qpContext" }
+  /** the array a CQ poll writes its completions into */
+  | { readonly at: number; readonly role: "results" }
 
 const object = <const A extends number>(at: A, name: string) => ({ at, role: "object", name }) as const
 const completion = <const A extends number, const C extends number>(at: A, ctx: C) =>
@@ -47,6 +52,8 @@ const event = <const A extends number, const C extends number>(
 ) => ({ at, role: "event", callback, ctx, target }) as const
 const out = <const A extends number>(at: A) => ({ at, role: "out" }) as const
 const wr = <const A extends number>(at: A) => ({ at, role: "wrContext" }) as const
+const qpContext = <const A extends number>(at: A) => ({ at, role: "qpContext" }) as const
+const results = <const A extends number>(at: A) => ({ at, role: "results" }) as const
 
 // ---------------------------------------------------------------------------------------------------------------
 // compile-time check of every position against the function types of RawInterface
@@ -89,6 +96,8 @@ type ArgFor<F, P = Params<F>> =
   }
   | { readonly at: IndexWhere<P, Out<RawInterface.NdkObject>>; readonly role: "out" }
   | { readonly at: UnknownIndex<P>; readonly role: "wrContext" }
+  | { readonly at: UnknownIndex<P>; readonly role: "qpContext" }
+  | { readonly at: IndexWhere<P, ReadonlyArray<NdkResult>>; readonly role: "results" }
 
 const close = [completion(1, 2)] as const
 
@@ -110,7 +119,9 @@ export const specs: Specs = {
   },
   Cq: {
     NdkCloseCq: close,
-    NdkResizeCq: [completion(2, 3)]
+    NdkResizeCq: [completion(2, 3)],
+    NdkGetCqResults: [results(1)],
+    NdkGetCqResultsEx: [results(1)]
   },
   Mr: {
     NdkCloseMr: close,
@@ -140,11 +151,12 @@ export const specs: Specs = {
     NdkCreateMr: [completion(2, 3), out(4)],
     NdkCreateMw: [completion(1, 2), out(3)],
     NdkCreateSrq: [event(4, "NdkSrqNotificationCallback", 5, "created"), completion(7, 8), out(9)],
-    NdkCreateQp: [object(1, "ReceiveCq"), object(2, "InitiatorCq"), completion(9, 10), out(11)],
+    NdkCreateQp: [object(1, "ReceiveCq"), object(2, "InitiatorCq"), qpContext(3), completion(9, 10), out(11)],
     NdkCreateQpWithSrq: [
       object(1, "ReceiveCq"),
       object(2, "InitiatorCq"),
       object(3, "Srq"),
+      qpContext(4),
       completion(8, 9),
       out(10)
     ]

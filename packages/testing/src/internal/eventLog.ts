@@ -4,6 +4,7 @@
  * @internal
  */
 import * as Catalog from "@effect-ndk/ndkpi/Catalog"
+import type { NdkResult, NdkResultEx } from "@effect-ndk/ndkpi/NdkResult"
 import * as ObjectType from "@effect-ndk/ndkpi/ObjectType"
 import type { ObjectKind } from "@effect-ndk/ndkpi/ObjectType"
 import type { Out } from "@effect-ndk/ndkpi/OutParam"
@@ -14,7 +15,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import type { Event, ObjectTypeName } from "../Event.js"
+import type { CqResult, Event, ObjectTypeName } from "../Event.js"
 import type { Arg, EventCallbackName } from "./argSpec.js"
 import { specOf } from "./argSpec.js"
 
@@ -279,7 +280,11 @@ export const make = (): Log => {
         case "wrContext":
           call.ctx = contextId(args[arg.at])
           break
+        case "qpContext":
+          call.qpCtx = contextId(args[arg.at])
+          break
         case "out":
+        case "results":
           break
       }
     }
@@ -291,6 +296,7 @@ export const make = (): Log => {
     const created: Cell = { id: 0, type: null }
     let consumerOut: Out<unknown> | undefined
     let innerOut: Out<unknown> | undefined
+    let polled: ReadonlyArray<NdkResult | NdkResultEx> | undefined
     for (const arg of spec) {
       const given = args[arg.at]
       switch (arg.role) {
@@ -311,6 +317,9 @@ export const make = (): Log => {
             innerOut = {}
             forwarded[arg.at] = innerOut
           }
+          break
+        case "results":
+          if (Array.isArray(given)) polled = given
           break
         default:
           break
@@ -334,6 +343,23 @@ export const make = (): Log => {
         ret.createdType = made.type
         created.id = made.id
         created.type = made.type
+      }
+      if (polled !== undefined && typeof result === "number" && result > 0) {
+        const n = Math.min(result, polled.length)
+        const read: Array<CqResult> = []
+        for (let i = 0; i < n; i++) {
+          const r = polled[i]
+          if (!isObject(r)) continue
+          const entry: Mutable<CqResult> = {
+            ctx: contextId(r.RequestContext),
+            qpCtx: contextId(r.QPContext),
+            status: r.Status,
+            bytes: r.BytesTransferred
+          }
+          if ("Type" in r) entry.opType = r.Type
+          read.push(entry)
+        }
+        ret.results = read
       }
       if (unsafe) ret.unsafe = true
       record(ret)

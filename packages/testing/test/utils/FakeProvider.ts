@@ -4,7 +4,7 @@
  * break the contract on purpose. Not a model of NDKPI.
  */
 import { Catalog, NdkVersion, NtStatus, ObjectHeader, ObjectType } from "@effect-ndk/ndkpi"
-import type { ProviderHost, RawInterface } from "@effect-ndk/ndkpi"
+import type { NdkResult, ProviderHost, RawInterface } from "@effect-ndk/ndkpi"
 import { Effect } from "effect"
 
 const S = NtStatus.NtStatus
@@ -61,6 +61,7 @@ export const make = (options: Partial<Options> = {}): Fake => {
   const notifications = new Map<unknown, { cb: RawInterface.NdkCqNotificationCallback; ctx: unknown }>()
   const connectEvents = new Map<unknown, { cb: RawInterface.NdkConnectEventCallback; ctx: unknown }>()
   const pendingOn = new Map<unknown, Array<Effect.Effect<void>>>()
+  const cqQueues = new Map<unknown, Array<NdkResult.NdkResult>>()
 
   const ctxOf = (ctx: unknown): unknown => ("wrongContext" in opts.bugs ? opts.bugs.wrongContext : ctx)
 
@@ -113,9 +114,11 @@ export const make = (options: Partial<Options> = {}): Fake => {
 
   const v = NdkVersion.V2_1
 
-  const makeQp = (): RawInterface.NdkQp => {
+  const makeQp = (cq: unknown, qpContext: unknown): RawInterface.NdkQp => {
     const post = (_qp: unknown, ctx: unknown) => {
       posts.push(ctx)
+      const queue = cqQueues.get(cq)
+      queue?.push({ Status: S.STATUS_SUCCESS, BytesTransferred: 0, QPContext: qpContext, RequestContext: ctx })
       return S.STATUS_SUCCESS
     }
     const unsafe: RawInterface.NdkQpUnsafe = {
@@ -140,20 +143,30 @@ export const make = (options: Partial<Options> = {}): Fake => {
     }
   }
 
-  const makeCq = (): RawInterface.NdkCq => ({
-    Header: ObjectHeader.make(T.NdkObjectTypeCq, v),
-    Dispatch: table<RawInterface.NdkCqDispatch>("Cq", {
-      NdkCloseCq: close,
-      NdkArmCq: () => Effect.void,
-      NdkGetCqResults: () => Effect.succeed(0),
-      NdkResizeCq: (cq, _depth, completion, ctx) => pend(cq, completion, ctx)
-    }),
-    unsafe: {
-      NdkArmCq: () => undefined,
-      NdkGetCqResults: () => 3,
-      NdkGetCqResultsEx: () => 0
+  const makeCq = (): RawInterface.NdkCq => {
+    const queue: Array<NdkResult.NdkResult> = []
+    const cq: RawInterface.NdkCq = {
+      Header: ObjectHeader.make(T.NdkObjectTypeCq, v),
+      Dispatch: table<RawInterface.NdkCqDispatch>("Cq", {
+        NdkCloseCq: close,
+        NdkArmCq: () => Effect.void,
+        NdkGetCqResults: (_cq, results, n) =>
+          Effect.sync(() => {
+            let i = 0
+            while (i < n && queue.length > 0) results[i++] = queue.shift()!
+            return i
+          }),
+        NdkResizeCq: (cq, _depth, completion, ctx) => pend(cq, completion, ctx)
+      }),
+      unsafe: {
+        NdkArmCq: () => undefined,
+        NdkGetCqResults: () => 3,
+        NdkGetCqResultsEx: () => 0
+      }
     }
-  })
+    cqQueues.set(cq, queue)
+    return cq
+  }
 
   const makeConnector = (): RawInterface.NdkConnector => ({
     Header: ObjectHeader.make(T.NdkObjectTypeConnector, v),
@@ -172,7 +185,7 @@ export const make = (options: Partial<Options> = {}): Fake => {
       Dispatch: table<RawInterface.NdkPdDispatch>("Pd", {
         NdkClosePd: close,
         NdkCreateQp: (_pd, _rcq, _icq, _qpctx, _rd, _id, _rs, _is, _inl, completion, ctx, out) =>
-          Effect.suspend(() => created(makeQp(), out, completion, ctx, pd))
+          Effect.suspend(() => created(makeQp(_icq, _qpctx), out, completion, ctx, pd))
       })
     }
     return pd
