@@ -174,7 +174,6 @@ interface ObjectState {
 
 interface Request {
   readonly call: Event
-  readonly isClose: boolean
   ret: Event | undefined
   readonly starts: Array<Event>
   end: Event | undefined
@@ -386,7 +385,7 @@ export const make = (options?: { readonly onViolation?: (violation: Violation) =
     if (e.fn === "NdkArmCq" && e.type === "Cq") state.armedBy = e
     const f = functionOf.get(`${e.type}.${e.fn}`)
     if (f?.completion != null) {
-      requests.set(e.seq, { call: e, isClose: closeCall, ret: undefined, starts: [], end: undefined })
+      requests.set(e.seq, { call: e, ret: undefined, starts: [], end: undefined })
       if (!closeCall) state.requests.add(e.seq)
     }
   }
