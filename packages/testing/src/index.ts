@@ -1,0 +1,14 @@
+/**
+ * @since 0.1.0
+ */
+export * as Event from "./Event.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as EventLog from "./EventLog.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Verifier from "./Verifier.js"
