@@ -261,7 +261,7 @@ export class Qp {
   live = true
   // send queue
   readonly sqDepth: number
-  readonly sStride: number
+  sStride: number
   op: Uint8Array
   flags: Uint16Array
   st: Uint8Array
@@ -349,8 +349,9 @@ export class Qp {
     readSge: number,
     mtu: number
   ) {
+    void readSge
     this.sqDepth = sqDepth
-    this.sStride = Math.max(1, maxSendSge, readSge)
+    this.sStride = Math.max(1, maxSendSge)
     this.op = new Uint8Array(sqDepth)
     this.flags = new Uint16Array(sqDepth)
     this.st = new Uint8Array(sqDepth)
@@ -515,22 +516,27 @@ export class NicCore implements Port {
 
   requestTimer(at: number): void {
     if (at < this.nextTimerAt) this.nextTimerAt = at
-    if (at < this.sleeperAt) {
+    if (at < this.sleeperAt || this.sleeperAt <= this.fabric.now()) {
       this.sleeperAt = at
       this.schedule(at)
     }
   }
 
+  /** True while the engine has work or is not parked (inspection for deterministic test stepping). */
+  busy(): boolean {
+    return this.waker === undefined || this.hasWork()
+  }
+
   /** Called when a sleeper fires. */
   timerFired(at: number): void {
-    if (this.sleeperAt === at) this.sleeperAt = Infinity
+    if (this.sleeperAt <= at) this.sleeperAt = Infinity
     this.wake()
   }
 
   hasWork(): boolean {
     if (this.inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.evCodes.length > 0) return true
     if (this.errorQps.length > 0 || this.madData.length > 0) return true
-    const now = this.fabric.now()
+    const now = this.fabric.now() + 1e-6
     return this.delayed.peekAt() <= now || this.nextTimerAt <= now
   }
 
@@ -958,8 +964,11 @@ export class NicCore implements Port {
     if (c.failed !== 0) return
     c.failed = code
     c.armed = 0
-    for (let i = 0; i < c.depth; i++) c.ctx[i] = undefined
-    c.count = 0
+    if (code === C.CQ_OVERRUN) {
+      // an overrun CQ reports nothing more; a CQ of a failed device keeps what it holds (pollable)
+      for (let i = 0; i < c.depth; i++) c.ctx[i] = undefined
+      c.count = 0
+    }
     this.event(c.handler, code)
     for (const q of this.qps) {
       if (q !== undefined && (q.sendCq === c || q.recvCq === c) && q.state !== QP_ERROR) this.errorQps.push(q)
@@ -997,7 +1006,7 @@ export class NicCore implements Port {
 
   pollCq(id: number, max: number, out: ResultsLike, offset = 0): number {
     const c = this.cq(id)
-    if (c === undefined || c.failed !== 0) return 0
+    if (c === undefined || c.failed === C.CQ_OVERRUN) return 0
     let n = c.count < max ? c.count : max
     if (n < 0) n = 0
     let j = c.head
@@ -1347,6 +1356,29 @@ export class NicCore implements Port {
     return i
   }
 
+  /** Widens the per-WQE SGE stride (reads may carry more SGEs than the QP's send limit). */
+  private widen(q: Qp, n: number): void {
+    const old = q.sStride
+    const ns = n
+    const addr = new Float64Array(q.sqDepth * ns)
+    const len = new Float64Array(q.sqDepth * ns)
+    const key = new Uint32Array(q.sqDepth * ns)
+    const row = new Int32Array(q.sqDepth * ns)
+    for (let i = 0; i < q.sqDepth; i++) {
+      for (let k = 0; k < old; k++) {
+        addr[i * ns + k] = q.sAddr[i * old + k]!
+        len[i * ns + k] = q.sLen[i * old + k]!
+        key[i * ns + k] = q.sKey[i * old + k]!
+        row[i * ns + k] = q.sRow[i * old + k]!
+      }
+    }
+    q.sAddr = addr
+    q.sLen = len
+    q.sKey = key
+    q.sRow = row
+    q.sStride = ns
+  }
+
   /** SEND, SEND_INV (with ikey), WRITE (raddr/rkey), READ (raddr/rkey). */
   postData(
     qpn: number,
@@ -1378,6 +1410,7 @@ export class NicCore implements Port {
     if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
       return this.fail(qq, C.INVALID_ARGUMENT)
     }
+    if (!inline && n > qq.sStride) this.widen(qq, n)
     const i = this.begin(qq, op, flags, ctx)
     qq.total[i] = total
     qq.raddr[i] = raddr
@@ -1591,7 +1624,8 @@ export class NicCore implements Port {
   pass(): boolean {
     this.counters.passes++
     const fabric = this.fabric
-    const now = fabric.now()
+    // a tolerance of 1 ns keeps float rounding of timer deadlines from deferring a due item
+    const now = fabric.now() + 1e-6
     let budget = this.config.passBudget
     // delayed packets that are due
     while (this.delayed.size > 0 && this.delayed.peekAt() <= now) this.inbound.push(this.delayed.pop())
@@ -1690,7 +1724,13 @@ export class NicCore implements Port {
     }
     q.retryLeft--
     this.counters.retransmits++
-    this.goBack(q, q.ackPsn + 1, true)
+    // resend from the first unconfirmed PSN: an incomplete read at the head may sit below the ACKed PSN
+    let target = q.ackPsn + 1
+    const h = q.sqHead % q.sqDepth
+    if (q.sqHead < q.sqReq && q.op[h] === OP_READ && q.readNext[h]! <= q.lastPsn[h]!) {
+      target = Math.min(target, q.readNext[h]!)
+    }
+    this.goBack(q, target, true)
     this.armTimer(q, now + this.config.ackTimeoutUs / 1000)
   }
 
@@ -1951,6 +1991,8 @@ export class NicCore implements Port {
     }
     const q = this.qp(pk.dstQpn[i]!)
     if (q === undefined || q.remotePort === undefined) return
+    // a packet whose sender has since been removed from the fabric carries nothing we can read
+    if (this.fabric.ports[pk.src[i]!] === undefined) return
     if (q.remotePort.portIndex !== pk.src[i] || q.remoteQpn !== pk.srcQpn[i]) return
     if (kind === K_ACK || kind === K_NAK || kind === K_READ_RESP) {
       if (q.state === QP_RTS) this.completer(q, i, kind)
@@ -2063,10 +2105,14 @@ export class NicCore implements Port {
     const psn = pk.psn[i]!
     const total = pk.total[i]!
     const raddr = pk.raddr[i]!
-    const row = total === 0 ? ROW_NONE : this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)
-    if (row < 0 && row !== ROW_NONE) {
-      this.respError(q, 0, -row, psn)
-      return
+    let row = ROW_NONE
+    if (total > 0) {
+      const r = this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)
+      if (r < 0) {
+        this.respError(q, 0, -r, psn)
+        return
+      }
+      row = r
     }
     const mtu = q.mtu
     const n = Math.max(1, Math.ceil(total / mtu))
