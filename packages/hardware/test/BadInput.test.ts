@@ -5,7 +5,7 @@ import * as Nic from "../src/Nic.js"
 import { Access, Arm, NicCode, WrFlag } from "../src/NicCode.js"
 import { collect, pair } from "./helpers.js"
 
-const code = <A>(e: Effect.Effect<A, Nic.NicError>) => Effect.map(Effect.flip(e), (err) => err.code)
+const code = <A, R>(e: Effect.Effect<A, Nic.NicError, R>) => Effect.map(Effect.flip(e), (err) => err.code)
 
 describe("bad input → NIC codes (synchronous)", () => {
   it.scoped("R49/R50/R52: creation limits and handles", () =>
