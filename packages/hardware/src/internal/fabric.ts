@@ -352,6 +352,14 @@ export class FabricCore {
     return this.ports.length
   }
 
+  /** True when the link adds no latency, bandwidth cap or random fault (burst descriptors allowed). */
+  fastPath(): boolean {
+    const f = this.faults
+    const l = this.link
+    return l.latencyUs === 0 && l.bandwidthGbps === 0 && f.loss === 0 && f.duplicate === 0 && f.reorder === 0 &&
+      f.corrupt === 0
+  }
+
   blocked(a: number, b: number): boolean {
     if (this.linkDown.size > 0 && (this.linkDown.has(a) || this.linkDown.has(b))) return true
     if (this.partitions.size > 0 && (this.partitions.has(`${a}|${b}`) || this.partitions.has(`${b}|${a}`))) return true

@@ -1880,11 +1880,20 @@ export class NicCore implements Port {
       let len = 0
       let row = ROW_NONE
       let va = 0
+      let count = 1
       if (q.curSge < nsge && total > 0) {
         const l = q.sLen[b + q.curSge]! - q.curOff
         len = l < mtu ? l : mtu
         row = q.sRow[b + q.curSge]!
         va = q.sAddr[b + q.curSge]! + q.curOff
+        if (l > mtu && this.fabric.fastPath()) {
+          // burst: consecutive MTU segments of one SGE travel as one descriptor on a fault-free, zero-latency
+          // link; the responder still places them segment by segment (one copy per packet)
+          const room = window - (q.curPsn - q.ackPsn) + 1
+          count = Math.min(Math.ceil(l / mtu), room, 255, Math.max(1, budget >> 2))
+          if (count < 1) count = 1
+          len = Math.min(l, count * mtu)
+        }
       }
       const pkt = this.newPacket(q, op === OP_WRITE ? K_WRITE : K_SEND)
       const pk = this.fabric.pk
@@ -1905,11 +1914,14 @@ export class NicCore implements Port {
       pk.raddr[pkt] = q.raddr[i]!
       pk.rkey[pkt] = q.rkey[i]!
       pk.ikey[pkt] = q.ikey[i]!
+      pk.syndrome[pkt] = count > 1 ? count : 0
+      pk.at[pkt] = mtu
+      if (count > 1) this.counters.packetsOut += count - 1
       this.xmit(q, pkt)
-      budget -= 1 + (len >> 10)
+      budget -= count + (len >> 10)
       q.curOff += len
       q.msgOff += len
-      q.curPsn++
+      q.curPsn += count
       if (q.curPsn > q.lastPsn[i]!) {
         q.curActive = false
         q.sqReq++
@@ -1998,7 +2010,54 @@ export class NicCore implements Port {
       if (q.state === QP_RTS) this.completer(q, i, kind)
       return
     }
-    this.responder(q, i, kind)
+    if (pk.syndrome[i]! > 1 && (kind === K_SEND || kind === K_WRITE)) this.responderBurst(q, i, kind)
+    else this.responder(q, i, kind)
+  }
+
+  /** Splits a burst descriptor into its segments (rewriting the record in place) and handles each in turn. */
+  private responderBurst(q: Qp, i: number, kind: number): void {
+    const pk = this.fabric.pk
+    const n = pk.syndrome[i]!
+    const seg = pk.at[i]!
+    const psn0 = pk.psn[i]!
+    const va0 = pk.va[i]!
+    const off0 = pk.offset[i]!
+    const len0 = pk.len[i]!
+    const f0 = pk.flags[i]!
+    pk.syndrome[i] = 0
+    if (kind === K_WRITE && q.state === QP_RTS && psn0 === q.ePsn) {
+      // in-sequence write burst: check once, then one copy per segment
+      q.nakSent = false
+      if ((f0 & PF_FIRST) !== 0) {
+        const row = this.checkRemote(q.pd, pk.rkey[i]!, pk.raddr[i]!, pk.total[i]!, true)
+        if (row < 0) {
+          this.respError(q, 0, -row, psn0)
+          return
+        }
+        q.respRow = row
+        q.respVa = pk.raddr[i]!
+      }
+      const src = this.fabric.ports[pk.src[i]!] as NicCore
+      const srow = pk.row[i]!
+      for (let k = 0; k < n; k++) {
+        const off = k * seg
+        this.dma(q.respRow, q.respVa + off0 + off, src, srow, va0 + off, Math.min(seg, len0 - off))
+      }
+      q.ePsn += n
+      if (!q.needAck) {
+        q.needAck = true
+        this.acks.push(q)
+      }
+      return
+    }
+    for (let k = 0; k < n; k++) {
+      pk.psn[i] = psn0 + k
+      pk.va[i] = va0 + k * seg
+      pk.offset[i] = off0 + k * seg
+      pk.len[i] = Math.min(seg, len0 - k * seg)
+      pk.flags[i] = (k === 0 ? f0 & PF_FIRST : 0) | (k === n - 1 ? f0 & ~PF_FIRST : 0)
+      this.responder(q, i, kind)
+    }
   }
 
   private responder(q: Qp, i: number, kind: number): void {
