@@ -18,6 +18,8 @@ import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as TestContext from "effect/TestContext"
 import { performance } from "node:perf_hooks"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
 import { compare, derived, report } from "../../../scripts/bench.js"
 import type { Result } from "../../../scripts/bench.js"
 import * as Fabric from "../src/Fabric.js"
@@ -334,7 +336,8 @@ const w6Goodput = (loss: number): Promise<number> =>
 
 const memoryPerQp = async (): Promise<number> => {
   const n = 4096
-  const g = (globalThis as { gc?: () => void }).gc
+  v8.setFlagsFromString("--expose-gc")
+  const g = vm.runInNewContext("gc") as (() => void) | undefined
   const s = Effect.runSync(Scope.make())
   const env = await Effect.runPromise(Scope.extend(
     Effect.gen(function*() {

@@ -201,7 +201,7 @@ describe("faults", () => {
 
   it.scoped("reset: in-flight WRs fail, queued ones flush, CQ/SRQ get DEVICE_FATAL, everything stays destroyable", () =>
     Effect.gen(function*() {
-      const { a, b } = yield* pair({ fabric: { latencyUs: 50 } })
+      const { a, b } = yield* pair({ fabric: { latencyUs: 50 }, config: { ackTimeoutUs: 200 } })
       const srqEvents: Array<number> = []
       const srq = yield* a.nic.createSrq({
         pd: a.pd,

@@ -460,6 +460,8 @@ export class NicCore implements Port {
   madData: Array<Uint8Array> = []
   nextTimerAt = Infinity
   sleeperAt = Infinity
+  /** Clock time at the start of the current pass (engine code inside a pass reads it instead of the Clock) */
+  passNow = 0
   waker: (() => void) | undefined = undefined
   schedule: (at: number) => void = () => {}
   counters = { packetsOut: 0, packetsIn: 0, bytesOut: 0, retransmits: 0, rnrNaks: 0, seqNaks: 0, passes: 0 }
@@ -516,7 +518,7 @@ export class NicCore implements Port {
 
   requestTimer(at: number): void {
     if (at < this.nextTimerAt) this.nextTimerAt = at
-    if (at < this.sleeperAt || this.sleeperAt <= this.fabric.now()) {
+    if (at < this.sleeperAt || this.sleeperAt <= this.passNow) {
       this.sleeperAt = at
       this.schedule(at)
     }
@@ -1625,7 +1627,8 @@ export class NicCore implements Port {
     this.counters.passes++
     const fabric = this.fabric
     // a tolerance of 1 ns keeps float rounding of timer deadlines from deferring a due item
-    const now = fabric.now() + 1e-6
+    this.passNow = fabric.now()
+    const now = this.passNow + 1e-6
     let budget = this.config.passBudget
     // delayed packets that are due
     while (this.delayed.size > 0 && this.delayed.peekAt() <= now) this.inbound.push(this.delayed.pop())
@@ -1971,7 +1974,7 @@ export class NicCore implements Port {
     this.counters.packetsOut++
     this.counters.bytesOut += this.fabric.pk.len[pkt]!
     if (q.timerAt === Infinity && q.timerKind === 0) {
-      this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+      this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
     }
     this.fabric.transmit(pkt)
   }
@@ -2317,7 +2320,7 @@ export class NicCore implements Port {
         q.rnrPsn = psn
         q.timerKind = 2
         q.curActive = false
-        this.armTimer(q, this.fabric.now() + this.config.rnrTimerUs / 1000)
+        this.armTimer(q, this.passNow + this.config.rnrTimerUs / 1000)
         return
       }
       const code = syn === NAK_REM_ACCESS
@@ -2362,7 +2365,7 @@ export class NicCore implements Port {
       this.complete(q)
       if (q.state === QP_RTS && q.sqHead !== before && q.timerKind === 0) {
         if (q.sqHead === q.sqReq && !q.curActive) q.timerAt = Infinity
-        else this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+        else this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
       }
     }
   }
@@ -2394,7 +2397,7 @@ export class NicCore implements Port {
     if (q.state !== QP_RTS) return
     if (q.timerKind === 0) {
       if (q.sqHead === q.sqReq && !q.curActive) q.timerAt = Infinity
-      else this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+      else this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
     }
     if (q.sqReq < q.sqBell || q.curActive) this.makeReady(q)
   }
