@@ -821,6 +821,19 @@ export class NicCore implements Port {
   /** The one DMA path: copies `len` bytes from (src NIC, row, va) to (this NIC, row, va). */
   dma(dstRow: number, dstVa: number, src: NicCore, srcRow: number, srcVa: number, len: number): boolean {
     const phys = this.fabric.phys
+    if (dstRow > 0 && srcRow > 0) {
+      // fast path: both sides contiguous rows in the shared memory, range inside both rows
+      const dp = this.kPhys[dstRow]!
+      const sp = src.kPhys[srcRow]!
+      if (dp >= 0 && sp >= 0 && this.kStore[dstRow] === 0 && src.kStore[srcRow] === 0) {
+        const dOff = dstVa - this.kVa[dstRow]!
+        const sOff = srcVa - src.kVa[srcRow]!
+        if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
+          phys.copy(dp + dOff, sp + sOff, len)
+          return true
+        }
+      }
+    }
     while (len > 0) {
       src.resolve(srcRow, srcVa)
       const ss = R_store
