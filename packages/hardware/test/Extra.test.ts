@@ -1,0 +1,99 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Nic from "../src/Nic.js"
+import { Arm, NicCode, Opcode } from "../src/NicCode.js"
+import { collect, connect, makeSide, pair, pattern, run, settle } from "./helpers.js"
+
+describe("more NIC behaviour", () => {
+  it.scoped("R60: a SOLICITED arm is satisfied by an error completion", () =>
+    Effect.gen(function*() {
+      const { b } = yield* pair()
+      b.nic.postReceive(b.qpn, "r", new Nic.Sgl(1).one(b.buf, 64, b.key))
+      b.nic.armCq(b.cq, Arm.SOLICITED)
+      b.nic.qpToError(b.qpn)
+      yield* settle(() => b.events.length > 0)
+      assert.deepStrictEqual(b.events, [NicCode.CQ_NOTIFY])
+    }))
+
+  it.scoped("R62: NEXT then SOLICITED stays NEXT (the broader arm)", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* pair()
+      b.nic.postReceive(b.qpn, "r", new Nic.Sgl(1).one(b.buf, 64, b.key))
+      b.nic.armCq(b.cq, Arm.NEXT)
+      b.nic.armCq(b.cq, Arm.SOLICITED)
+      a.nic.postSend(a.qpn, "s", new Nic.Sgl(1).one(a.buf, 8, a.key), 0)
+      yield* settle(() => b.events.length > 0)
+      assert.deepStrictEqual(b.events, [NicCode.CQ_NOTIFY])
+    }))
+
+  it.scoped("R55: a CQ never armed raises no notification", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* pair()
+      for (let i = 0; i < 3; i++) a.nic.postWrite(a.qpn, i, new Nic.Sgl(1).one(a.buf, 8, a.key), 0, b.buf, b.key)
+      yield* collect(a, 3)
+      yield* run(200)
+      assert.deepStrictEqual(a.events, [])
+    }))
+
+  it.scoped("loopback: two QPs of one NIC exchange data", () =>
+    Effect.gen(function*() {
+      const { a } = yield* pair()
+      const x = yield* makeSide(a.nic, { pd: a.pd })
+      const y = yield* makeSide(a.nic, { pd: a.pd })
+      yield* connect(x, y)
+      a.nic.memory.write(x.buf, pattern(3000, 5))
+      y.nic.postReceive(y.qpn, "r", new Nic.Sgl(1).one(y.buf, 4096, y.key))
+      x.nic.postSend(x.qpn, "s", new Nic.Sgl(1).one(x.buf, 3000, x.key), 0)
+      const c = yield* collect(y, 1)
+      assert.deepStrictEqual([c[0]!.status, c[0]!.opcode, c[0]!.bytes], [0, Opcode.RECEIVE, 3000])
+      assert.deepStrictEqual(a.nic.memory.read(y.buf, 3000), pattern(3000, 5))
+    }))
+
+  it.scoped("loopback refused when the config disables it", () =>
+    Effect.gen(function*() {
+      const { a } = yield* pair({ config: { loopback: false } })
+      const x = yield* makeSide(a.nic, { pd: a.pd })
+      const e = yield* Effect.flip(a.nic.connectQp(x.qpn, { remoteAddress: 1, remoteQpn: 1, ird: 1, ord: 1 }))
+      assert.strictEqual(e.code, NicCode.NOT_SUPPORTED)
+    }))
+
+  it.scoped("MADs are subject to link faults (dropped while the link is down)", () =>
+    Effect.gen(function*() {
+      const { a, b, fabric } = yield* pair()
+      const got: Array<number> = []
+      b.nic.onMad((_from, data) => Effect.sync(() => void got.push(data[0]!)))
+      yield* fabric.linkDown(2)
+      a.nic.sendMad(2, new Uint8Array([1]))
+      yield* run(100)
+      yield* fabric.linkUp(2)
+      a.nic.sendMad(2, new Uint8Array([2]))
+      yield* settle(() => got.length > 0)
+      yield* run(100)
+      assert.deepStrictEqual(got, [2])
+    }))
+
+  it.scoped("a read to a QP that serves no reads (IRD 0) fails with REMOTE_INVALID_REQUEST", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* pair()
+      const x = yield* makeSide(a.nic, { pd: a.pd })
+      const y = yield* makeSide(b.nic, { pd: b.pd })
+      yield* x.nic.connectQp(x.qpn, { remoteAddress: 2, remoteQpn: y.qpn, ird: 0, ord: 4 })
+      yield* y.nic.connectQp(y.qpn, { remoteAddress: 1, remoteQpn: x.qpn, ird: 0, ord: 0 })
+      x.nic.postRead(x.qpn, "rd", new Nic.Sgl(1).one(x.buf, 8, x.key), 0, y.buf, y.key)
+      const c = yield* collect(x, 1)
+      assert.strictEqual(c[0]!.status, NicCode.REMOTE_INVALID_REQUEST)
+    }))
+
+  it.scoped("stats report live objects; destroy in any order after children", () =>
+    Effect.gen(function*() {
+      const { a } = yield* pair()
+      const st = a.nic.stats()
+      assert.deepStrictEqual([st.pds, st.mrs, st.qps, st.cqs], [1, 1, 1, 1])
+      yield* a.nic.destroyQp(a.qpn)
+      yield* a.nic.destroyCq(a.cq)
+      yield* a.nic.destroyMr(a.mr)
+      yield* a.nic.freePd(a.pd)
+      const st2 = a.nic.stats()
+      assert.deepStrictEqual([st2.pds, st2.mrs, st2.qps, st2.cqs], [0, 0, 0, 0])
+    }))
+})
