@@ -256,6 +256,35 @@ export class Srq {
 // ---------------------------------------------------------------------------------------------------------------
 // QP
 
+/** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
+class Carver {
+  private readonly buf: ArrayBuffer
+  private off = 0
+  constructor(size: number) {
+    this.buf = new ArrayBuffer(Math.ceil(size / 8) * 8 + 8)
+  }
+  private take(bytes: number, align: number): number {
+    const o = Math.ceil(this.off / align) * align
+    this.off = o + bytes
+    return o
+  }
+  f64(n: number): Float64Array {
+    return new Float64Array(this.buf, this.take(n * 8, 8), n)
+  }
+  u32(n: number): Uint32Array {
+    return new Uint32Array(this.buf, this.take(n * 4, 4), n)
+  }
+  i32(n: number): Int32Array {
+    return new Int32Array(this.buf, this.take(n * 4, 4), n)
+  }
+  u16(n: number): Uint16Array {
+    return new Uint16Array(this.buf, this.take(n * 2, 2), n)
+  }
+  u8(n: number): Uint8Array {
+    return new Uint8Array(this.buf, this.take(n, 1), n)
+  }
+}
+
 export class Qp {
   state = QP_INIT
   live = true
@@ -352,34 +381,40 @@ export class Qp {
     void readSge
     this.sqDepth = sqDepth
     this.sStride = Math.max(1, maxSendSge)
-    this.op = new Uint8Array(sqDepth)
-    this.flags = new Uint16Array(sqDepth)
-    this.st = new Uint8Array(sqDepth)
-    this.started = new Uint8Array(sqDepth)
-    this.nsge = new Uint8Array(sqDepth)
-    this.total = new Float64Array(sqDepth)
-    this.raddr = new Float64Array(sqDepth)
-    this.rkey = new Uint32Array(sqDepth)
-    this.ikey = new Uint32Array(sqDepth)
-    this.firstPsn = new Float64Array(sqDepth)
-    this.lastPsn = new Float64Array(sqDepth)
-    this.readNext = new Float64Array(sqDepth)
-    const n = sqDepth * this.sStride
-    this.sAddr = new Float64Array(n)
-    this.sLen = new Float64Array(n)
-    this.sKey = new Uint32Array(n)
-    this.sRow = new Int32Array(n)
-    this.sCtx = new Array(sqDepth)
-    this.inlineBase = -1
     this.rqDepth = srq === undefined ? rqDepth : 0
     this.rStride = Math.max(1, maxRecvSge)
+    const n = sqDepth * this.sStride
     const rn = this.rqDepth * this.rStride
-    this.rNsge = new Uint8Array(this.rqDepth)
-    this.rAddr = new Float64Array(rn)
-    this.rLen = new Float64Array(rn)
-    this.rKey = new Uint32Array(rn)
+    const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
+    // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
+    const c = new Carver(
+      8 * (6 * sqDepth + 2 * n + 2 * rn) + 4 * (2 * sqDepth + 2 * n + rn + rows) + 2 * sqDepth +
+        4 * sqDepth + this.rqDepth + 32 * 8
+    )
+    this.total = c.f64(sqDepth)
+    this.raddr = c.f64(sqDepth)
+    this.firstPsn = c.f64(sqDepth)
+    this.lastPsn = c.f64(sqDepth)
+    this.readNext = c.f64(sqDepth)
+    this.sAddr = c.f64(n)
+    this.sLen = c.f64(n)
+    this.rAddr = c.f64(rn)
+    this.rLen = c.f64(rn)
+    this.rkey = c.u32(sqDepth)
+    this.ikey = c.u32(sqDepth)
+    this.sKey = c.u32(n)
+    this.sRow = c.i32(n)
+    this.rKey = c.u32(rn)
+    this.respRows = c.i32(rows)
+    this.flags = c.u16(sqDepth)
+    this.op = c.u8(sqDepth)
+    this.st = c.u8(sqDepth)
+    this.started = c.u8(sqDepth)
+    this.nsge = c.u8(sqDepth)
+    this.rNsge = c.u8(this.rqDepth)
+    this.sCtx = new Array(sqDepth)
+    this.inlineBase = -1
     this.rCtx = new Array(this.rqDepth)
-    this.respRows = new Int32Array(Math.max(this.rStride, srq?.sgeStride ?? 1))
     this.mtu = mtu
   }
 }
