@@ -97,3 +97,22 @@ describe("more NIC behaviour", () => {
       assert.deepStrictEqual([st2.pds, st2.mrs, st2.qps, st2.cqs], [0, 0, 0, 0])
     }))
 })
+
+describe("host memory helpers", () => {
+  it.scoped("out-of-arena access is refused without throwing", () =>
+    Effect.gen(function*() {
+      const { a } = yield* pair()
+      const m = a.nic.memory
+      assert.strictEqual(m.write(m.base + m.size - 2, new Uint8Array(4)), false)
+      assert.strictEqual(m.read(12, 4).length, 0)
+      assert.strictEqual(m.fill(m.base - 1, 2, 0), false)
+      assert.strictEqual(m.view(m.base + m.size, 1).length, 0)
+      const va = m.alloc(100)
+      assert.isAtLeast(va, m.base)
+      assert.strictEqual(m.write(va, new Uint8Array([9])), true)
+      assert.deepStrictEqual(Array.from(m.read(va, 1)), [9])
+      assert.strictEqual(m.free(va), true)
+      assert.strictEqual(m.free(va), false)
+      assert.strictEqual(m.alloc(m.size * 2), -1)
+    }))
+})
