@@ -116,3 +116,29 @@ describe("host memory helpers", () => {
       assert.strictEqual(m.alloc(m.size * 2), -1)
     }))
 })
+
+describe("SRQ resize", () => {
+  it.scoped("R107/R108: resizing keeps queued receives; limits and bad shrink are refused", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* pair({ config: { maxSrqDepth: 16 } })
+      const srq = yield* b.nic.createSrq({ pd: b.pd, depth: 4, maxSge: 1 })
+      const y = yield* makeSide(b.nic, { pd: b.pd, srq })
+      const x = yield* makeSide(a.nic, { pd: a.pd })
+      yield* connect(x, y)
+      const s = new Nic.Sgl(1)
+      for (let i = 0; i < 3; i++) b.nic.postSrqReceive(srq, i, s.one(y.buf + i * 100, 100, y.key))
+      yield* b.nic.modifySrq(srq, 8, 0)
+      const e = yield* Effect.flip(b.nic.modifySrq(srq, 17, 0))
+      assert.strictEqual(e.code, NicCode.LIMIT_EXCEEDED)
+      const e2 = yield* Effect.flip(b.nic.modifySrq(srq, 2, 0))
+      assert.strictEqual(e2.code, NicCode.QUEUE_FULL)
+      yield* b.nic.modifySrq(srq, 0, 0)
+      for (let i = 3; i < 8; i++) {
+        assert.strictEqual(b.nic.postSrqReceive(srq, i, s.one(y.buf + i * 100, 100, y.key)), 0)
+      }
+      assert.strictEqual(b.nic.postSrqReceive(srq, 8, s.one(y.buf, 100, y.key)), NicCode.QUEUE_FULL)
+      for (let i = 0; i < 8; i++) x.nic.postSend(x.qpn, i, s.one(x.buf, 10 + i, x.key), 0)
+      const got = yield* collect(y, 8)
+      assert.deepStrictEqual(got.map((c) => [c.context, c.bytes]), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => [i, 10 + i]))
+    }))
+})

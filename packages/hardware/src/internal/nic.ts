@@ -833,6 +833,10 @@ export class NicCore implements Port {
       R_avail = 0
       return
     }
+    if (va < this.kVa[row]!) {
+      R_avail = 0
+      return
+    }
     const phys = this.kPhys[row]!
     if (phys >= 0) {
       R_store = this.kStore[row]!
@@ -1113,30 +1117,39 @@ export class NicCore implements Port {
     if (depth > this.config.maxSrqDepth) return C.LIMIT_EXCEEDED
     if (depth > 0 && depth < s.count) return C.QUEUE_FULL
     if (depth > 0 && depth !== s.depth) {
-      // grow / shrink keeping the queued receives
-      const ns = new Srq(s.id, s.pd, depth, s.sgeStride, s.handler)
-      for (let i = 0; i < s.count; i++) {
-        const slot = s.fifo[(s.head + i) % s.depth]!
-        const t = ns.freeSlots[--ns.nfree]!
-        ns.nsge[t] = s.nsge[slot]!
-        for (let k = 0; k < s.sgeStride; k++) {
-          ns.addr[t * ns.sgeStride + k] = s.addr[slot * s.sgeStride + k]!
-          ns.len[t * ns.sgeStride + k] = s.len[slot * s.sgeStride + k]!
-          ns.key[t * ns.sgeStride + k] = s.key[slot * s.sgeStride + k]!
-        }
-        ns.ctx[t] = s.ctx[slot]
-        ns.fifo[i] = t
+      // resize keeping every slot index (queued receives and receives held by QPs mid-message stay put)
+      const used = new Uint8Array(Math.max(depth, s.depth))
+      for (let i = 0; i < s.count; i++) used[s.fifo[(s.head + i) % s.depth]!] = 1
+      for (const q of this.qps) {
+        if (q !== undefined && q.srq === s && q.respActive && q.respSrq) used[q.respSlot] = 1
       }
-      // slots held by QPs mid-message keep their content in the old arrays: flush-safe because we copy on consume
-      s.depth = ns.depth
-      s.nsge = ns.nsge
-      s.addr = ns.addr
-      s.len = ns.len
-      s.key = ns.key
-      s.ctx = ns.ctx
-      s.freeSlots = ns.freeSlots
-      s.nfree = ns.nfree
-      s.fifo = ns.fifo
+      for (let i = depth; i < s.depth; i++) if (used[i] === 1) return C.BUSY
+      const st = s.sgeStride
+      const nsge = new Uint8Array(depth)
+      const addr = new Float64Array(depth * st)
+      const len = new Float64Array(depth * st)
+      const key = new Uint32Array(depth * st)
+      const ctx = new Array<unknown>(depth)
+      const keep = Math.min(depth, s.depth)
+      nsge.set(s.nsge.subarray(0, keep))
+      addr.set(s.addr.subarray(0, keep * st))
+      len.set(s.len.subarray(0, keep * st))
+      key.set(s.key.subarray(0, keep * st))
+      for (let i = 0; i < keep; i++) ctx[i] = s.ctx[i]
+      const fifo = new Int32Array(depth)
+      for (let i = 0; i < s.count; i++) fifo[i] = s.fifo[(s.head + i) % s.depth]!
+      const freeSlots = new Int32Array(depth)
+      let nfree = 0
+      for (let i = depth - 1; i >= 0; i--) if (used[i] === 0) freeSlots[nfree++] = i
+      s.depth = depth
+      s.nsge = nsge
+      s.addr = addr
+      s.len = len
+      s.key = key
+      s.ctx = ctx
+      s.freeSlots = freeSlots
+      s.nfree = nfree
+      s.fifo = fifo
       s.head = 0
     }
     if (limit > 0) {
