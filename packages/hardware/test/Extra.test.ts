@@ -142,3 +142,28 @@ describe("SRQ resize", () => {
       assert.deepStrictEqual(got.map((c) => [c.context, c.bytes]), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => [i, 10 + i]))
     }))
 })
+
+describe("registration changes during a transfer", () => {
+  it.scoped("deregistering the target mid-write stops placement at once; the writer gets REMOTE_ACCESS_ERROR", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* pair({ fabric: { latencyUs: 5, bandwidthGbps: 1 } })
+      const target = yield* b.nic.createMr(b.pd)
+      const va = b.buf + 128 * 1024
+      yield* b.nic.registerMr(target, va, 80000, 0x5)
+      const key = b.nic.mrKey(target)
+      b.nic.memory.fill(va, 80000, 0xee)
+      a.nic.memory.write(a.buf, pattern(80000, 3))
+      a.nic.postWrite(a.qpn, "w", new Nic.Sgl(1).one(a.buf, 80000, a.key), 0, va, key)
+      // 80 KB at 1 Gbit/s takes ~640 µs: deregister part-way
+      yield* run(200)
+      yield* b.nic.deregisterMr(target)
+      const landed = b.nic.memory.read(va, 80000)
+      const c = yield* collect(a, 1)
+      assert.strictEqual(c[0]!.status, NicCode.REMOTE_ACCESS_ERROR)
+      // nothing was placed after the deregistration
+      assert.deepStrictEqual(b.nic.memory.read(va, 80000), landed)
+      const firstUntouched = landed.findIndex((x) => x === 0xee)
+      assert.isAbove(firstUntouched, 0)
+      assert.isBelow(firstUntouched, 80000)
+    }))
+})

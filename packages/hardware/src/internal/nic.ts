@@ -362,7 +362,9 @@ export class Qp {
   respSgeOff = 0
   respRow = 0
   respVa = 0
+  respGen = 0
   respRows: Int32Array
+  respGens: Int32Array
 
   constructor(
     readonly qpn: number,
@@ -388,7 +390,7 @@ export class Qp {
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
     // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
     const c = new Carver(
-      8 * (6 * sqDepth + 2 * n + 2 * rn) + 4 * (2 * sqDepth + 2 * n + rn + rows) + 2 * sqDepth +
+      8 * (6 * sqDepth + 2 * n + 2 * rn) + 4 * (2 * sqDepth + 2 * n + rn + 2 * rows) + 2 * sqDepth +
         4 * sqDepth + this.rqDepth + 32 * 8
     )
     this.total = c.f64(sqDepth)
@@ -406,6 +408,7 @@ export class Qp {
     this.sRow = c.i32(n)
     this.rKey = c.u32(rn)
     this.respRows = c.i32(rows)
+    this.respGens = c.i32(rows)
     this.flags = c.u16(sqDepth)
     this.op = c.u8(sqDepth)
     this.st = c.u8(sqDepth)
@@ -2100,6 +2103,12 @@ export class NicCore implements Port {
         }
         q.respRow = row
         q.respVa = pk.raddr[i]!
+        q.respGen = this.kGen[row]!
+        q.respTotal = pk.total[i]!
+      }
+      if (off0 + len0 > q.respTotal || !this.rowLive(q.respRow, q.respGen)) {
+        this.respError(q, 0, NAK_REM_ACCESS, psn0)
+        return
       }
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       const srow = pk.row[i]!
@@ -2172,7 +2181,10 @@ export class NicCore implements Port {
         q.respSgeOff = 0
       } else if (!q.respActive) return
       const len = pk.len[i]!
-      if (len > 0) this.placeRecv(q, src, pk.row[i]!, pk.va[i]!, len)
+      if (len > 0 && !this.placeRecv(q, src, pk.row[i]!, pk.va[i]!, len)) {
+        this.respError(q, C.LOCAL_PROTECTION_ERROR, NAK_REM_OP, psn)
+        return
+      }
       q.ePsn++
       if ((flags & PF_LAST) !== 0) {
         let op = OP_RECV
@@ -2204,8 +2216,15 @@ export class NicCore implements Port {
         }
         q.respRow = row
         q.respVa = pk.raddr[i]!
+        q.respGen = this.kGen[row]!
+        q.respTotal = pk.total[i]!
       }
       const len = pk.len[i]!
+      // the region must still be the one checked at the first packet (not deregistered / invalidated since)
+      if (pk.offset[i]! + len > q.respTotal || !this.rowLive(q.respRow, q.respGen)) {
+        this.respError(q, 0, NAK_REM_ACCESS, psn)
+        return
+      }
       if (len > 0) this.dma(q.respRow, q.respVa + pk.offset[i]!, src, pk.row[i]!, pk.va[i]!, len)
       q.ePsn++
       if (!q.needAck) {
@@ -2294,12 +2313,22 @@ export class NicCore implements Port {
       const row = this.checkLocal(q.pd, keys[b + k]!, addr[b + k]!, lens[b + k]!, true, false)
       if (row === -1) return -1
       q.respRows[k] = row
+      q.respGens[k] = row > 0 ? this.kGen[row]! : 0
       cap += lens[b + k]!
     }
     return cap
   }
 
-  private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): void {
+  /** A row still holds the registration whose generation was checked (row ≤ 0: inline / logical / none). */
+  private rowLive(row: number, gen: number): boolean {
+    if (row <= 0) return true
+    if (this.kGen[row] !== gen) return false
+    const k = this.kKind[row]
+    const st = this.kState[row]
+    return (k === KIND_MR && st === 1) || (k === KIND_FR && st === 2) || (k === KIND_MW && st === 1)
+  }
+
+  private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): boolean {
     const s = q.srq
     const stride = s !== undefined ? s.sgeStride : q.rStride
     const b = q.respSlot * stride
@@ -2314,11 +2343,14 @@ export class NicCore implements Port {
         continue
       }
       const c = len < room ? len : room
-      this.dma(q.respRows[q.respSge]!, addr[b + q.respSge]! + q.respSgeOff, src, srow, sva, c)
+      const r = q.respRows[q.respSge]!
+      if (r > 0 && !this.rowLive(r, q.respGens[q.respSge]!)) return false
+      this.dma(r, addr[b + q.respSge]! + q.respSgeOff, src, srow, sva, c)
       q.respSgeOff += c
       sva += c
       len -= c
     }
+    return true
   }
 
   private finishRecv(q: Qp, status: number, op: number, bytes: number, key: number, sol: boolean): void {
