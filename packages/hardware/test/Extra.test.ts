@@ -167,3 +167,26 @@ describe("registration changes during a transfer", () => {
       assert.isBelow(firstUntouched, 80000)
     }))
 })
+
+describe("source registration changes during a transfer", () => {
+  it.scoped("a deregistered source is never read: in-flight packets are dropped, the WR ends in RETRY_EXCEEDED", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* pair({
+        fabric: { latencyUs: 5, bandwidthGbps: 1 },
+        config: { ackTimeoutUs: 300, retryCount: 2 }
+      })
+      const src = yield* a.nic.createMr(a.pd)
+      const va = a.buf + 128 * 1024
+      yield* a.nic.registerMr(src, va, 80000, 0)
+      a.nic.memory.write(va, pattern(80000, 4))
+      b.nic.memory.fill(b.buf, 80000, 0xee)
+      a.nic.postWrite(a.qpn, "w", new Nic.Sgl(1).one(va, 80000, a.nic.mrKey(src)), 0, b.buf, b.key)
+      yield* run(200)
+      yield* a.nic.deregisterMr(src)
+      yield* run(10)
+      const landed = b.nic.memory.read(b.buf, 80000)
+      const c = yield* collect(a, 1)
+      assert.strictEqual(c[0]!.status, NicCode.RETRY_EXCEEDED)
+      assert.deepStrictEqual(b.nic.memory.read(b.buf, 80000), landed)
+    }))
+})

@@ -307,6 +307,7 @@ export class Qp {
   sLen: Float64Array
   sKey: Uint32Array
   sRow: Int32Array
+  sGen: Uint8Array
   sCtx: Array<unknown>
   inlineBase: number
   sqHead = 0
@@ -391,7 +392,7 @@ export class Qp {
     // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
     const c = new Carver(
       8 * (6 * sqDepth + 2 * n + 2 * rn) + 4 * (2 * sqDepth + 2 * n + rn + 2 * rows) + 2 * sqDepth +
-        4 * sqDepth + this.rqDepth + 32 * 8
+        4 * sqDepth + n + this.rqDepth + 32 * 8
     )
     this.total = c.f64(sqDepth)
     this.raddr = c.f64(sqDepth)
@@ -406,6 +407,7 @@ export class Qp {
     this.ikey = c.u32(sqDepth)
     this.sKey = c.u32(n)
     this.sRow = c.i32(n)
+    this.sGen = c.u8(n)
     this.rKey = c.u32(rn)
     this.respRows = c.i32(rows)
     this.respGens = c.i32(rows)
@@ -1430,8 +1432,10 @@ export class NicCore implements Port {
     const len = new Float64Array(q.sqDepth * ns)
     const key = new Uint32Array(q.sqDepth * ns)
     const row = new Int32Array(q.sqDepth * ns)
+    const gen = new Uint8Array(q.sqDepth * ns)
     for (let i = 0; i < q.sqDepth; i++) {
       for (let k = 0; k < old; k++) {
+        gen[i * ns + k] = q.sGen[i * old + k]!
         addr[i * ns + k] = q.sAddr[i * old + k]!
         len[i * ns + k] = q.sLen[i * old + k]!
         key[i * ns + k] = q.sKey[i * old + k]!
@@ -1442,6 +1446,7 @@ export class NicCore implements Port {
     q.sLen = len
     q.sKey = key
     q.sRow = row
+    q.sGen = gen
     q.sStride = ns
   }
 
@@ -1974,6 +1979,7 @@ export class NicCore implements Port {
       pk.flags[pkt] = f
       pk.psn[pkt] = q.curPsn
       pk.row[pkt] = row
+      pk.sgen[pkt] = row > 0 ? q.sGen[b + q.curSge]! : 0
       pk.va[pkt] = va
       pk.len[pkt] = len
       pk.offset[pkt] = q.msgOff
@@ -2017,6 +2023,7 @@ export class NicCore implements Port {
       const row = this.checkLocal(q.pd, q.sKey[b + k]!, q.sAddr[b + k]!, q.sLen[b + k]!, isRead, isRead)
       if (row === -1) return false
       q.sRow[b + k] = row
+      q.sGen[b + k] = row > 0 ? this.kGen[row]! : 0
     }
     return true
   }
@@ -2073,6 +2080,10 @@ export class NicCore implements Port {
     // a packet whose sender has since been removed from the fabric carries nothing we can read
     if (this.fabric.ports[pk.src[i]!] === undefined) return
     if (q.remotePort.portIndex !== pk.src[i] || q.remoteQpn !== pk.srcQpn[i]) return
+    // the source region must still be the registration checked when the packet was built: a packet whose
+    // source was deregistered / re-registered since is dropped unread (like a corrupted packet)
+    const srow = pk.row[i]!
+    if (srow > 0 && pk.len[i]! > 0 && !(this.fabric.ports[pk.src[i]!] as NicCore).rowLive(srow, pk.sgen[i]!)) return
     if (kind === K_ACK || kind === K_NAK || kind === K_READ_RESP) {
       if (q.state === QP_RTS) this.completer(q, i, kind)
       return
@@ -2265,6 +2276,7 @@ export class NicCore implements Port {
       const p = this.newPacket(q, K_READ_RESP)
       pk.psn[p] = psn + k
       pk.row[p] = row
+      pk.sgen[p] = row > 0 ? this.kGen[row]! : 0
       pk.va[p] = raddr + off
       pk.len[p] = len
       pk.offset[p] = off
@@ -2320,7 +2332,7 @@ export class NicCore implements Port {
   }
 
   /** A row still holds the registration whose generation was checked (row ≤ 0: inline / logical / none). */
-  private rowLive(row: number, gen: number): boolean {
+  rowLive(row: number, gen: number): boolean {
     if (row <= 0) return true
     if (this.kGen[row] !== gen) return false
     const k = this.kKind[row]
