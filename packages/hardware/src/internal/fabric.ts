@@ -1,0 +1,433 @@
+/**
+ * The fabric core: packet descriptors as struct-of-arrays records, per-port inbound rings and delay heaps, the
+ * link model (latency, bandwidth, faults) and the packet trace hash. No object per packet.
+ */
+import { PhysicalMemory } from "./phys.js"
+import { mix, Prng } from "./prng.js"
+
+/** Packet kinds. */
+export const K_SEND = 1
+export const K_WRITE = 2
+export const K_READ_REQ = 3
+export const K_READ_RESP = 4
+export const K_ACK = 5
+export const K_NAK = 6
+export const K_MAD = 7
+
+/** Packet flags. */
+export const PF_FIRST = 1
+export const PF_LAST = 2
+export const PF_SOLICITED = 4
+export const PF_INVALIDATE = 8
+
+/** NAK syndromes. */
+export const NAK_SEQ = 1
+export const NAK_RNR = 2
+export const NAK_REM_ACCESS = 3
+export const NAK_REM_RANGE = 4
+export const NAK_REM_INV_REQ = 5
+export const NAK_REM_OP = 6
+
+/** Growable ring of int32 indices. */
+export class IndexRing {
+  buf: Int32Array
+  head = 0
+  count = 0
+  constructor(cap = 256) {
+    this.buf = new Int32Array(cap)
+  }
+  push(v: number): void {
+    if (this.count === this.buf.length) {
+      const nb = new Int32Array(this.buf.length * 2)
+      for (let i = 0; i < this.count; i++) nb[i] = this.buf[(this.head + i) % this.buf.length]!
+      this.buf = nb
+      this.head = 0
+    }
+    this.buf[(this.head + this.count) % this.buf.length] = v
+    this.count++
+  }
+  shift(): number {
+    const v = this.buf[this.head]!
+    this.head = (this.head + 1) % this.buf.length
+    this.count--
+    return v
+  }
+}
+
+/** What the fabric needs from an attached NIC. */
+export interface Port {
+  readonly portIndex: number
+  readonly address: number
+  attached: boolean
+  readonly inbound: IndexRing
+  readonly delayed: DelayHeap
+  wake(): void
+  requestTimer(at: number): void
+}
+
+/** Packet records, struct of arrays. */
+export class Packets {
+  cap: number
+  kind: Uint8Array
+  flags: Uint8Array
+  syndrome: Uint8Array
+  src: Uint16Array
+  dst: Uint16Array
+  srcQpn: Uint32Array
+  dstQpn: Uint32Array
+  psn: Float64Array
+  row: Int32Array
+  va: Float64Array
+  len: Uint32Array
+  offset: Float64Array
+  total: Float64Array
+  raddr: Float64Array
+  rkey: Uint32Array
+  ikey: Uint32Array
+  at: Float64Array
+  seq: Float64Array
+  mad: Array<Uint8Array | undefined>
+  private free: Int32Array
+  private nfree: number
+
+  constructor(cap = 4096) {
+    this.cap = cap
+    this.kind = new Uint8Array(cap)
+    this.flags = new Uint8Array(cap)
+    this.syndrome = new Uint8Array(cap)
+    this.src = new Uint16Array(cap)
+    this.dst = new Uint16Array(cap)
+    this.srcQpn = new Uint32Array(cap)
+    this.dstQpn = new Uint32Array(cap)
+    this.psn = new Float64Array(cap)
+    this.row = new Int32Array(cap)
+    this.va = new Float64Array(cap)
+    this.len = new Uint32Array(cap)
+    this.offset = new Float64Array(cap)
+    this.total = new Float64Array(cap)
+    this.raddr = new Float64Array(cap)
+    this.rkey = new Uint32Array(cap)
+    this.ikey = new Uint32Array(cap)
+    this.at = new Float64Array(cap)
+    this.seq = new Float64Array(cap)
+    this.mad = new Array(cap)
+    this.free = new Int32Array(cap)
+    for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i
+    this.nfree = cap
+  }
+
+  get live(): number {
+    return this.cap - this.nfree
+  }
+
+  private grow(): void {
+    const old = this.cap
+    const cap = old * 2
+    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
+      a: T,
+      mk: (n: number) => T
+    ): T => {
+      const n = mk(cap)
+      n.set(a)
+      return n
+    }
+    this.kind = g(this.kind, (n) => new Uint8Array(n))
+    this.flags = g(this.flags, (n) => new Uint8Array(n))
+    this.syndrome = g(this.syndrome, (n) => new Uint8Array(n))
+    this.src = g(this.src, (n) => new Uint16Array(n))
+    this.dst = g(this.dst, (n) => new Uint16Array(n))
+    this.srcQpn = g(this.srcQpn, (n) => new Uint32Array(n))
+    this.dstQpn = g(this.dstQpn, (n) => new Uint32Array(n))
+    this.psn = g(this.psn, (n) => new Float64Array(n))
+    this.row = g(this.row, (n) => new Int32Array(n))
+    this.va = g(this.va, (n) => new Float64Array(n))
+    this.len = g(this.len, (n) => new Uint32Array(n))
+    this.offset = g(this.offset, (n) => new Float64Array(n))
+    this.total = g(this.total, (n) => new Float64Array(n))
+    this.raddr = g(this.raddr, (n) => new Float64Array(n))
+    this.rkey = g(this.rkey, (n) => new Uint32Array(n))
+    this.ikey = g(this.ikey, (n) => new Uint32Array(n))
+    this.at = g(this.at, (n) => new Float64Array(n))
+    this.seq = g(this.seq, (n) => new Float64Array(n))
+    this.mad.length = cap
+    const nf = new Int32Array(cap)
+    nf.set(this.free.subarray(0, this.nfree))
+    for (let i = old; i < cap; i++) nf[this.nfree++] = i
+    this.free = nf
+    this.cap = cap
+  }
+
+  alloc(): number {
+    if (this.nfree === 0) this.grow()
+    return this.free[--this.nfree]!
+  }
+
+  release(i: number): void {
+    this.mad[i] = undefined
+    this.free[this.nfree++] = i
+  }
+
+  clone(i: number): number {
+    const j = this.alloc()
+    this.kind[j] = this.kind[i]!
+    this.flags[j] = this.flags[i]!
+    this.syndrome[j] = this.syndrome[i]!
+    this.src[j] = this.src[i]!
+    this.dst[j] = this.dst[i]!
+    this.srcQpn[j] = this.srcQpn[i]!
+    this.dstQpn[j] = this.dstQpn[i]!
+    this.psn[j] = this.psn[i]!
+    this.row[j] = this.row[i]!
+    this.va[j] = this.va[i]!
+    this.len[j] = this.len[i]!
+    this.offset[j] = this.offset[i]!
+    this.total[j] = this.total[i]!
+    this.raddr[j] = this.raddr[i]!
+    this.rkey[j] = this.rkey[i]!
+    this.ikey[j] = this.ikey[i]!
+    this.mad[j] = this.mad[i]
+    return j
+  }
+}
+
+/** Binary min-heap of packet indices keyed on (at, seq). */
+export class DelayHeap {
+  buf: Int32Array = new Int32Array(64)
+  size = 0
+  constructor(private readonly pk: Packets) {}
+  private less(a: number, b: number): boolean {
+    const pk = this.pk
+    const x = pk.at[a]!
+    const y = pk.at[b]!
+    return x < y || (x === y && pk.seq[a]! < pk.seq[b]!)
+  }
+  push(i: number): void {
+    if (this.size === this.buf.length) {
+      const nb = new Int32Array(this.buf.length * 2)
+      nb.set(this.buf)
+      this.buf = nb
+    }
+    let k = this.size++
+    const b = this.buf
+    while (k > 0) {
+      const p = (k - 1) >> 1
+      if (!this.less(i, b[p]!)) break
+      b[k] = b[p]!
+      k = p
+    }
+    b[k] = i
+  }
+  peekAt(): number {
+    return this.size === 0 ? Infinity : this.pk.at[this.buf[0]!]!
+  }
+  pop(): number {
+    const b = this.buf
+    const top = b[0]!
+    const last = b[--this.size]!
+    let k = 0
+    const n = this.size
+    while (true) {
+      const l = 2 * k + 1
+      if (l >= n) break
+      const r = l + 1
+      const c = r < n && this.less(b[r]!, b[l]!) ? r : l
+      if (!this.less(b[c]!, last)) break
+      b[k] = b[c]!
+      k = c
+    }
+    if (n > 0) b[k] = last
+    return top
+  }
+}
+
+/** Fault knobs that can change at run time. Probabilities are per packet. */
+export interface FaultState {
+  loss: number
+  duplicate: number
+  reorder: number
+  /** max extra delay of a reordered packet, microseconds */
+  reorderMaxUs: number
+  corrupt: number
+}
+
+export interface LinkState {
+  latencyUs: number
+  /** 0 = unlimited */
+  bandwidthGbps: number
+  mtu: number
+}
+
+export interface FabricCounters {
+  sent: number
+  delivered: number
+  lost: number
+  duplicated: number
+  corrupted: number
+  reordered: number
+  blocked: number
+}
+
+export class FabricCore {
+  readonly pk: Packets
+  readonly phys: PhysicalMemory
+  readonly prng: Prng
+  readonly ports: Array<Port | undefined> = []
+  readonly byAddress = new Map<number, Port>()
+  readonly faults: FaultState
+  readonly link: LinkState
+  readonly linkDown = new Set<number>()
+  readonly partitions = new Set<string>()
+  readonly counters: FabricCounters = {
+    sent: 0,
+    delivered: 0,
+    lost: 0,
+    duplicated: 0,
+    corrupted: 0,
+    reordered: 0,
+    blocked: 0
+  }
+  private egressFree: Float64Array = new Float64Array(64)
+  private seq = 0
+  hash = 0x811C9DC5
+  tracing: boolean
+  /** milliseconds (virtual in tests) */
+  now: () => number
+
+  constructor(options: {
+    readonly seed: number
+    readonly memoryBytes: number
+    readonly link: LinkState
+    readonly faults: FaultState
+    readonly trace: boolean
+    readonly now: () => number
+    readonly wasm: boolean
+  }) {
+    this.pk = new Packets()
+    this.phys = new PhysicalMemory(options.memoryBytes, options.wasm)
+    this.prng = new Prng(options.seed)
+    this.faults = { ...options.faults }
+    this.link = { ...options.link }
+    this.tracing = options.trace
+    this.now = options.now
+  }
+
+  attach(port: Port): void {
+    this.ports[port.portIndex] = port
+    this.byAddress.set(port.address, port)
+    if (port.portIndex >= this.egressFree.length) {
+      const n = new Float64Array(Math.max(port.portIndex + 1, this.egressFree.length * 2))
+      n.set(this.egressFree)
+      this.egressFree = n
+    }
+  }
+
+  detach(port: Port): void {
+    if (this.byAddress.get(port.address) === port) this.byAddress.delete(port.address)
+    this.ports[port.portIndex] = undefined
+    port.attached = false
+  }
+
+  nextPortIndex(): number {
+    for (let i = 0; i < this.ports.length; i++) if (this.ports[i] === undefined) return i
+    return this.ports.length
+  }
+
+  blocked(a: number, b: number): boolean {
+    if (this.linkDown.size > 0 && (this.linkDown.has(a) || this.linkDown.has(b))) return true
+    if (this.partitions.size > 0 && (this.partitions.has(`${a}|${b}`) || this.partitions.has(`${b}|${a}`))) return true
+    return false
+  }
+
+  private trace(i: number, fate: number, at: number): void {
+    const pk = this.pk
+    let h = this.hash
+    h = mix(h, pk.kind[i]! | (pk.flags[i]! << 8) | (pk.syndrome[i]! << 16) | (fate << 24))
+    h = mix(h, pk.src[i]! | (pk.dst[i]! << 16))
+    h = mix(h, pk.dstQpn[i]!)
+    h = mix(h, pk.psn[i]!)
+    h = mix(h, pk.len[i]!)
+    h = mix(h, Math.round(at * 1e6))
+    this.hash = h
+  }
+
+  /**
+   * Sends packet `i` (already filled, `src`/`dst` are port indices). Decides its fate from the link state and
+   * the seeded PRNG, then queues it at the destination (or drops it).
+   */
+  transmit(i: number): void {
+    const pk = this.pk
+    const c = this.counters
+    c.sent++
+    const dst = this.ports[pk.dst[i]!]
+    const srcPort = this.ports[pk.src[i]!]
+    if (dst === undefined || !dst.attached || srcPort === undefined) {
+      c.blocked++
+      if (this.tracing) this.trace(i, 1, 0)
+      pk.release(i)
+      return
+    }
+    if ((this.linkDown.size > 0 || this.partitions.size > 0) && this.blocked(srcPort.address, dst.address)) {
+      c.blocked++
+      if (this.tracing) this.trace(i, 1, 0)
+      pk.release(i)
+      return
+    }
+    const f = this.faults
+    const prng = this.prng
+    if (f.loss > 0 && prng.chance(f.loss)) {
+      c.lost++
+      if (this.tracing) this.trace(i, 2, 0)
+      pk.release(i)
+      return
+    }
+    if (f.corrupt > 0 && prng.chance(f.corrupt)) {
+      // detected by the receiver's ICRC check and dropped
+      c.corrupted++
+      if (this.tracing) this.trace(i, 3, 0)
+      pk.release(i)
+      return
+    }
+    const link = this.link
+    let at = 0
+    const now = this.now()
+    if (link.latencyUs > 0 || link.bandwidthGbps > 0) {
+      at = now + link.latencyUs / 1000
+      if (link.bandwidthGbps > 0) {
+        const s = pk.src[i]!
+        const bytes = pk.len[i]! + 64
+        const ser = (bytes * 8) / (link.bandwidthGbps * 1e6) // ms
+        const start = Math.max(now, this.egressFree[s]!)
+        this.egressFree[s] = start + ser
+        at = start + ser + link.latencyUs / 1000
+      }
+    }
+    if (f.reorder > 0 && prng.chance(f.reorder)) {
+      c.reordered++
+      at = Math.max(at, now) + (prng.float() * f.reorderMaxUs) / 1000
+    }
+    let dup = -1
+    if (f.duplicate > 0 && prng.chance(f.duplicate)) {
+      c.duplicated++
+      dup = pk.clone(i)
+    }
+    if (this.tracing) this.trace(i, 0, at)
+    this.enqueue(dst, i, at, now)
+    if (dup >= 0) {
+      const dat = Math.max(at, now) + (prng.float() * Math.max(1, f.reorderMaxUs)) / 1000
+      if (this.tracing) this.trace(dup, 4, dat)
+      this.enqueue(dst, dup, dat, now)
+    }
+  }
+
+  private enqueue(dst: Port, i: number, at: number, now: number): void {
+    if (at <= now) {
+      dst.inbound.push(i)
+      dst.wake()
+    } else {
+      this.pk.at[i] = at
+      this.pk.seq[i] = this.seq++
+      dst.delayed.push(i)
+      dst.requestTimer(at)
+    }
+  }
+}

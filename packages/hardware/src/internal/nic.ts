@@ -1,0 +1,2428 @@
+/**
+ * The NIC core: key table (MRs, FR-MRs, MWs), host arena, queues (QP/SRQ/CQ) as typed-array records, and the
+ * engine pass (requester, responder, completer) over ready queues. Everything here is synchronous; the Effect
+ * face (Nic.ts) drives `pass()` from one fiber per NIC and delivers events between passes.
+ */
+import type { Effect } from "effect/Effect"
+import type { FabricCore, Port } from "./fabric.js"
+import {
+  DelayHeap,
+  IndexRing,
+  K_ACK,
+  K_MAD,
+  K_NAK,
+  K_READ_REQ,
+  K_READ_RESP,
+  K_SEND,
+  K_WRITE,
+  NAK_REM_ACCESS,
+  NAK_REM_INV_REQ,
+  NAK_REM_OP,
+  NAK_REM_RANGE,
+  NAK_RNR,
+  NAK_SEQ,
+  PF_FIRST,
+  PF_INVALIDATE,
+  PF_LAST,
+  PF_SOLICITED
+} from "./fabric.js"
+import { PAGE, RangeAllocator } from "./phys.js"
+
+// ---------------------------------------------------------------------------------------------------------------
+// codes (mirrors NicCode.ts; kept as plain consts for the hot path)
+
+export const C = {
+  OK: 0,
+  INVALID_ARGUMENT: 1,
+  QUEUE_FULL: 2,
+  TOO_MANY_SGES: 3,
+  TRANSFER_TOO_LONG: 4,
+  INLINE_TOO_LONG: 5,
+  QP_NOT_CONNECTED: 6,
+  CQ_IN_ERROR: 7,
+  NO_RESOURCES: 8,
+  INVALID_HANDLE: 9,
+  BUSY: 10,
+  WRONG_MR_KIND: 11,
+  ACCESS_DENIED: 12,
+  ZERO_LENGTH: 13,
+  BAD_ALIGNMENT: 14,
+  LIMIT_EXCEEDED: 15,
+  INVALID_FLAGS: 16,
+  DEVICE_REMOVED: 17,
+  INVALID_STATE: 18,
+  CQ_TOO_SMALL: 19,
+  BAD_ADDRESS: 20,
+  ADDRESS_IN_USE: 21,
+  MAD_TOO_LONG: 22,
+  NOT_SUPPORTED: 23,
+  LOCAL_PROTECTION_ERROR: 40,
+  LOCAL_LENGTH_ERROR: 41,
+  LOCAL_OPERATION_ERROR: 42,
+  FLUSHED: 43,
+  REMOTE_ACCESS_ERROR: 44,
+  REMOTE_RANGE_ERROR: 45,
+  REMOTE_INVALID_REQUEST: 46,
+  REMOTE_OPERATION_ERROR: 47,
+  RETRY_EXCEEDED: 48,
+  RNR_RETRY_EXCEEDED: 49,
+  FATAL_ERROR: 50,
+  INVALID_REMOTE_INVALIDATE: 51,
+  CQ_NOTIFY: 60,
+  CQ_OVERRUN: 61,
+  DEVICE_FATAL: 62,
+  SRQ_LIMIT: 63
+} as const
+
+export const OP_SEND = 1
+export const OP_SEND_INV = 2
+export const OP_WRITE = 3
+export const OP_READ = 4
+export const OP_BIND = 5
+export const OP_FR = 6
+export const OP_INV = 7
+export const OP_RECV = 8
+export const OP_RECV_INV = 9
+
+export const F_SILENT = 0x1
+export const F_FENCE = 0x2
+export const F_SOLICITED = 0x4
+export const F_A_RREAD = 0x8
+export const F_A_LWRITE = 0x10
+export const F_A_RWRITE = 0x30
+export const F_INLINE = 0x40
+export const F_SINK = 0x80
+export const F_READ_LINV = 0x100
+export const F_DEFER = 0x200
+
+const ALLOWED_FLAGS: Array<number> = []
+ALLOWED_FLAGS[OP_SEND] = F_SILENT | F_FENCE | F_SOLICITED | F_INLINE | F_DEFER
+ALLOWED_FLAGS[OP_SEND_INV] = F_SILENT | F_FENCE | F_SOLICITED | F_INLINE | F_DEFER
+ALLOWED_FLAGS[OP_WRITE] = F_SILENT | F_FENCE | F_INLINE | F_DEFER
+ALLOWED_FLAGS[OP_READ] = F_SILENT | F_FENCE | F_READ_LINV | F_DEFER
+ALLOWED_FLAGS[OP_BIND] = F_SILENT | F_FENCE | F_A_RREAD | F_A_RWRITE | F_DEFER
+ALLOWED_FLAGS[OP_FR] = F_SILENT | F_FENCE | F_A_RREAD | F_A_LWRITE | F_A_RWRITE | F_SINK | F_DEFER
+ALLOWED_FLAGS[OP_INV] = F_SILENT | F_FENCE | F_DEFER
+
+// access bits (NDK MR flag values)
+export const A_LW = 1
+export const A_RR = 2
+export const A_RW = 4
+export const A_SINK = 8
+
+// key table kinds and states
+const KIND_FREE = 0
+const KIND_MR = 1
+const KIND_FR = 2
+const KIND_MW = 3
+
+export const QP_INIT = 0
+export const QP_RTS = 1
+export const QP_ERROR = 2
+
+/** The VA at which every host arena starts (0 is never a valid address). */
+export const VA_BASE = 0x10000000
+/** Logical (adapter) addresses of host pages start here. */
+export const LOGICAL_BASE = 0x4000000000
+/** Synthetic VA space for external (caller-buffer) registrations. */
+export const EXTERNAL_BASE = 0x100000000000
+const EXTERNAL_SPAN = 0x100000000
+/** The privileged local key (reserved row 0). */
+export const PRIVILEGED_KEY = 0
+
+const ROW_INLINE = -1
+const ROW_LOGICAL = -2
+const ROW_NONE = -3
+
+export interface Config {
+  vendorId: number
+  deviceId: number
+  maxQps: number
+  maxCqs: number
+  maxSrqs: number
+  maxPds: number
+  maxMrs: number
+  maxMws: number
+  maxSqDepth: number
+  maxRqDepth: number
+  maxSrqDepth: number
+  maxCqDepth: number
+  maxSendSge: number
+  maxRecvSge: number
+  maxReadSge: number
+  maxInline: number
+  maxTransfer: number
+  maxIrd: number
+  maxOrd: number
+  maxRegistration: number
+  maxWindow: number
+  frmrPageCount: number
+  maxFrPages: number
+  largeRequestThreshold: number
+  hostMemoryBytes: number
+  deviceMemoryBytes: number
+  mtu: number
+  retryCount: number
+  rnrRetry: number
+  ackTimeoutUs: number
+  rnrTimerUs: number
+  windowPackets: number
+  readSinkNotRequired: boolean
+  readLocalInvalidate: boolean
+  cqResize: boolean
+  loopback: boolean
+  maxMadSize: number
+  passBudget: number
+}
+
+/** A notification to deliver between passes. */
+export type Handler = (code: number) => Effect<void>
+export type MadHandler = (from: number, data: Uint8Array) => Effect<void>
+
+// ---------------------------------------------------------------------------------------------------------------
+// CQ
+
+export class Cq {
+  depth: number
+  status: Uint8Array
+  opcode: Uint8Array
+  qpn: Uint32Array
+  bytes: Float64Array
+  key: Uint32Array
+  ctx: Array<unknown>
+  head = 0
+  count = 0
+  /** 0 ok, else the event code of the failure */
+  failed = 0
+  armed = 0
+  produced = 0
+  notified = 0
+  lastSol = 0
+  refs = 0
+  live = true
+  constructor(readonly id: number, depth: number, readonly handler: Handler | undefined) {
+    this.depth = depth
+    this.status = new Uint8Array(depth)
+    this.opcode = new Uint8Array(depth)
+    this.qpn = new Uint32Array(depth)
+    this.bytes = new Float64Array(depth)
+    this.key = new Uint32Array(depth)
+    this.ctx = new Array(depth)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SRQ
+
+export class Srq {
+  depth: number
+  sgeStride: number
+  nsge: Uint8Array
+  addr: Float64Array
+  len: Float64Array
+  key: Uint32Array
+  ctx: Array<unknown>
+  freeSlots: Int32Array
+  nfree: number
+  fifo: Int32Array
+  head = 0
+  count = 0
+  limit = 0
+  armed = false
+  refs = 0
+  live = true
+  failed = false
+  constructor(
+    readonly id: number,
+    readonly pd: number,
+    depth: number,
+    maxSge: number,
+    readonly handler: Handler | undefined
+  ) {
+    this.depth = depth
+    this.sgeStride = Math.max(1, maxSge)
+    this.nsge = new Uint8Array(depth)
+    this.addr = new Float64Array(depth * this.sgeStride)
+    this.len = new Float64Array(depth * this.sgeStride)
+    this.key = new Uint32Array(depth * this.sgeStride)
+    this.ctx = new Array(depth)
+    this.freeSlots = new Int32Array(depth)
+    for (let i = 0; i < depth; i++) this.freeSlots[i] = depth - 1 - i
+    this.nfree = depth
+    this.fifo = new Int32Array(depth)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// QP
+
+export class Qp {
+  state = QP_INIT
+  live = true
+  // send queue
+  readonly sqDepth: number
+  readonly sStride: number
+  op: Uint8Array
+  flags: Uint16Array
+  st: Uint8Array
+  started: Uint8Array
+  nsge: Uint8Array
+  total: Float64Array
+  raddr: Float64Array
+  rkey: Uint32Array
+  ikey: Uint32Array
+  firstPsn: Float64Array
+  lastPsn: Float64Array
+  readNext: Float64Array
+  sAddr: Float64Array
+  sLen: Float64Array
+  sKey: Uint32Array
+  sRow: Int32Array
+  sCtx: Array<unknown>
+  inlineBase: number
+  sqHead = 0
+  sqReq = 0
+  sqBell = 0
+  sqTail = 0
+  // receive queue
+  readonly rqDepth: number
+  readonly rStride: number
+  rNsge: Uint8Array
+  rAddr: Float64Array
+  rLen: Float64Array
+  rKey: Uint32Array
+  rCtx: Array<unknown>
+  rqHead = 0
+  rqTail = 0
+  // connection
+  remotePort: Port | undefined = undefined
+  remoteAddress = -1
+  remoteQpn = 0
+  ird = 0
+  ord = 0
+  mtu: number
+  // requester cursor
+  nextPsn = 0
+  curPsn = 0
+  curSge = 0
+  curOff = 0
+  msgOff = 0
+  curActive = false
+  reqBlocked = false
+  inReady = false
+  readsOut = 0
+  // completer
+  ackPsn = -1
+  retryLeft = 0
+  rnrLeft = 0
+  timerAt = Infinity
+  timerKind = 0
+  rnrPsn = 0
+  inTimers = false
+  goBackMark = -1
+  // responder
+  ePsn = 0
+  nakSent = false
+  needAck = false
+  errNak = 0
+  respActive = false
+  respSlot = -1
+  respSrq = false
+  respTotal = 0
+  respSge = 0
+  respSgeOff = 0
+  respRow = 0
+  respVa = 0
+  respRows: Int32Array
+
+  constructor(
+    readonly qpn: number,
+    readonly pd: number,
+    readonly sendCq: Cq,
+    readonly recvCq: Cq,
+    readonly srq: Srq | undefined,
+    sqDepth: number,
+    rqDepth: number,
+    readonly maxSendSge: number,
+    readonly maxRecvSge: number,
+    readonly maxInline: number,
+    readSge: number,
+    mtu: number
+  ) {
+    this.sqDepth = sqDepth
+    this.sStride = Math.max(1, maxSendSge, readSge)
+    this.op = new Uint8Array(sqDepth)
+    this.flags = new Uint16Array(sqDepth)
+    this.st = new Uint8Array(sqDepth)
+    this.started = new Uint8Array(sqDepth)
+    this.nsge = new Uint8Array(sqDepth)
+    this.total = new Float64Array(sqDepth)
+    this.raddr = new Float64Array(sqDepth)
+    this.rkey = new Uint32Array(sqDepth)
+    this.ikey = new Uint32Array(sqDepth)
+    this.firstPsn = new Float64Array(sqDepth)
+    this.lastPsn = new Float64Array(sqDepth)
+    this.readNext = new Float64Array(sqDepth)
+    const n = sqDepth * this.sStride
+    this.sAddr = new Float64Array(n)
+    this.sLen = new Float64Array(n)
+    this.sKey = new Uint32Array(n)
+    this.sRow = new Int32Array(n)
+    this.sCtx = new Array(sqDepth)
+    this.inlineBase = -1
+    this.rqDepth = srq === undefined ? rqDepth : 0
+    this.rStride = Math.max(1, maxRecvSge)
+    const rn = this.rqDepth * this.rStride
+    this.rNsge = new Uint8Array(this.rqDepth)
+    this.rAddr = new Float64Array(rn)
+    this.rLen = new Float64Array(rn)
+    this.rKey = new Uint32Array(rn)
+    this.rCtx = new Array(this.rqDepth)
+    this.respRows = new Int32Array(Math.max(this.rStride, srq?.sgeStride ?? 1))
+    this.mtu = mtu
+  }
+}
+
+/** Caller-side scatter/gather list (reused across posts; no object per SGE). */
+export interface SglLike {
+  count: number
+  addr: Float64Array
+  len: Float64Array
+  key: Uint32Array
+}
+
+/** Caller-side poll results. */
+export interface ResultsLike {
+  status: Uint8Array
+  opcode: Uint8Array
+  qpn: Uint32Array
+  bytes: Float64Array
+  key: Uint32Array
+  context: Array<unknown>
+}
+
+// scratch for address resolution (no allocation)
+let R_store = 0
+let R_phys = 0
+let R_avail = 0
+
+export class NicCore implements Port {
+  attached = true
+  readonly inbound = new IndexRing(1024)
+  readonly delayed: DelayHeap
+  removed = false
+  // host memory
+  readonly hostBase: number
+  readonly hostSize: number
+  readonly host: RangeAllocator
+  readonly dev: RangeAllocator
+  readonly lamRefs: Uint16Array
+  // key table
+  readonly kCap: number
+  kKind: Uint8Array
+  kState: Uint8Array
+  kPd: Int32Array
+  kAcc: Uint8Array
+  kGen: Uint8Array
+  kVa: Float64Array
+  kLen: Float64Array
+  kPhys: Float64Array
+  kStore: Int32Array
+  kBound: Uint32Array
+  kParent: Int32Array
+  kFrMax: Uint32Array
+  kFrRemote: Uint8Array
+  kFbo: Uint32Array
+  kPages: Array<Float64Array | undefined>
+  kFree: Array<number> = []
+  nMrs = 0
+  nMws = 0
+  // objects
+  readonly pdLive: Uint8Array
+  readonly pdRefs: Uint32Array
+  nPds = 0
+  readonly cqs: Array<Cq | undefined> = []
+  readonly srqs: Array<Srq | undefined> = []
+  readonly qps: Array<Qp | undefined>
+  qpGen: Uint32Array
+  nQps = 0
+  private nextQpSlot = 0
+  // engine
+  readonly ready: Array<Qp> = []
+  readonly acks: Array<Qp> = []
+  readonly timers: Array<Qp> = []
+  readonly errorQps: Array<Qp> = []
+  evHandlers: Array<Handler | undefined> = []
+  evCodes: Array<number> = []
+  madHandler: MadHandler | undefined = undefined
+  madFrom: Array<number> = []
+  madData: Array<Uint8Array> = []
+  nextTimerAt = Infinity
+  sleeperAt = Infinity
+  waker: (() => void) | undefined = undefined
+  schedule: (at: number) => void = () => {}
+  counters = { packetsOut: 0, packetsIn: 0, bytesOut: 0, retransmits: 0, rnrNaks: 0, seqNaks: 0, passes: 0 }
+
+  constructor(
+    readonly fabric: FabricCore,
+    readonly portIndex: number,
+    readonly address: number,
+    readonly config: Config
+  ) {
+    this.delayed = new DelayHeap(fabric.pk)
+    const hostSize = Math.ceil(config.hostMemoryBytes / PAGE) * PAGE
+    const base = fabric.phys.carve(hostSize + config.deviceMemoryBytes)
+    if (base < 0) throw new Error("fabric physical memory exhausted")
+    this.hostBase = base
+    this.hostSize = hostSize
+    this.host = new RangeAllocator(VA_BASE, hostSize)
+    this.dev = new RangeAllocator(base + hostSize, Math.ceil(config.deviceMemoryBytes / PAGE) * PAGE)
+    this.lamRefs = new Uint16Array(hostSize / PAGE)
+    const cap = config.maxMrs + config.maxMws + 1
+    this.kCap = cap
+    this.kKind = new Uint8Array(cap)
+    this.kState = new Uint8Array(cap)
+    this.kPd = new Int32Array(cap)
+    this.kAcc = new Uint8Array(cap)
+    this.kGen = new Uint8Array(cap)
+    this.kVa = new Float64Array(cap)
+    this.kLen = new Float64Array(cap)
+    this.kPhys = new Float64Array(cap)
+    this.kStore = new Int32Array(cap)
+    this.kBound = new Uint32Array(cap)
+    this.kParent = new Int32Array(cap)
+    this.kFrMax = new Uint32Array(cap)
+    this.kFrRemote = new Uint8Array(cap)
+    this.kFbo = new Uint32Array(cap)
+    this.kPages = new Array(cap)
+    for (let i = cap - 1; i >= 1; i--) this.kFree.push(i)
+    this.pdLive = new Uint8Array(config.maxPds + 1)
+    this.pdRefs = new Uint32Array(config.maxPds + 1)
+    this.qps = new Array(config.maxQps)
+    this.qpGen = new Uint32Array(config.maxQps)
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Port
+
+  wake(): void {
+    const w = this.waker
+    if (w !== undefined) {
+      this.waker = undefined
+      w()
+    }
+  }
+
+  requestTimer(at: number): void {
+    if (at < this.nextTimerAt) this.nextTimerAt = at
+    if (at < this.sleeperAt) {
+      this.sleeperAt = at
+      this.schedule(at)
+    }
+  }
+
+  /** Called when a sleeper fires. */
+  timerFired(at: number): void {
+    if (this.sleeperAt === at) this.sleeperAt = Infinity
+    this.wake()
+  }
+
+  hasWork(): boolean {
+    if (this.inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.evCodes.length > 0) return true
+    if (this.errorQps.length > 0 || this.madData.length > 0) return true
+    const now = this.fabric.now()
+    return this.delayed.peekAt() <= now || this.nextTimerAt <= now
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // host memory
+
+  hostPhys(va: number): number {
+    return this.hostBase + (va - VA_BASE)
+  }
+
+  inHost(va: number, len: number): boolean {
+    return va >= VA_BASE && len >= 0 && va + len <= VA_BASE + this.hostSize
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // PDs
+
+  allocPd(): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    for (let i = 1; i < this.pdLive.length; i++) {
+      if (this.pdLive[i] === 0) {
+        this.pdLive[i] = 1
+        this.pdRefs[i] = 0
+        this.nPds++
+        return i
+      }
+    }
+    return -C.NO_RESOURCES
+  }
+
+  pdOk(pd: number): boolean {
+    return Number.isInteger(pd) && pd > 0 && pd < this.pdLive.length && this.pdLive[pd] === 1
+  }
+
+  freePd(pd: number): number {
+    if (!this.pdOk(pd)) return C.INVALID_HANDLE
+    if (this.pdRefs[pd]! > 0) return C.BUSY
+    this.pdLive[pd] = 0
+    this.nPds--
+    return C.OK
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // key table
+
+  private allocRow(kind: number, pd: number): number {
+    const row = this.kFree.pop()
+    if (row === undefined) return -1
+    this.kKind[row] = kind
+    this.kState[row] = 0
+    this.kPd[row] = pd
+    this.kAcc[row] = 0
+    this.kVa[row] = 0
+    this.kLen[row] = 0
+    this.kPhys[row] = -1
+    this.kStore[row] = 0
+    this.kBound[row] = 0
+    this.kParent[row] = -1
+    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.pdRefs[pd]!++
+    return row
+  }
+
+  keyOf(row: number): number {
+    return ((row << 8) | this.kGen[row]!) >>> 0
+  }
+
+  rowOk(row: number, kind: number): boolean {
+    return Number.isInteger(row) && row >= 1 && row < this.kCap && this.kKind[row] === kind
+  }
+
+  /** Creates an MR object (normal or fast-register) in a PD; returns its row (handle) or -code. */
+  createMr(pd: number, fastRegister: boolean): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    if (!this.pdOk(pd)) return -C.INVALID_HANDLE
+    if (this.nMrs >= this.config.maxMrs) return -C.NO_RESOURCES
+    const row = this.allocRow(fastRegister ? KIND_FR : KIND_MR, pd)
+    if (row < 0) return -C.NO_RESOURCES
+    this.nMrs++
+    return row
+  }
+
+  registerMr(mr: number, va: number, len: number, access: number): number {
+    if (this.removed) return C.DEVICE_REMOVED
+    if (this.rowOk(mr, KIND_FR)) return C.WRONG_MR_KIND
+    if (!this.rowOk(mr, KIND_MR)) return C.INVALID_HANDLE
+    if (this.kState[mr] !== 0) return C.INVALID_STATE
+    if (!Number.isFinite(va) || !Number.isFinite(len) || (access & ~0xf) !== 0) return C.INVALID_ARGUMENT
+    if (len === 0) return C.ZERO_LENGTH
+    if (len < 0) return C.INVALID_ARGUMENT
+    if (len > this.config.maxRegistration) return C.LIMIT_EXCEEDED
+    if (!this.inHost(va, len)) return C.BAD_ADDRESS
+    this.kState[mr] = 1
+    this.kAcc[mr] = (access & A_RW) !== 0 ? access | A_LW : access
+    this.kVa[mr] = va
+    this.kLen[mr] = len
+    this.kPhys[mr] = this.hostPhys(va)
+    this.kStore[mr] = 0
+    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    return C.OK
+  }
+
+  /** Slow path: a caller buffer outside the arena. Returns the synthetic VA (≥ 0) or -code. */
+  registerExternal(mr: number, buf: Uint8Array, access: number): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    if (this.rowOk(mr, KIND_FR)) return -C.WRONG_MR_KIND
+    if (!this.rowOk(mr, KIND_MR)) return -C.INVALID_HANDLE
+    if (this.kState[mr] !== 0) return -C.INVALID_STATE
+    if ((access & ~0xf) !== 0) return -C.INVALID_ARGUMENT
+    if (buf.length === 0) return -C.ZERO_LENGTH
+    if (buf.length > this.config.maxRegistration || buf.length > EXTERNAL_SPAN) return -C.LIMIT_EXCEEDED
+    const store = this.fabric.phys.addStore(buf)
+    const va = EXTERNAL_BASE + mr * EXTERNAL_SPAN
+    this.kState[mr] = 1
+    this.kAcc[mr] = (access & A_RW) !== 0 ? access | A_LW : access
+    this.kVa[mr] = va
+    this.kLen[mr] = buf.length
+    this.kPhys[mr] = 0
+    this.kStore[mr] = store
+    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    return va
+  }
+
+  deregisterMr(mr: number): number {
+    if (this.rowOk(mr, KIND_FR)) return C.WRONG_MR_KIND
+    if (!this.rowOk(mr, KIND_MR)) return C.INVALID_HANDLE
+    if (this.kState[mr] !== 1) return C.INVALID_STATE
+    if (this.kBound[mr]! > 0) return C.BUSY
+    this.unregisterRow(mr)
+    return C.OK
+  }
+
+  private unregisterRow(mr: number): void {
+    if (this.kStore[mr]! > 0) this.fabric.phys.removeStore(this.kStore[mr]!)
+    this.kStore[mr] = 0
+    this.kState[mr] = 0
+    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+  }
+
+  initFastRegister(mr: number, pages: number, remoteAccess: boolean): number {
+    if (this.removed) return C.DEVICE_REMOVED
+    if (this.rowOk(mr, KIND_MR)) return C.WRONG_MR_KIND
+    if (!this.rowOk(mr, KIND_FR)) return C.INVALID_HANDLE
+    if (this.kState[mr] !== 0) return C.INVALID_STATE
+    if (!Number.isInteger(pages) || pages <= 0) return C.INVALID_ARGUMENT
+    if (pages > this.config.maxFrPages) return C.LIMIT_EXCEEDED
+    this.kState[mr] = 1
+    this.kFrMax[mr] = pages
+    this.kFrRemote[mr] = remoteAccess ? 1 : 0
+    this.kPages[mr] = new Float64Array(pages)
+    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    return C.OK
+  }
+
+  destroyMr(mr: number): number {
+    if (!this.rowOk(mr, KIND_MR) && !this.rowOk(mr, KIND_FR)) return C.INVALID_HANDLE
+    if (this.kBound[mr]! > 0) return C.BUSY
+    if (this.kKind[mr] === KIND_MR && this.kState[mr] === 1) this.unregisterRow(mr)
+    this.freeRow(mr)
+    this.nMrs--
+    return C.OK
+  }
+
+  private freeRow(row: number): void {
+    this.pdRefs[this.kPd[row]!]!--
+    this.kKind[row] = KIND_FREE
+    this.kState[row] = 0
+    this.kPages[row] = undefined
+    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.kFree.push(row)
+  }
+
+  createMw(pd: number): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    if (!this.pdOk(pd)) return -C.INVALID_HANDLE
+    if (this.nMws >= this.config.maxMws) return -C.NO_RESOURCES
+    const row = this.allocRow(KIND_MW, pd)
+    if (row < 0) return -C.NO_RESOURCES
+    this.nMws++
+    return row
+  }
+
+  destroyMw(mw: number): number {
+    if (!this.rowOk(mw, KIND_MW)) return C.INVALID_HANDLE
+    if (this.kState[mw] === 1) this.unbindMw(mw)
+    this.freeRow(mw)
+    this.nMws--
+    return C.OK
+  }
+
+  private unbindMw(mw: number): void {
+    const p = this.kParent[mw]!
+    if (p >= 0 && this.kBound[p]! > 0) this.kBound[p]!--
+    this.kParent[mw] = -1
+    this.kState[mw] = 0
+    this.kGen[mw] = (this.kGen[mw]! + 1) & 0xff
+  }
+
+  /** Key of an MR/MW row if valid (registered / fast-registered / bound), else -1. */
+  validKey(row: number): number {
+    if (!Number.isInteger(row) || row < 1 || row >= this.kCap) return -1
+    const k = this.kKind[row]
+    if (k === KIND_MR && this.kState[row] === 1) return this.keyOf(row)
+    if (k === KIND_FR && this.kState[row] === 2) return this.keyOf(row)
+    if (k === KIND_MW && this.kState[row] === 1) return this.keyOf(row)
+    if (k === KIND_FR && this.kState[row] === 1) return this.keyOf(row)
+    return -1
+  }
+
+  // LAM (logical address mapping): page-level IOMMU for privileged-key and fast-register addresses
+  mapLogical(va: number, len: number, out: Array<number>): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    if (!(len > 0)) return -C.ZERO_LENGTH
+    if (!this.inHost(va, len)) return -C.BAD_ADDRESS
+    const off = va - VA_BASE
+    const first = Math.floor(off / PAGE)
+    const last = Math.floor((off + len - 1) / PAGE)
+    for (let p = first; p <= last; p++) {
+      this.lamRefs[p] = Math.min(0xffff, this.lamRefs[p]! + 1)
+      out.push(LOGICAL_BASE + p * PAGE)
+    }
+    return off % PAGE
+  }
+
+  unmapLogical(pages: ReadonlyArray<number>): void {
+    for (const la of pages) {
+      const p = Math.floor((la - LOGICAL_BASE) / PAGE)
+      if (p >= 0 && p < this.lamRefs.length && this.lamRefs[p]! > 0) this.lamRefs[p]!--
+    }
+  }
+
+  private logicalOk(la: number, len: number): boolean {
+    const off = la - LOGICAL_BASE
+    if (!(off >= 0) || off + len > this.hostSize) return false
+    const first = Math.floor(off / PAGE)
+    const last = Math.floor((off + Math.max(len, 1) - 1) / PAGE)
+    for (let p = first; p <= last; p++) if (this.lamRefs[p] === 0) return false
+    return true
+  }
+
+  /** Resolves (row, va) to a contiguous physical chunk: sets R_store, R_phys, R_avail. */
+  private resolve(row: number, va: number): void {
+    if (row === ROW_INLINE) {
+      R_store = 0
+      R_phys = va
+      R_avail = Infinity
+      return
+    }
+    if (row === ROW_LOGICAL) {
+      R_store = 0
+      R_phys = this.hostBase + (va - LOGICAL_BASE)
+      R_avail = Infinity
+      return
+    }
+    if (this.kKind[row] === KIND_MW) row = this.kParent[row]!
+    if (row < 0) {
+      R_avail = 0
+      return
+    }
+    const phys = this.kPhys[row]!
+    if (phys >= 0) {
+      R_store = this.kStore[row]!
+      R_phys = phys + (va - this.kVa[row]!)
+      R_avail = this.kVa[row]! + this.kLen[row]! - va
+      return
+    }
+    const pages = this.kPages[row]
+    if (pages === undefined) {
+      R_avail = 0
+      return
+    }
+    const off = va - this.kVa[row]! + this.kFbo[row]!
+    const pg = Math.floor(off / PAGE)
+    const within = off - pg * PAGE
+    R_store = 0
+    R_phys = this.hostBase + (pages[pg]! - LOGICAL_BASE) + within
+    R_avail = Math.min(PAGE - within, this.kVa[row]! + this.kLen[row]! - va)
+  }
+
+  /** The one DMA path: copies `len` bytes from (src NIC, row, va) to (this NIC, row, va). */
+  dma(dstRow: number, dstVa: number, src: NicCore, srcRow: number, srcVa: number, len: number): boolean {
+    const phys = this.fabric.phys
+    while (len > 0) {
+      src.resolve(srcRow, srcVa)
+      const ss = R_store
+      const sp = R_phys
+      const sa = R_avail
+      this.resolve(dstRow, dstVa)
+      const n = Math.min(len, sa, R_avail)
+      if (!(n > 0)) return false
+      phys.copyStores(R_store, R_phys, ss, sp, n)
+      len -= n
+      srcVa += n
+      dstVa += n
+    }
+    return true
+  }
+
+  /** Checks a local SGE; returns the row to use, or -1 on violation. */
+  private checkLocal(pd: number, key: number, va: number, len: number, write: boolean, sink: boolean): number {
+    if (len === 0) return ROW_NONE
+    if (key === PRIVILEGED_KEY) return this.logicalOk(va, len) ? ROW_LOGICAL : -1
+    const row = key >>> 8
+    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -1
+    const kind = this.kKind[row]
+    if (!((kind === KIND_MR && this.kState[row] === 1) || (kind === KIND_FR && this.kState[row] === 2))) return -1
+    const base = this.kVa[row]!
+    if (va < base || va + len > base + this.kLen[row]!) return -1
+    const acc = this.kAcc[row]!
+    if (write && (acc & A_LW) === 0) return -1
+    if (sink && !this.config.readSinkNotRequired && (acc & A_SINK) === 0) return -1
+    return row
+  }
+
+  /** Checks a remote access; returns row or -(NAK syndrome). */
+  private checkRemote(pd: number, key: number, va: number, len: number, write: boolean): number {
+    const row = key >>> 8
+    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -NAK_REM_ACCESS
+    const kind = this.kKind[row]
+    const st = this.kState[row]
+    if (
+      !((kind === KIND_MR && st === 1) || (kind === KIND_FR && st === 2) || (kind === KIND_MW && st === 1))
+    ) return -NAK_REM_ACCESS
+    const acc = this.kAcc[row]!
+    if ((acc & (write ? A_RW : A_RR)) === 0) return -NAK_REM_ACCESS
+    const base = this.kVa[row]!
+    if (!(va >= base && va + len <= base + this.kLen[row]!)) return write ? -NAK_REM_ACCESS : -NAK_REM_RANGE
+    return row
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // CQ
+
+  createCq(depth: number, handler: Handler | undefined): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    if (!Number.isInteger(depth) || depth <= 0) return -C.INVALID_ARGUMENT
+    if (depth > this.config.maxCqDepth) return -C.LIMIT_EXCEEDED
+    let id = -1
+    let live = 0
+    for (let i = 0; i < this.cqs.length; i++) {
+      if (this.cqs[i] !== undefined) live++
+      else if (id < 0) id = i
+    }
+    if (live >= this.config.maxCqs) return -C.NO_RESOURCES
+    if (id < 0) id = this.cqs.length
+    this.cqs[id] = new Cq(id, depth, handler)
+    return id
+  }
+
+  cq(id: number): Cq | undefined {
+    const c = Number.isInteger(id) ? this.cqs[id] : undefined
+    return c
+  }
+
+  destroyCq(id: number): number {
+    const c = this.cq(id)
+    if (c === undefined) return C.INVALID_HANDLE
+    if (c.refs > 0) return C.BUSY
+    c.live = false
+    this.cqs[id] = undefined
+    return C.OK
+  }
+
+  resizeCq(id: number, depth: number): number {
+    const c = this.cq(id)
+    if (c === undefined) return C.INVALID_HANDLE
+    if (this.removed) return C.DEVICE_REMOVED
+    if (!this.config.cqResize) return C.NOT_SUPPORTED
+    if (!Number.isInteger(depth) || depth <= 0) return C.INVALID_ARGUMENT
+    if (depth > this.config.maxCqDepth) return C.LIMIT_EXCEEDED
+    if (depth < c.count) return C.CQ_TOO_SMALL
+    const status = new Uint8Array(depth)
+    const opcode = new Uint8Array(depth)
+    const qpn = new Uint32Array(depth)
+    const bytes = new Float64Array(depth)
+    const key = new Uint32Array(depth)
+    const ctx = new Array<unknown>(depth)
+    for (let i = 0; i < c.count; i++) {
+      const j = (c.head + i) % c.depth
+      status[i] = c.status[j]!
+      opcode[i] = c.opcode[j]!
+      qpn[i] = c.qpn[j]!
+      bytes[i] = c.bytes[j]!
+      key[i] = c.key[j]!
+      ctx[i] = c.ctx[j]
+    }
+    c.status = status
+    c.opcode = opcode
+    c.qpn = qpn
+    c.bytes = bytes
+    c.key = key
+    c.ctx = ctx
+    c.head = 0
+    c.depth = depth
+    return C.OK
+  }
+
+  private event(h: Handler | undefined, code: number): void {
+    if (h === undefined) return
+    this.evHandlers.push(h)
+    this.evCodes.push(code)
+  }
+
+  armCq(id: number, type: number): number {
+    const c = this.cq(id)
+    if (c === undefined) return C.INVALID_HANDLE
+    if (type !== 1 && type !== 2) return C.INVALID_ARGUMENT
+    if (c.failed !== 0 || this.removed) return C.OK
+    c.armed = c.armed === 1 || type === 1 ? 1 : 2
+    // completions that arrived after the last notification and are still queued satisfy the arm at once
+    const consumedUpTo = c.produced - c.count
+    if (c.armed === 1 && c.produced > c.notified && c.count > 0) this.fire(c)
+    else if (c.armed === 2 && c.lastSol > c.notified && c.lastSol > consumedUpTo) this.fire(c)
+    if (this.evCodes.length > 0) this.wake()
+    return C.OK
+  }
+
+  private fire(c: Cq): void {
+    c.armed = 0
+    c.notified = c.produced
+    this.event(c.handler, C.CQ_NOTIFY)
+  }
+
+  private cqFail(c: Cq, code: number): void {
+    if (c.failed !== 0) return
+    c.failed = code
+    c.armed = 0
+    for (let i = 0; i < c.depth; i++) c.ctx[i] = undefined
+    c.count = 0
+    this.event(c.handler, code)
+    for (const q of this.qps) {
+      if (q !== undefined && (q.sendCq === c || q.recvCq === c) && q.state !== QP_ERROR) this.errorQps.push(q)
+    }
+  }
+
+  private pushCqe(
+    c: Cq,
+    status: number,
+    opcode: number,
+    qpn: number,
+    bytes: number,
+    key: number,
+    ctx: unknown,
+    sol: boolean
+  ): void {
+    if (c.failed !== 0 || !c.live) return
+    if (c.count === c.depth) {
+      this.cqFail(c, C.CQ_OVERRUN)
+      return
+    }
+    let j = c.head + c.count
+    if (j >= c.depth) j -= c.depth
+    c.status[j] = status
+    c.opcode[j] = opcode
+    c.qpn[j] = qpn
+    c.bytes[j] = bytes
+    c.key[j] = key
+    c.ctx[j] = ctx
+    c.count++
+    c.produced++
+    if (status !== 0 || sol) c.lastSol = c.produced
+    if (c.armed !== 0 && (c.armed === 1 || status !== 0 || sol)) this.fire(c)
+  }
+
+  pollCq(id: number, max: number, out: ResultsLike, offset = 0): number {
+    const c = this.cq(id)
+    if (c === undefined || c.failed !== 0) return 0
+    let n = c.count < max ? c.count : max
+    if (n < 0) n = 0
+    let j = c.head
+    const d = c.depth
+    for (let i = 0; i < n; i++) {
+      const k = offset + i
+      out.status[k] = c.status[j]!
+      out.opcode[k] = c.opcode[j]!
+      out.qpn[k] = c.qpn[j]!
+      out.bytes[k] = c.bytes[j]!
+      out.key[k] = c.key[j]!
+      out.context[k] = c.ctx[j]
+      c.ctx[j] = undefined
+      if (++j === d) j = 0
+    }
+    c.head = j
+    c.count -= n
+    return n
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // SRQ
+
+  createSrq(pd: number, depth: number, maxSge: number, limit: number, handler: Handler | undefined): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    if (!this.pdOk(pd)) return -C.INVALID_HANDLE
+    if (this.config.maxSrqDepth === 0) return -C.NOT_SUPPORTED
+    if (!Number.isInteger(depth) || depth <= 0 || !Number.isInteger(maxSge) || maxSge < 0) return -C.INVALID_ARGUMENT
+    if (depth > this.config.maxSrqDepth || maxSge > this.config.maxRecvSge) return -C.LIMIT_EXCEEDED
+    let id = -1
+    let live = 0
+    for (let i = 0; i < this.srqs.length; i++) {
+      if (this.srqs[i] !== undefined) live++
+      else if (id < 0) id = i
+    }
+    if (live >= this.config.maxSrqs) return -C.NO_RESOURCES
+    if (id < 0) id = this.srqs.length
+    const s = new Srq(id, pd, depth, maxSge, handler)
+    s.limit = limit > 0 ? limit : 0
+    s.armed = limit > 0
+    this.srqs[id] = s
+    this.pdRefs[pd]!++
+    return id
+  }
+
+  srq(id: number): Srq | undefined {
+    return Number.isInteger(id) ? this.srqs[id] : undefined
+  }
+
+  modifySrq(id: number, depth: number, limit: number): number {
+    const s = this.srq(id)
+    if (s === undefined) return C.INVALID_HANDLE
+    if (this.removed) return C.DEVICE_REMOVED
+    if (depth > this.config.maxSrqDepth) return C.LIMIT_EXCEEDED
+    if (depth > 0 && depth < s.count) return C.QUEUE_FULL
+    if (depth > 0 && depth !== s.depth) {
+      // grow / shrink keeping the queued receives
+      const ns = new Srq(s.id, s.pd, depth, s.sgeStride, s.handler)
+      for (let i = 0; i < s.count; i++) {
+        const slot = s.fifo[(s.head + i) % s.depth]!
+        const t = ns.freeSlots[--ns.nfree]!
+        ns.nsge[t] = s.nsge[slot]!
+        for (let k = 0; k < s.sgeStride; k++) {
+          ns.addr[t * ns.sgeStride + k] = s.addr[slot * s.sgeStride + k]!
+          ns.len[t * ns.sgeStride + k] = s.len[slot * s.sgeStride + k]!
+          ns.key[t * ns.sgeStride + k] = s.key[slot * s.sgeStride + k]!
+        }
+        ns.ctx[t] = s.ctx[slot]
+        ns.fifo[i] = t
+      }
+      // slots held by QPs mid-message keep their content in the old arrays: flush-safe because we copy on consume
+      s.depth = ns.depth
+      s.nsge = ns.nsge
+      s.addr = ns.addr
+      s.len = ns.len
+      s.key = ns.key
+      s.ctx = ns.ctx
+      s.freeSlots = ns.freeSlots
+      s.nfree = ns.nfree
+      s.fifo = ns.fifo
+      s.head = 0
+    }
+    if (limit > 0) {
+      s.limit = limit
+      s.armed = true
+      if (s.count < s.limit) {
+        s.armed = false
+        this.event(s.handler, C.SRQ_LIMIT)
+        this.wake()
+      }
+    }
+    return C.OK
+  }
+
+  destroySrq(id: number): number {
+    const s = this.srq(id)
+    if (s === undefined) return C.INVALID_HANDLE
+    if (s.refs > 0) return C.BUSY
+    s.live = false
+    for (let i = 0; i < s.ctx.length; i++) s.ctx[i] = undefined
+    this.srqs[id] = undefined
+    this.pdRefs[s.pd]!--
+    return C.OK
+  }
+
+  postSrqReceive(id: number, ctx: unknown, sgl: SglLike): number {
+    const s = this.srq(id)
+    if (s === undefined) return C.INVALID_HANDLE
+    if (this.removed) return C.DEVICE_REMOVED
+    if (s.failed) return C.INVALID_STATE
+    const n = sgl.count
+    if (!(n >= 0 && n <= 255)) return C.INVALID_ARGUMENT
+    if (n > s.sgeStride) return C.TOO_MANY_SGES
+    let total = 0
+    for (let i = 0; i < n; i++) {
+      const l = sgl.len[i]!
+      if (!(l >= 0)) return C.INVALID_ARGUMENT
+      total += l
+    }
+    if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
+    if (s.nfree === 0) return C.QUEUE_FULL
+    const slot = s.freeSlots[--s.nfree]!
+    const b = slot * s.sgeStride
+    s.nsge[slot] = n
+    for (let i = 0; i < n; i++) {
+      s.addr[b + i] = sgl.addr[i]!
+      s.len[b + i] = sgl.len[i]!
+      s.key[b + i] = sgl.key[i]!
+    }
+    s.ctx[slot] = ctx
+    s.fifo[(s.head + s.count) % s.depth] = slot
+    s.count++
+    return C.OK
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // QP
+
+  createQp(
+    pd: number,
+    sendCq: number,
+    recvCq: number,
+    srq: number,
+    sqDepth: number,
+    rqDepth: number,
+    maxSendSge: number,
+    maxRecvSge: number,
+    maxInline: number
+  ): number {
+    if (this.removed) return -C.DEVICE_REMOVED
+    if (!this.pdOk(pd)) return -C.INVALID_HANDLE
+    const scq = this.cq(sendCq)
+    const rcq = this.cq(recvCq)
+    if (scq === undefined || rcq === undefined) return -C.INVALID_HANDLE
+    const s = srq >= 0 ? this.srq(srq) : undefined
+    if (srq >= 0 && s === undefined) return -C.INVALID_HANDLE
+    if (s !== undefined && s.pd !== pd) return -C.INVALID_ARGUMENT
+    const cfg = this.config
+    const ints = [sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline]
+    for (const v of ints) if (!Number.isInteger(v) || v < 0) return -C.INVALID_ARGUMENT
+    if (sqDepth <= 0 || (s === undefined && rqDepth <= 0)) return -C.INVALID_ARGUMENT
+    if (sqDepth > cfg.maxSqDepth || (s === undefined && rqDepth > cfg.maxRqDepth)) return -C.LIMIT_EXCEEDED
+    if (maxSendSge > cfg.maxSendSge || (s === undefined && maxRecvSge > cfg.maxRecvSge)) return -C.LIMIT_EXCEEDED
+    if (maxInline > cfg.maxInline) return -C.LIMIT_EXCEEDED
+    if (this.nQps >= cfg.maxQps) return -C.NO_RESOURCES
+    let slot = -1
+    for (let k = 0; k < cfg.maxQps; k++) {
+      const i = (this.nextQpSlot + k) % cfg.maxQps
+      if (this.qps[i] === undefined) {
+        slot = i
+        break
+      }
+    }
+    if (slot < 0) return -C.NO_RESOURCES
+    this.nextQpSlot = (slot + 1) % cfg.maxQps
+    let inlineBase = -1
+    if (maxInline > 0) {
+      inlineBase = this.dev.alloc(sqDepth * maxInline)
+      if (inlineBase < 0) return -C.NO_RESOURCES
+    }
+    this.qpGen[slot] = (this.qpGen[slot]! + 1) % 0x3fff
+    const qpn = slot + cfg.maxQps * this.qpGen[slot]!
+    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.maxReadSge, cfg.mtu)
+    q.inlineBase = inlineBase
+    this.qps[slot] = q
+    this.nQps++
+    scq.refs++
+    rcq.refs++
+    if (s !== undefined) s.refs++
+    this.pdRefs[pd]!++
+    return qpn
+  }
+
+  qp(qpn: number): Qp | undefined {
+    if (!Number.isInteger(qpn) || qpn < 0) return undefined
+    const q = this.qps[qpn % this.config.maxQps]
+    return q !== undefined && q.qpn === qpn ? q : undefined
+  }
+
+  destroyQp(qpn: number): number {
+    const q = this.qp(qpn)
+    if (q === undefined) return C.INVALID_HANDLE
+    q.live = false
+    q.state = QP_ERROR
+    if (q.respActive && q.respSrq && q.srq !== undefined) this.releaseSrqSlot(q.srq, q.respSlot)
+    q.respActive = false
+    this.qps[qpn % this.config.maxQps] = undefined
+    this.nQps--
+    q.sendCq.refs--
+    q.recvCq.refs--
+    if (q.srq !== undefined) q.srq.refs--
+    this.pdRefs[q.pd]!--
+    if (q.inlineBase >= 0) this.dev.free(q.inlineBase)
+    for (let i = 0; i < q.sqDepth; i++) q.sCtx[i] = undefined
+    for (let i = 0; i < q.rqDepth; i++) q.rCtx[i] = undefined
+    return C.OK
+  }
+
+  connectQp(
+    qpn: number,
+    remoteAddress: number,
+    remoteQpn: number,
+    ird: number,
+    ord: number,
+    sendPsn: number,
+    recvPsn: number
+  ): number {
+    const q = this.qp(qpn)
+    if (q === undefined) return C.INVALID_HANDLE
+    if (this.removed) return C.DEVICE_REMOVED
+    if (q.state !== QP_INIT) return C.INVALID_STATE
+    for (const v of [ird, ord, sendPsn, recvPsn, remoteQpn]) {
+      if (!Number.isInteger(v) || v < 0) return C.INVALID_ARGUMENT
+    }
+    if (ird > this.config.maxIrd || ord > this.config.maxOrd) return C.LIMIT_EXCEEDED
+    const port = this.fabric.byAddress.get(remoteAddress)
+    if (port === undefined) return C.ADDRESS_IN_USE
+    if (port === (this as Port) && !this.config.loopback) return C.NOT_SUPPORTED
+    q.remotePort = port
+    q.remoteAddress = remoteAddress
+    q.remoteQpn = remoteQpn
+    q.ird = ird
+    q.ord = ord
+    q.nextPsn = sendPsn
+    q.curPsn = sendPsn
+    q.ackPsn = sendPsn - 1
+    q.ePsn = recvPsn
+    q.retryLeft = this.config.retryCount
+    q.rnrLeft = this.config.rnrRetry
+    q.state = QP_RTS
+    if (q.sqBell > q.sqReq) this.makeReady(q)
+    return C.OK
+  }
+
+  /** Moves a QP to error and flushes every outstanding WR (flush verb / disconnect / modify to error). */
+  qpToError(qpn: number): number {
+    const q = this.qp(qpn)
+    if (q === undefined) return C.INVALID_HANDLE
+    this.errorQp(q, 0, C.FLUSHED)
+    if (this.evCodes.length > 0) this.wake()
+    return C.OK
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // posting
+
+  postReceive(qpn: number, ctx: unknown, sgl: SglLike): number {
+    const q = this.qp(qpn)
+    if (q === undefined) return C.INVALID_HANDLE
+    if (this.removed) return C.DEVICE_REMOVED
+    if (q.srq !== undefined) return C.INVALID_STATE
+    if (q.recvCq.failed !== 0) return C.CQ_IN_ERROR
+    const n = sgl.count
+    if (!(n >= 0 && n <= 255)) return C.INVALID_ARGUMENT
+    if (n > q.maxRecvSge) return C.TOO_MANY_SGES
+    let total = 0
+    for (let i = 0; i < n; i++) {
+      const l = sgl.len[i]!
+      if (!(l >= 0)) return C.INVALID_ARGUMENT
+      total += l
+    }
+    if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
+    if (q.rqTail - q.rqHead >= q.rqDepth) return C.QUEUE_FULL
+    const slot = q.rqTail % q.rqDepth
+    const b = slot * q.rStride
+    q.rNsge[slot] = n
+    for (let i = 0; i < n; i++) {
+      q.rAddr[b + i] = sgl.addr[i]!
+      q.rLen[b + i] = sgl.len[i]!
+      q.rKey[b + i] = sgl.key[i]!
+    }
+    q.rCtx[slot] = ctx
+    q.rqTail++
+    if (q.state === QP_ERROR) {
+      this.flushRq(q)
+      if (this.evCodes.length > 0) this.wake()
+    }
+    return C.OK
+  }
+
+  private preparePost(q: Qp | undefined, op: number, flags: number): number {
+    if (q === undefined) return C.INVALID_HANDLE
+    if (this.removed) return C.DEVICE_REMOVED
+    if ((flags & ~ALLOWED_FLAGS[op]!) !== 0 || !Number.isInteger(flags)) return C.INVALID_FLAGS
+    if (q.sendCq.failed !== 0) return C.CQ_IN_ERROR
+    if (q.state === QP_INIT) return C.QP_NOT_CONNECTED
+    if (q.sqTail - q.sqHead >= q.sqDepth) return C.QUEUE_FULL
+    return C.OK
+  }
+
+  /** Rings the doorbell for WRs posted with DEFER (also done by any failing post on the QP). */
+  ringDoorbell(qpn: number): number {
+    const q = this.qp(qpn)
+    if (q === undefined) return C.INVALID_HANDLE
+    this.bell(q)
+    return C.OK
+  }
+
+  private bell(q: Qp): void {
+    if (q.sqBell === q.sqTail) return
+    q.sqBell = q.sqTail
+    if (q.state === QP_RTS) this.makeReady(q)
+    else if (q.state === QP_ERROR) this.flushSq(q, q.sqHead)
+  }
+
+  private fail(q: Qp | undefined, code: number): number {
+    if (q !== undefined && code !== C.INVALID_HANDLE) this.bell(q)
+    return code
+  }
+
+  private commit(q: Qp, i: number, flags: number): number {
+    q.sqTail++
+    if ((flags & F_DEFER) === 0) this.bell(q)
+    if (this.evCodes.length > 0) this.wake()
+    return C.OK
+  }
+
+  private begin(q: Qp, op: number, flags: number, ctx: unknown): number {
+    const i = q.sqTail % q.sqDepth
+    q.op[i] = op
+    q.flags[i] = flags
+    q.st[i] = 0
+    q.started[i] = 0
+    q.nsge[i] = 0
+    q.total[i] = 0
+    q.sCtx[i] = ctx
+    return i
+  }
+
+  /** SEND, SEND_INV (with ikey), WRITE (raddr/rkey), READ (raddr/rkey). */
+  postData(
+    qpn: number,
+    op: number,
+    ctx: unknown,
+    sgl: SglLike,
+    flags: number,
+    raddr: number,
+    rkey: number,
+    ikey: number
+  ): number {
+    const q = this.qp(qpn)
+    const pre = this.preparePost(q, op, flags)
+    if (pre !== C.OK) return this.fail(q, pre)
+    const qq = q!
+    const n = sgl.count
+    if (!(n >= 0 && n <= 255)) return this.fail(qq, C.INVALID_ARGUMENT)
+    let total = 0
+    for (let k = 0; k < n; k++) {
+      const l = sgl.len[k]!
+      if (!(l >= 0) || !Number.isInteger(l)) return this.fail(qq, C.INVALID_ARGUMENT)
+      total += l
+    }
+    const inline = (flags & F_INLINE) !== 0
+    if (inline) {
+      if (total > qq.maxInline) return this.fail(qq, C.INLINE_TOO_LONG)
+    } else if (n > (op === OP_READ ? this.config.maxReadSge : qq.maxSendSge)) return this.fail(qq, C.TOO_MANY_SGES)
+    if (total > this.config.maxTransfer) return this.fail(qq, C.TRANSFER_TOO_LONG)
+    if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
+      return this.fail(qq, C.INVALID_ARGUMENT)
+    }
+    const i = this.begin(qq, op, flags, ctx)
+    qq.total[i] = total
+    qq.raddr[i] = raddr
+    qq.rkey[i] = rkey >>> 0
+    qq.ikey[i] = ikey >>> 0
+    const b = i * qq.sStride
+    if (inline) {
+      // copy the payload now (the caller's buffers may change after the call returns)
+      const dst = qq.inlineBase + i * qq.maxInline
+      let off = 0
+      for (let k = 0; k < n; k++) {
+        const l = sgl.len[k]!
+        const va = sgl.addr[k]!
+        if (l > 0) {
+          if (!this.inHost(va, l)) {
+            qq.st[i] = C.LOCAL_PROTECTION_ERROR
+            break
+          }
+          this.fabric.phys.copy(dst + off, this.hostPhys(va), l)
+          off += l
+        }
+      }
+      qq.nsge[i] = 1
+      qq.sAddr[b] = dst
+      qq.sLen[b] = total
+      qq.sKey[b] = 0
+      qq.sRow[b] = total > 0 ? ROW_INLINE : ROW_NONE
+      qq.started[i] = 2 // local SGEs already resolved
+    } else {
+      qq.nsge[i] = n
+      for (let k = 0; k < n; k++) {
+        qq.sAddr[b + k] = sgl.addr[k]!
+        qq.sLen[b + k] = sgl.len[k]!
+        qq.sKey[b + k] = sgl.key[k]!
+      }
+    }
+    return this.commit(qq, i, flags)
+  }
+
+  postBind(qpn: number, ctx: unknown, mr: number, mw: number, va: number, len: number, flags: number): number {
+    const q = this.qp(qpn)
+    const pre = this.preparePost(q, OP_BIND, flags)
+    if (pre !== C.OK) return this.fail(q, pre)
+    const qq = q!
+    if (!this.rowOk(mw, KIND_MW)) return this.fail(qq, C.INVALID_HANDLE)
+    if (!this.rowOk(mr, KIND_MR) && !this.rowOk(mr, KIND_FR)) return this.fail(qq, C.INVALID_HANDLE)
+    if (!Number.isFinite(va) || !Number.isFinite(len) || len < 0) return this.fail(qq, C.INVALID_ARGUMENT)
+    if (len === 0) return this.fail(qq, C.ZERO_LENGTH)
+    if (len > this.config.maxWindow) return this.fail(qq, C.LIMIT_EXCEEDED)
+    const rw = (flags & F_A_RWRITE) === F_A_RWRITE
+    const rr = (flags & F_A_RREAD) !== 0
+    if (rw && (this.kAcc[mr]! & A_LW) === 0) return this.fail(qq, C.ACCESS_DENIED)
+    const i = this.begin(qq, OP_BIND, flags, ctx)
+    const mrValid = (this.kKind[mr] === KIND_MR && this.kState[mr] === 1) ||
+      (this.kKind[mr] === KIND_FR && this.kState[mr] === 2)
+    const base = this.kVa[mr]!
+    if (
+      !mrValid || this.kState[mw] !== 0 || this.kPd[mw] !== qq.pd || this.kPd[mr] !== qq.pd ||
+      va < base || va + len > base + this.kLen[mr]! || (!rw && !rr)
+    ) {
+      qq.st[i] = C.LOCAL_OPERATION_ERROR
+    } else {
+      this.kState[mw] = 1
+      this.kParent[mw] = mr
+      this.kVa[mw] = va
+      this.kLen[mw] = len
+      this.kAcc[mw] = (rr ? A_RR : 0) | (rw ? A_RW | A_LW : 0)
+      this.kGen[mw] = (this.kGen[mw]! + 1) & 0xff
+      this.kBound[mr]!++
+    }
+    return this.commit(qq, i, flags)
+  }
+
+  postFastRegister(
+    qpn: number,
+    ctx: unknown,
+    mr: number,
+    pages: ArrayLike<number>,
+    pageCount: number,
+    fbo: number,
+    len: number,
+    baseVa: number,
+    flags: number
+  ): number {
+    const q = this.qp(qpn)
+    const pre = this.preparePost(q, OP_FR, flags)
+    if (pre !== C.OK) return this.fail(q, pre)
+    const qq = q!
+    if (this.rowOk(mr, KIND_MR)) return this.fail(qq, C.WRONG_MR_KIND)
+    if (!this.rowOk(mr, KIND_FR)) return this.fail(qq, C.INVALID_HANDLE)
+    if (this.kState[mr] === 0) return this.fail(qq, C.INVALID_STATE)
+    const remote = (flags & (F_A_RREAD | 0x20)) !== 0
+    if (remote && this.kFrRemote[mr] === 0) return this.fail(qq, C.ACCESS_DENIED)
+    if (!Number.isInteger(pageCount) || pageCount < 0 || pageCount > pages.length) {
+      return this.fail(qq, C.INVALID_ARGUMENT)
+    }
+    if (pageCount > this.kFrMax[mr]!) return this.fail(qq, C.LIMIT_EXCEEDED)
+    if (!Number.isInteger(len) || !Number.isInteger(fbo) || !Number.isFinite(baseVa)) {
+      return this.fail(qq, C.INVALID_ARGUMENT)
+    }
+    if (len === 0) return this.fail(qq, C.ZERO_LENGTH)
+    if (fbo < 0 || fbo >= PAGE || baseVa < 0 || baseVa % PAGE !== fbo || len > pageCount * PAGE - fbo) {
+      return this.fail(qq, C.BAD_ALIGNMENT)
+    }
+    for (let k = 0; k < pageCount; k++) {
+      const p = pages[k]!
+      if (p % PAGE !== 0) return this.fail(qq, C.BAD_ALIGNMENT)
+      if (!this.logicalOk(p, PAGE)) return this.fail(qq, C.BAD_ADDRESS)
+    }
+    const i = this.begin(qq, OP_FR, flags, ctx)
+    if (this.kState[mr] === 2 || this.kPd[mr] !== qq.pd) {
+      qq.st[i] = C.LOCAL_OPERATION_ERROR
+    } else {
+      const pg = this.kPages[mr]!
+      let contiguous = true
+      for (let k = 0; k < pageCount; k++) {
+        pg[k] = pages[k]!
+        if (k > 0 && pg[k] !== pg[k - 1]! + PAGE) contiguous = false
+      }
+      this.kState[mr] = 2
+      this.kVa[mr] = baseVa
+      this.kLen[mr] = len
+      this.kFbo[mr] = fbo
+      this.kStore[mr] = 0
+      this.kPhys[mr] = contiguous ? this.hostBase + (pg[0]! - LOGICAL_BASE) + fbo : -1
+      let acc = 0
+      if ((flags & F_A_LWRITE) !== 0) acc |= A_LW
+      if ((flags & F_A_RREAD) !== 0) acc |= A_RR
+      if ((flags & 0x20) !== 0) acc |= A_RW | A_LW
+      if ((flags & F_SINK) !== 0) acc |= A_SINK
+      this.kAcc[mr] = acc
+      this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    }
+    return this.commit(qq, i, flags)
+  }
+
+  /** Invalidates a fast-registered MR or a bound MW (by handle), in order on the send queue. */
+  postInvalidate(qpn: number, ctx: unknown, target: number, flags: number): number {
+    const q = this.qp(qpn)
+    const pre = this.preparePost(q, OP_INV, flags)
+    if (pre !== C.OK) return this.fail(q, pre)
+    const qq = q!
+    if (this.rowOk(target, KIND_MR)) return this.fail(qq, C.WRONG_MR_KIND)
+    if (!this.rowOk(target, KIND_FR) && !this.rowOk(target, KIND_MW)) return this.fail(qq, C.INVALID_HANDLE)
+    const i = this.begin(qq, OP_INV, flags, ctx)
+    qq.rkey[i] = target
+    return this.commit(qq, i, flags)
+  }
+
+  /** Invalidate by key (remote invalidation / read-local-invalidate). */
+  private invalidateKey(pd: number, key: number): boolean {
+    const row = key >>> 8
+    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return false
+    if (this.kKind[row] === KIND_FR && this.kState[row] === 2) {
+      this.kState[row] = 1
+      this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+      return true
+    }
+    if (this.kKind[row] === KIND_MW && this.kState[row] === 1) {
+      this.unbindMw(row)
+      return true
+    }
+    return false
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // MADs
+
+  sendMad(dstAddress: number, data: Uint8Array): number {
+    if (this.removed) return C.DEVICE_REMOVED
+    if (data.length > this.config.maxMadSize) return C.MAD_TOO_LONG
+    const port = this.fabric.byAddress.get(dstAddress)
+    if (port === undefined) return C.OK // lost on the wire, like a MAD to nobody
+    const pk = this.fabric.pk
+    const i = pk.alloc()
+    pk.kind[i] = K_MAD
+    pk.flags[i] = 0
+    pk.syndrome[i] = 0
+    pk.src[i] = this.portIndex
+    pk.dst[i] = port.portIndex
+    pk.srcQpn[i] = 1
+    pk.dstQpn[i] = 1
+    pk.psn[i] = 0
+    pk.len[i] = data.length
+    pk.mad[i] = data.slice()
+    this.fabric.transmit(i)
+    return C.OK
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // engine
+
+  private makeReady(q: Qp): void {
+    if (!q.inReady) {
+      q.inReady = true
+      this.ready.push(q)
+    }
+    this.wake()
+  }
+
+  private armTimer(q: Qp, at: number): void {
+    q.timerAt = at
+    if (!q.inTimers) {
+      q.inTimers = true
+      this.timers.push(q)
+    }
+    this.requestTimer(at)
+  }
+
+  /** One bounded engine pass. Returns true when more work is immediately available. */
+  pass(): boolean {
+    this.counters.passes++
+    const fabric = this.fabric
+    const now = fabric.now()
+    let budget = this.config.passBudget
+    // delayed packets that are due
+    while (this.delayed.size > 0 && this.delayed.peekAt() <= now) this.inbound.push(this.delayed.pop())
+    // inbound
+    const pk = fabric.pk
+    const inbound = this.inbound
+    while (inbound.count > 0 && budget > 0) {
+      const i = inbound.shift()
+      budget -= 1 + (pk.len[i]! >> 10)
+      this.counters.packetsIn++
+      fabric.counters.delivered++
+      if (!this.removed) this.receive(i)
+      pk.release(i)
+    }
+    // acks (at most one per QP per pass)
+    if (this.acks.length > 0) {
+      for (const q of this.acks) {
+        q.needAck = false
+        if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
+      }
+      this.acks.length = 0
+    }
+    // timers
+    if (this.nextTimerAt <= now) this.runTimers(now)
+    // requester
+    if (this.ready.length > 0 && budget > 0) {
+      const ready = this.ready
+      let keep = 0
+      for (let k = 0; k < ready.length; k++) {
+        const q = ready[k]!
+        if (budget > 0 && q.live && q.state === QP_RTS) budget = this.requester(q, budget)
+        if (q.live && q.state === QP_RTS && this.canSend(q)) ready[keep++] = q
+        else q.inReady = false
+      }
+      ready.length = keep
+    }
+    // QPs whose CQ failed
+    if (this.errorQps.length > 0) {
+      const list = this.errorQps.splice(0)
+      for (const q of list) this.errorQp(q, 0, C.FLUSHED)
+    }
+    const nd = this.delayed.peekAt()
+    if (nd < Infinity) this.requestTimer(nd)
+    return inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.errorQps.length > 0
+  }
+
+  private canSend(q: Qp): boolean {
+    if (q.reqBlocked || q.timerKind === 2 || q.sqReq >= q.sqBell) return false
+    if (q.curPsn - q.ackPsn > this.config.windowPackets) return false
+    if (!q.curActive) {
+      const i = q.sqReq % q.sqDepth
+      if (q.started[i] !== 1) {
+        if ((q.flags[i]! & F_FENCE) !== 0 && q.readsOut > 0) return false
+        if (q.op[i] === OP_READ && q.readsOut >= q.ord) return false
+      }
+    }
+    return true
+  }
+
+  private runTimers(now: number): void {
+    let next = Infinity
+    const list = this.timers
+    let keep = 0
+    for (let k = 0; k < list.length; k++) {
+      const q = list[k]!
+      if (!q.live || q.state !== QP_RTS || q.timerAt === Infinity) {
+        q.inTimers = false
+        q.timerAt = Infinity
+        continue
+      }
+      if (q.timerAt <= now) {
+        q.timerAt = Infinity
+        this.onTimeout(q, now)
+      }
+      if (q.live && q.state === QP_RTS && q.timerAt < Infinity) {
+        list[keep++] = q
+        if (q.timerAt < next) next = q.timerAt
+      } else q.inTimers = false
+    }
+    list.length = keep
+    this.nextTimerAt = next
+    if (next < Infinity) this.requestTimer(next)
+  }
+
+  private onTimeout(q: Qp, now: number): void {
+    if (q.timerKind === 2) {
+      // RNR wait over: resend from the NAKed PSN
+      q.timerKind = 0
+      this.goBack(q, q.rnrPsn, true)
+      return
+    }
+    if (q.sqHead === q.sqReq && !q.curActive) return
+    if (q.retryLeft <= 0) {
+      this.failHead(q, C.RETRY_EXCEEDED)
+      return
+    }
+    q.retryLeft--
+    this.counters.retransmits++
+    this.goBack(q, q.ackPsn + 1, true)
+    this.armTimer(q, now + this.config.ackTimeoutUs / 1000)
+  }
+
+  /** Restarts transmission at `psn` (go-back-N). */
+  private goBack(q: Qp, psn: number, force: boolean): void {
+    if (!force && q.goBackMark === psn) return
+    q.goBackMark = psn
+    // find the started WQE that contains psn
+    let n = q.sqHead
+    while (n < q.sqReq) {
+      const i = n % q.sqDepth
+      if (q.lastPsn[i]! >= psn && q.op[i]! <= OP_READ) break
+      n++
+    }
+    if (n >= q.sqReq && !q.curActive) return
+    if (n >= q.sqReq) n = q.sqReq
+    const i = n % q.sqDepth
+    q.sqReq = n
+    q.curActive = false
+    if (n < q.sqBell && q.started[i] === 1 && q.op[i]! <= OP_WRITE) {
+      this.seek(q, i, Math.max(psn, q.firstPsn[i]!))
+    }
+    q.reqBlocked = false
+    this.makeReady(q)
+  }
+
+  /** Positions the cursor of a started SEND/WRITE WQE at `psn`. */
+  private seek(q: Qp, i: number, psn: number): void {
+    const b = i * q.sStride
+    const n = q.nsge[i]!
+    const mtu = q.mtu
+    let p = q.firstPsn[i]!
+    let msg = 0
+    let sge = 0
+    let off = 0
+    while (p < psn && sge < n) {
+      const l = q.sLen[b + sge]!
+      const remaining = l - off
+      if (remaining <= 0) {
+        sge++
+        off = 0
+        continue
+      }
+      const pk = Math.ceil(remaining / mtu)
+      if (p + pk <= psn) {
+        p += pk
+        msg += remaining
+        sge++
+        off = 0
+      } else {
+        const k = psn - p
+        off += k * mtu
+        msg += k * mtu
+        p = psn
+      }
+    }
+    q.curActive = true
+    q.curPsn = p
+    q.curSge = sge
+    q.curOff = off
+    q.msgOff = msg
+  }
+
+  /** Sends packets for the QP; returns remaining budget. */
+  private requester(q: Qp, budget: number): number {
+    const window = this.config.windowPackets
+    const mtu = q.mtu
+    while (budget > 0 && q.sqReq < q.sqBell && !q.reqBlocked && q.timerKind !== 2) {
+      const i = q.sqReq % q.sqDepth
+      const op = q.op[i]!
+      if (!q.curActive) {
+        if (q.started[i] !== 1) {
+          // first start of this WQE
+          if ((q.flags[i]! & F_FENCE) !== 0 && q.readsOut > 0) return budget
+          if (op === OP_READ && q.readsOut >= q.ord) return budget
+          if (q.st[i] === 0 && op <= OP_READ && !this.validateLocal(q, i)) q.st[i] = C.LOCAL_PROTECTION_ERROR
+          if (q.st[i] !== 0 || op > OP_READ) {
+            if (op === OP_INV && q.st[i] === 0) {
+              const t = q.rkey[i]!
+              const ok = (this.kKind[t] === KIND_FR && this.kState[t] === 2) ||
+                (this.kKind[t] === KIND_MW && this.kState[t] === 1)
+              if (ok && this.kPd[t] === q.pd) this.invalidateKey(q.pd, this.keyOf(t))
+              else q.st[i] = C.LOCAL_OPERATION_ERROR
+            }
+            q.started[i] = 1
+            q.firstPsn[i] = q.nextPsn
+            q.lastPsn[i] = q.nextPsn - 1
+            q.sqReq++
+            if (q.st[i] !== 0) q.reqBlocked = true
+            this.complete(q)
+            continue
+          }
+          q.started[i] = 1
+          q.firstPsn[i] = q.nextPsn
+          if (op === OP_READ) {
+            const n = Math.max(1, Math.ceil(q.total[i]! / mtu))
+            q.lastPsn[i] = q.nextPsn + n - 1
+            q.readNext[i] = q.nextPsn
+            q.nextPsn += n
+            q.readsOut++
+          } else {
+            q.lastPsn[i] = q.nextPsn + this.packetCount(q, i) - 1
+            q.nextPsn = q.lastPsn[i]! + 1
+          }
+          q.curPsn = q.firstPsn[i]!
+          q.curSge = 0
+          q.curOff = 0
+          q.msgOff = 0
+          q.curActive = true
+        } else {
+          if (op > OP_READ || q.st[i] !== 0 || (op === OP_READ && q.readNext[i]! > q.lastPsn[i]!)) {
+            q.sqReq++
+            continue
+          }
+          if (op === OP_READ) {
+            q.curPsn = q.firstPsn[i]!
+            q.curActive = true
+          } else this.seek(q, i, q.firstPsn[i]!)
+        }
+      }
+      if (q.curPsn - q.ackPsn > window) return budget
+      if (op === OP_READ) {
+        // one request for the (remaining) response range
+        const first = q.firstPsn[i]!
+        const pkt = this.newPacket(q, K_READ_REQ)
+        const pk = this.fabric.pk
+        pk.psn[pkt] = first
+        pk.raddr[pkt] = q.raddr[i]!
+        pk.rkey[pkt] = q.rkey[i]!
+        pk.total[pkt] = q.total[i]!
+        pk.len[pkt] = 0
+        this.xmit(q, pkt)
+        budget--
+        q.curActive = false
+        q.curPsn = q.lastPsn[i]! + 1
+        q.sqReq++
+        continue
+      }
+      // SEND / WRITE data packet
+      const b = i * q.sStride
+      const nsge = q.nsge[i]!
+      while (q.curSge < nsge && q.sLen[b + q.curSge]! - q.curOff <= 0 && q.total[i]! > 0) {
+        q.curSge++
+        q.curOff = 0
+      }
+      const total = q.total[i]!
+      let len = 0
+      let row = ROW_NONE
+      let va = 0
+      if (q.curSge < nsge && total > 0) {
+        const l = q.sLen[b + q.curSge]! - q.curOff
+        len = l < mtu ? l : mtu
+        row = q.sRow[b + q.curSge]!
+        va = q.sAddr[b + q.curSge]! + q.curOff
+      }
+      const pkt = this.newPacket(q, op === OP_WRITE ? K_WRITE : K_SEND)
+      const pk = this.fabric.pk
+      let f = 0
+      if (q.msgOff === 0) f |= PF_FIRST
+      if (q.msgOff + len >= total) {
+        f |= PF_LAST
+        if ((q.flags[i]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
+        if (op === OP_SEND_INV) f |= PF_INVALIDATE
+      }
+      pk.flags[pkt] = f
+      pk.psn[pkt] = q.curPsn
+      pk.row[pkt] = row
+      pk.va[pkt] = va
+      pk.len[pkt] = len
+      pk.offset[pkt] = q.msgOff
+      pk.total[pkt] = total
+      pk.raddr[pkt] = q.raddr[i]!
+      pk.rkey[pkt] = q.rkey[i]!
+      pk.ikey[pkt] = q.ikey[i]!
+      this.xmit(q, pkt)
+      budget -= 1 + (len >> 10)
+      q.curOff += len
+      q.msgOff += len
+      q.curPsn++
+      if (q.curPsn > q.lastPsn[i]!) {
+        q.curActive = false
+        q.sqReq++
+      }
+    }
+    return budget
+  }
+
+  private packetCount(q: Qp, i: number): number {
+    const b = i * q.sStride
+    const n = q.nsge[i]!
+    let c = 0
+    for (let k = 0; k < n; k++) {
+      const l = q.sLen[b + k]!
+      if (l > 0) c += Math.ceil(l / q.mtu)
+    }
+    return c === 0 ? 1 : c
+  }
+
+  private validateLocal(q: Qp, i: number): boolean {
+    if (q.started[i] === 2) return true
+    const b = i * q.sStride
+    const n = q.nsge[i]!
+    const isRead = q.op[i] === OP_READ
+    for (let k = 0; k < n; k++) {
+      const row = this.checkLocal(q.pd, q.sKey[b + k]!, q.sAddr[b + k]!, q.sLen[b + k]!, isRead, isRead)
+      if (row === -1) return false
+      q.sRow[b + k] = row
+    }
+    return true
+  }
+
+  private newPacket(q: Qp, kind: number): number {
+    const pk = this.fabric.pk
+    const i = pk.alloc()
+    pk.kind[i] = kind
+    pk.flags[i] = 0
+    pk.syndrome[i] = 0
+    pk.src[i] = this.portIndex
+    pk.dst[i] = q.remotePort!.portIndex
+    pk.srcQpn[i] = q.qpn
+    pk.dstQpn[i] = q.remoteQpn
+    return i
+  }
+
+  private xmit(q: Qp, pkt: number): void {
+    this.counters.packetsOut++
+    this.counters.bytesOut += this.fabric.pk.len[pkt]!
+    if (q.timerAt === Infinity && q.timerKind === 0) {
+      this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+    }
+    this.fabric.transmit(pkt)
+  }
+
+  private sendCtl(q: Qp, kind: number, syndrome: number, psn: number): void {
+    if (q.remotePort === undefined) return
+    const pkt = this.newPacket(q, kind)
+    const pk = this.fabric.pk
+    pk.syndrome[pkt] = syndrome
+    pk.psn[pkt] = psn
+    pk.len[pkt] = 0
+    this.counters.packetsOut++
+    this.fabric.transmit(pkt)
+  }
+
+  // ---- receive path
+
+  private receive(i: number): void {
+    const pk = this.fabric.pk
+    const kind = pk.kind[i]!
+    if (kind === K_MAD) {
+      const d = pk.mad[i]
+      const from = this.fabric.ports[pk.src[i]!]
+      if (d !== undefined && this.madHandler !== undefined && from !== undefined) {
+        this.madFrom.push(from.address)
+        this.madData.push(d)
+      }
+      return
+    }
+    const q = this.qp(pk.dstQpn[i]!)
+    if (q === undefined || q.remotePort === undefined) return
+    if (q.remotePort.portIndex !== pk.src[i] || q.remoteQpn !== pk.srcQpn[i]) return
+    if (kind === K_ACK || kind === K_NAK || kind === K_READ_RESP) {
+      if (q.state === QP_RTS) this.completer(q, i, kind)
+      return
+    }
+    this.responder(q, i, kind)
+  }
+
+  private responder(q: Qp, i: number, kind: number): void {
+    const pk = this.fabric.pk
+    if (q.state === QP_ERROR) {
+      if (q.errNak !== 0) this.sendCtl(q, K_NAK, q.errNak, pk.psn[i]!)
+      return
+    }
+    if (q.state !== QP_RTS) return
+    const psn = pk.psn[i]!
+    if (psn < q.ePsn) {
+      if (kind === K_READ_REQ) this.serveRead(q, i, true)
+      else if (!q.needAck) {
+        q.needAck = true
+        this.acks.push(q)
+      }
+      return
+    }
+    if (psn > q.ePsn) {
+      if (!q.nakSent) {
+        q.nakSent = true
+        this.counters.seqNaks++
+        this.sendCtl(q, K_NAK, NAK_SEQ, q.ePsn)
+      }
+      return
+    }
+    q.nakSent = false
+    const src = this.fabric.ports[pk.src[i]!] as NicCore
+    const flags = pk.flags[i]!
+    if (kind === K_SEND) {
+      if ((flags & PF_FIRST) !== 0) {
+        if (!this.takeReceive(q)) {
+          this.counters.rnrNaks++
+          this.sendCtl(q, K_NAK, NAK_RNR, psn)
+          return
+        }
+        const cap = this.validateRecv(q)
+        if (cap < 0) {
+          this.respError(q, C.LOCAL_PROTECTION_ERROR, NAK_REM_OP, psn)
+          return
+        }
+        if (cap < pk.total[i]!) {
+          this.respError(q, C.LOCAL_LENGTH_ERROR, NAK_REM_INV_REQ, psn)
+          return
+        }
+        q.respTotal = pk.total[i]!
+        q.respSge = 0
+        q.respSgeOff = 0
+      } else if (!q.respActive) return
+      const len = pk.len[i]!
+      if (len > 0) this.placeRecv(q, src, pk.row[i]!, pk.va[i]!, len)
+      q.ePsn++
+      if ((flags & PF_LAST) !== 0) {
+        let op = OP_RECV
+        let key = 0
+        let status = 0
+        if ((flags & PF_INVALIDATE) !== 0) {
+          op = OP_RECV_INV
+          key = pk.ikey[i]!
+          if (!this.invalidateKey(q.pd, key)) status = C.INVALID_REMOTE_INVALIDATE
+        }
+        if (status !== 0) {
+          this.respError(q, status, NAK_REM_INV_REQ, psn)
+          return
+        }
+        this.finishRecv(q, 0, op, q.respTotal, key, (flags & PF_SOLICITED) !== 0)
+      }
+      if (!q.needAck) {
+        q.needAck = true
+        this.acks.push(q)
+      }
+      return
+    }
+    if (kind === K_WRITE) {
+      if ((flags & PF_FIRST) !== 0) {
+        const row = this.checkRemote(q.pd, pk.rkey[i]!, pk.raddr[i]!, pk.total[i]!, true)
+        if (row < 0) {
+          this.respError(q, 0, -row, psn)
+          return
+        }
+        q.respRow = row
+        q.respVa = pk.raddr[i]!
+      }
+      const len = pk.len[i]!
+      if (len > 0) this.dma(q.respRow, q.respVa + pk.offset[i]!, src, pk.row[i]!, pk.va[i]!, len)
+      q.ePsn++
+      if (!q.needAck) {
+        q.needAck = true
+        this.acks.push(q)
+      }
+      return
+    }
+    if (kind === K_READ_REQ) {
+      if (q.ird === 0) {
+        this.respError(q, 0, NAK_REM_INV_REQ, psn)
+        return
+      }
+      this.serveRead(q, i, false)
+    }
+  }
+
+  private serveRead(q: Qp, i: number, dup: boolean): void {
+    const pk = this.fabric.pk
+    const psn = pk.psn[i]!
+    const total = pk.total[i]!
+    const raddr = pk.raddr[i]!
+    const row = total === 0 ? ROW_NONE : this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)
+    if (row < 0 && row !== ROW_NONE) {
+      this.respError(q, 0, -row, psn)
+      return
+    }
+    const mtu = q.mtu
+    const n = Math.max(1, Math.ceil(total / mtu))
+    if (!dup) q.ePsn = psn + n
+    for (let k = 0; k < n; k++) {
+      const off = k * mtu
+      const len = Math.min(mtu, total - off)
+      const p = this.newPacket(q, K_READ_RESP)
+      pk.psn[p] = psn + k
+      pk.row[p] = row
+      pk.va[p] = raddr + off
+      pk.len[p] = len
+      pk.offset[p] = off
+      pk.total[p] = total
+      pk.flags[p] = (k === 0 ? PF_FIRST : 0) | (k === n - 1 ? PF_LAST : 0)
+      this.counters.packetsOut++
+      this.counters.bytesOut += len
+      this.fabric.transmit(p)
+    }
+  }
+
+  private takeReceive(q: Qp): boolean {
+    if (q.srq !== undefined) {
+      const s = q.srq
+      if (s.count === 0 || s.failed) return false
+      const slot = s.fifo[s.head]!
+      s.head = (s.head + 1) % s.depth
+      s.count--
+      q.respSlot = slot
+      q.respSrq = true
+      q.respActive = true
+      if (s.armed && s.count < s.limit) {
+        s.armed = false
+        this.event(s.handler, C.SRQ_LIMIT)
+      }
+      return true
+    }
+    if (q.rqHead === q.rqTail) return false
+    q.respSlot = q.rqHead % q.rqDepth
+    q.respSrq = false
+    q.respActive = true
+    return true
+  }
+
+  /** Validates the current receive's SGEs; returns capacity or -1. */
+  private validateRecv(q: Qp): number {
+    const s = q.srq
+    const stride = s !== undefined ? s.sgeStride : q.rStride
+    const b = q.respSlot * stride
+    const n = s !== undefined ? s.nsge[q.respSlot]! : q.rNsge[q.respSlot]!
+    const addr = s !== undefined ? s.addr : q.rAddr
+    const lens = s !== undefined ? s.len : q.rLen
+    const keys = s !== undefined ? s.key : q.rKey
+    let cap = 0
+    for (let k = 0; k < n; k++) {
+      const row = this.checkLocal(q.pd, keys[b + k]!, addr[b + k]!, lens[b + k]!, true, false)
+      if (row === -1) return -1
+      q.respRows[k] = row
+      cap += lens[b + k]!
+    }
+    return cap
+  }
+
+  private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): void {
+    const s = q.srq
+    const stride = s !== undefined ? s.sgeStride : q.rStride
+    const b = q.respSlot * stride
+    const n = s !== undefined ? s.nsge[q.respSlot]! : q.rNsge[q.respSlot]!
+    const addr = s !== undefined ? s.addr : q.rAddr
+    const lens = s !== undefined ? s.len : q.rLen
+    while (len > 0 && q.respSge < n) {
+      const room = lens[b + q.respSge]! - q.respSgeOff
+      if (room <= 0) {
+        q.respSge++
+        q.respSgeOff = 0
+        continue
+      }
+      const c = len < room ? len : room
+      this.dma(q.respRows[q.respSge]!, addr[b + q.respSge]! + q.respSgeOff, src, srow, sva, c)
+      q.respSgeOff += c
+      sva += c
+      len -= c
+    }
+  }
+
+  private finishRecv(q: Qp, status: number, op: number, bytes: number, key: number, sol: boolean): void {
+    if (!q.respActive) return
+    q.respActive = false
+    if (q.srq !== undefined) {
+      const s = q.srq
+      const ctx = s.ctx[q.respSlot]
+      this.releaseSrqSlot(s, q.respSlot)
+      this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
+    } else {
+      const slot = q.respSlot
+      const ctx = q.rCtx[slot]
+      q.rCtx[slot] = undefined
+      q.rqHead++
+      this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
+    }
+  }
+
+  private releaseSrqSlot(s: Srq, slot: number): void {
+    s.ctx[slot] = undefined
+    if (s.live) s.freeSlots[s.nfree++] = slot
+  }
+
+  /** Responder-side fatal error: complete the in-progress receive (if any), NAK, QP to error. */
+  private respError(q: Qp, recvStatus: number, nak: number, psn: number): void {
+    if (recvStatus !== 0 && q.respActive) this.finishRecv(q, recvStatus, OP_RECV, 0, 0, false)
+    q.errNak = nak
+    this.sendCtl(q, K_NAK, nak, psn)
+    this.errorQp(q, 0, C.FLUSHED)
+  }
+
+  // ---- completer
+
+  private completer(q: Qp, i: number, kind: number): void {
+    const pk = this.fabric.pk
+    const psn = pk.psn[i]!
+    if (kind === K_ACK) {
+      if (psn > q.ackPsn) {
+        this.ackTo(q, psn)
+      }
+      return
+    }
+    if (kind === K_NAK) {
+      const syn = pk.syndrome[i]!
+      if (psn - 1 > q.ackPsn) this.ackTo(q, psn - 1)
+      if (q.state !== QP_RTS) return
+      if (syn === NAK_SEQ) {
+        this.goBack(q, psn, false)
+        return
+      }
+      if (syn === NAK_RNR) {
+        if (this.config.rnrRetry < 7) {
+          if (q.rnrLeft <= 0) {
+            this.failAt(q, psn, C.RNR_RETRY_EXCEEDED)
+            return
+          }
+          q.rnrLeft--
+        }
+        q.rnrPsn = psn
+        q.timerKind = 2
+        q.curActive = false
+        this.armTimer(q, this.fabric.now() + this.config.rnrTimerUs / 1000)
+        return
+      }
+      const code = syn === NAK_REM_ACCESS
+        ? C.REMOTE_ACCESS_ERROR
+        : syn === NAK_REM_RANGE
+        ? C.REMOTE_RANGE_ERROR
+        : syn === NAK_REM_INV_REQ
+        ? C.REMOTE_INVALID_REQUEST
+        : C.REMOTE_OPERATION_ERROR
+      this.failAt(q, psn, code)
+      return
+    }
+    // read response: find the read WQE
+    let n = q.sqHead
+    let idx = -1
+    while (n < q.sqTail) {
+      const j = n % q.sqDepth
+      if (q.started[j] !== 1) break
+      if (q.op[j] === OP_READ && q.firstPsn[j]! <= psn && psn <= q.lastPsn[j]!) {
+        idx = j
+        break
+      }
+      n++
+    }
+    if (idx < 0) return
+    const expect = q.readNext[idx]!
+    if (psn < expect) return
+    if (psn > expect) {
+      this.goBack(q, expect, false)
+      return
+    }
+    const len = pk.len[i]!
+    if (len > 0) {
+      const src = this.fabric.ports[pk.src[i]!] as NicCore
+      this.placeRead(q, idx, pk.offset[i]!, src, pk.row[i]!, pk.va[i]!, len)
+    }
+    q.readNext[idx] = expect + 1
+    q.retryLeft = this.config.retryCount
+    q.goBackMark = -1
+    if (expect + 1 > q.lastPsn[idx]!) {
+      const before = q.sqHead
+      this.complete(q)
+      if (q.state === QP_RTS && q.sqHead !== before && q.timerKind === 0) {
+        if (q.sqHead === q.sqReq && !q.curActive) q.timerAt = Infinity
+        else this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+      }
+    }
+  }
+
+  private placeRead(q: Qp, i: number, off: number, src: NicCore, srow: number, sva: number, len: number): void {
+    const b = i * q.sStride
+    const n = q.nsge[i]!
+    let pos = 0
+    for (let k = 0; k < n && len > 0; k++) {
+      const l = q.sLen[b + k]!
+      if (off < pos + l) {
+        const within = off - pos
+        const c = Math.min(len, l - within)
+        this.dma(q.sRow[b + k]!, q.sAddr[b + k]! + within, src, srow, sva, c)
+        off += c
+        sva += c
+        len -= c
+      }
+      pos += l
+    }
+  }
+
+  private ackTo(q: Qp, psn: number): void {
+    q.ackPsn = psn
+    q.retryLeft = this.config.retryCount
+    q.rnrLeft = this.config.rnrRetry
+    q.goBackMark = -1
+    this.complete(q)
+    if (q.state !== QP_RTS) return
+    if (q.timerKind === 0) {
+      if (q.sqHead === q.sqReq && !q.curActive) q.timerAt = Infinity
+      else this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+    }
+    if (q.sqReq < q.sqBell || q.curActive) this.makeReady(q)
+  }
+
+  /** Completes WQEs from the head, in order. */
+  private complete(q: Qp): void {
+    while (q.sqHead < q.sqReq) {
+      const i = q.sqHead % q.sqDepth
+      const st = q.st[i]!
+      const op = q.op[i]!
+      if (st !== 0) {
+        if (q.lastPsn[i]! > q.ackPsn) return
+        this.failHead(q, st)
+        return
+      }
+      if (op === OP_READ) {
+        if (q.readNext[i]! <= q.lastPsn[i]!) return
+        q.readsOut--
+        if (q.lastPsn[i]! > q.ackPsn) q.ackPsn = q.lastPsn[i]!
+        if ((q.flags[i]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && q.nsge[i]! > 0) {
+          this.invalidateKey(q.pd, q.sKey[i * q.sStride]!)
+        }
+      } else if (q.lastPsn[i]! > q.ackPsn) return
+      const ctx = q.sCtx[i]
+      q.sCtx[i] = undefined
+      q.sqHead++
+      if ((q.flags[i]! & F_SILENT) === 0) {
+        this.pushCqe(q.sendCq, 0, op, q.qpn, op === OP_READ ? q.total[i]! : q.total[i]!, 0, ctx, false)
+      }
+    }
+    if (q.readsOut > 0 || q.sqReq < q.sqBell) this.makeReadyIfBlocked(q)
+  }
+
+  private makeReadyIfBlocked(q: Qp): void {
+    if (q.state === QP_RTS && !q.reqBlocked && q.sqReq < q.sqBell) this.makeReady(q)
+  }
+
+  /** Fails the WQE containing psn (everything before it completed), then QP to error. */
+  private failAt(q: Qp, psn: number, code: number): void {
+    while (q.sqHead < q.sqReq) {
+      const i = q.sqHead % q.sqDepth
+      if (q.lastPsn[i]! >= psn && q.op[i]! <= OP_READ) break
+      if (q.st[i] !== 0) break
+      // everything before psn is acknowledged
+      if (q.op[i] === OP_READ && q.readNext[i]! <= q.lastPsn[i]!) break
+      const ctx = q.sCtx[i]
+      q.sCtx[i] = undefined
+      q.sqHead++
+      if (q.op[i] === OP_READ) q.readsOut--
+      if ((q.flags[i]! & F_SILENT) === 0) this.pushCqe(q.sendCq, 0, q.op[i]!, q.qpn, q.total[i]!, 0, ctx, false)
+    }
+    this.failHead(q, code)
+  }
+
+  private failHead(q: Qp, code: number): void {
+    this.errorQp(q, code, C.FLUSHED)
+  }
+
+  /** QP to error: the head WQE gets `headCode` (if non-zero), every other outstanding WR `rest`. */
+  errorQp(q: Qp, headCode: number, rest: number): void {
+    if (!q.live) return
+    const wasError = q.state === QP_ERROR
+    q.state = QP_ERROR
+    q.curActive = false
+    q.timerAt = Infinity
+    q.timerKind = 0
+    if (!wasError && q.errNak === 0) q.errNak = NAK_REM_OP
+    let first = true
+    while (q.sqHead < q.sqTail) {
+      const i = q.sqHead % q.sqDepth
+      const code = first && headCode !== 0 ? headCode : rest === C.FATAL_ERROR && q.started[i] !== 1 ? C.FLUSHED : rest
+      first = false
+      const ctx = q.sCtx[i]
+      q.sCtx[i] = undefined
+      q.sqHead++
+      this.pushCqe(q.sendCq, code, q.op[i]!, q.qpn, 0, 0, ctx, false)
+    }
+    q.sqReq = q.sqTail
+    q.sqBell = q.sqTail
+    q.readsOut = 0
+    if (q.respActive) this.finishRecv(q, C.FLUSHED, OP_RECV, 0, 0, false)
+    this.flushRq(q)
+  }
+
+  private flushSq(q: Qp, from: number): void {
+    void from
+    this.errorQp(q, 0, C.FLUSHED)
+  }
+
+  private flushRq(q: Qp): void {
+    while (q.rqHead < q.rqTail) {
+      const slot = q.rqHead % q.rqDepth
+      const ctx = q.rCtx[slot]
+      q.rCtx[slot] = undefined
+      q.rqHead++
+      this.pushCqe(q.recvCq, C.FLUSHED, OP_RECV, q.qpn, 0, 0, ctx, false)
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // reset / surprise removal
+
+  reset(): void {
+    if (this.removed) return
+    this.removed = true
+    this.fabric.detach(this)
+    for (const q of this.qps) if (q !== undefined) this.errorQp(q, 0, C.FATAL_ERROR)
+    for (const c of this.cqs) if (c !== undefined) this.cqFail(c, C.DEVICE_FATAL)
+    for (const s of this.srqs) {
+      if (s !== undefined && !s.failed) {
+        s.failed = true
+        this.event(s.handler, C.DEVICE_FATAL)
+      }
+    }
+    this.errorQps.length = 0
+    this.ready.length = 0
+    this.wake()
+  }
+
+  takeMads(): { from: Array<number>; data: Array<Uint8Array> } | undefined {
+    if (this.madData.length === 0) return undefined
+    const out = { from: this.madFrom, data: this.madData }
+    this.madFrom = []
+    this.madData = []
+    return out
+  }
+
+  /** Takes pending events (handlers + codes) for delivery after the pass. */
+  takeEvents(): { handlers: Array<Handler | undefined>; codes: Array<number> } | undefined {
+    if (this.evCodes.length === 0) return undefined
+    const out = { handlers: this.evHandlers, codes: this.evCodes }
+    this.evHandlers = []
+    this.evCodes = []
+    return out
+  }
+}
