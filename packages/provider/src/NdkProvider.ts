@@ -7,6 +7,7 @@
  */
 import type { Nic } from "@effect-ndk/hardware/Nic"
 import { Nic as NicTag } from "@effect-ndk/hardware/Nic"
+import type { LifetimeEvent } from "@effect-ndk/lifetime"
 import type { NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
 import type { NdkProviderHost, WskProviderNdkDispatch } from "@effect-ndk/ndkpi/ProviderHost"
@@ -60,8 +61,8 @@ export interface Options {
   readonly connections?: ConnectionObjects<AdapterImpl>
   /** lifetime-kernel watchdog period, ms (default 30 s) */
   readonly watchdog?: number
-  /** lifetime-kernel event sink */
-  readonly sink?: (event: unknown) => void
+  /** lifetime-kernel event sink (every adapter instance's kernel reports to it) */
+  readonly sink?: LifetimeEvent.Sink
 }
 
 /**

@@ -1,3 +1,4 @@
+import { LifetimeEvent } from "@effect-ndk/lifetime"
 import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
 import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
@@ -603,5 +604,22 @@ describe("close and lifetime", () => {
       yield* Fiber.join(closing)
       // the other host is unaffected
       expect(yield* closeObj(b.qp)).toBe(S.STATUS_SUCCESS)
+    }))
+})
+
+describe("consumer violations reported through the kernel", () => {
+  it.scoped("R31: a second close and a call after close are recorded as consumer violations", () =>
+    Effect.gen(function*() {
+      const events: Array<LifetimeEvent.LifetimeEvent> = []
+      const { adapter, h } = yield* oneHost({ provider: { sink: (e) => void events.push(e) } })
+      const pd = yield* createPd(adapter)
+      const cq = yield* createCq(adapter)
+      const qp = yield* createQp(pd, cq, cq)
+      const buf = yield* registered(h.nic, pd, 4096)
+      expect(yield* closeObj(qp)).toBe(S.STATUS_SUCCESS)
+      expect(yield* closeObj(qp)).toBe(S.STATUS_SUCCESS)
+      expect(yield* qp.Dispatch.NdkReceive(qp, "late", [sge(buf, 0, 8)], 1)).toBe(S.STATUS_INVALID_DEVICE_STATE)
+      const violations = events.filter((e) => e.kind === "ConsumerViolation").map((e) => e.detail)
+      expect(violations).toEqual([LifetimeEvent.Violation.SecondClose, LifetimeEvent.Violation.UseAfterClose])
     }))
 })

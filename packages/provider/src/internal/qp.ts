@@ -30,7 +30,7 @@ import type { CqImpl } from "./cq.js"
 import { findMr } from "./mr.js"
 import { findMw } from "./mw.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { close, create, lookup, makeObject, queryExtension, register, toSgl } from "./object.js"
+import { close, create, lookup, makeObject, queryExtension, refuse, register, toSgl } from "./object.js"
 import type { PdImpl } from "./pd.js"
 import type { QpConnectionState, QpSeam } from "./seam.js"
 import type { SrqImpl } from "./srq.js"
@@ -104,7 +104,7 @@ export class QpImpl implements ObjectImpl, QpSeam {
 
   /** Common checks of an initiator post; the flags to hand to the NIC, or a failure status. */
   initiatorFlags(request: OpFlag.FlaggedRequest, flags: number): number {
-    if (this.rec.state !== 1) return -S.STATUS_INVALID_DEVICE_STATE
+    if (this.rec.state !== 1) return -refuse(this)
     if (!Number.isInteger(flags) || flags < 0) return -S.STATUS_INVALID_PARAMETER
     let f = flags >>> 0
     if ((f & ~OpFlag.accepted[request]) !== 0) return -S.STATUS_INVALID_PARAMETER
@@ -174,7 +174,7 @@ const sendAndInvalidate = (
 const receive = (p: NdkQp, ctx: unknown, sges: ReadonlyArray<NdkSge>, nSge: number): number => {
   const qp = findQp(p)
   if (qp === undefined) return BAD
-  if (qp.rec.state !== 1) return S.STATUS_INVALID_DEVICE_STATE
+  if (qp.rec.state !== 1) return refuse(qp)
   if (qp.srq !== undefined) return S.STATUS_INVALID_DEVICE_REQUEST
   if (Number.isInteger(nSge) && nSge > qp.maxReceiveSge) return S.STATUS_DATA_OVERRUN
   const holder = { sgl: qp.rsgl }
