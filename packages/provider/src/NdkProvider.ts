@@ -20,7 +20,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { AdapterImpl, AdapterSettings } from "./internal/adapter.js"
 import { closeAdapter, openAdapter } from "./internal/adapter.js"
-import type { CompletionMode, ProviderCore, ProviderFaults } from "./internal/object.js"
+import type { CompletionMode, ProviderCore, ProviderFaults, Violation } from "./internal/object.js"
 import type { ConnectionObjects } from "./internal/seam.js"
 
 /**
@@ -61,6 +61,8 @@ export interface Options {
   readonly connections?: ConnectionObjects<AdapterImpl>
   /** lifetime-kernel watchdog period, ms (default 30 s) */
   readonly watchdog?: number
+  /** consumer-contract violations the provider detects itself: adapter close / query info from a callback */
+  readonly onViolation?: (violation: Violation) => void
   /** lifetime-kernel event sink (every adapter instance's kernel reports to it) */
   readonly sink?: LifetimeEvent.Sink
 }
@@ -117,6 +119,7 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       fork: (effect) => runFork(Effect.zipRight(Effect.yieldNow(), Effect.orDie(effect))),
       random: mulberry32(options.seed ?? 1),
       watchdog: options.watchdog,
+      onViolation: options.onViolation ?? (() => {}),
       sink: options.sink
     }
     const settings: AdapterSettings = {

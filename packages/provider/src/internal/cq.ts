@@ -28,6 +28,7 @@ import * as Effect from "effect/Effect"
 import type { AdapterImpl } from "./adapter.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
+  asCallback,
   close,
   create,
   lookup,
@@ -123,7 +124,7 @@ export class CqImpl implements ObjectImpl {
     const cb = this.callback
     const ctx = this.context
     return delay.pipe(
-      Effect.zipRight(L.notify(this.adapter.kernel, this.rec, Effect.suspend(() => cb(ctx, status)))),
+      Effect.zipRight(L.notify(this.adapter.kernel, this.rec, asCallback(() => cb(ctx, status)))),
       Effect.zipRight(this.deliver)
     )
   })

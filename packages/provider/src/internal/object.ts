@@ -24,6 +24,7 @@ import type {
 import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import { fromNicError } from "./status.js"
 
 const S = NtStatus
@@ -53,6 +54,8 @@ export interface ProviderCore {
   /** seeded uniform [0, 1) */
   readonly random: () => number
   readonly watchdog: number | undefined
+  /** consumer-contract violations the provider detects (R39, R47) */
+  readonly onViolation: (violation: Violation) => void
   readonly sink: LifetimeEvent.Sink | undefined
 }
 
@@ -119,6 +122,20 @@ export const lookupAny = (object: unknown): ObjectImpl | undefined => {
   return typeof header === "object" && header !== null ? registry.get(header) : undefined
 }
 
+/** True while a consumer callback runs on this fiber (SPEC.md §1.5: callbacks run at DISPATCH level). */
+export const insideCallback: FiberRef.FiberRef<boolean> = FiberRef.unsafeMake(false)
+
+/** Runs a consumer callback marked as callback context (for the PASSIVE-only checks, R39/R47). */
+export const asCallback = <E>(callback: () => Effect.Effect<void, E>): Effect.Effect<void, E> =>
+  Effect.locally(Effect.suspend(callback), insideCallback, true)
+
+/** A consumer-contract violation the provider detects itself (reported through `Options.onViolation`). */
+export interface Violation {
+  /** the requirement: "R39" adapter close from a callback, "R47" query adapter info from a callback */
+  readonly rule: "R39" | "R47"
+  readonly function: string
+}
+
 /** The status a dispatch function returns for a handle that names no live object of its type. */
 export const BAD_HANDLE = S.STATUS_INVALID_PARAMETER
 /** The status for an object that is not Open (closing, or in error). */
@@ -177,7 +194,7 @@ export const request = (
         impl.ops.delete(op)
         return op.cancelled ? Effect.succeed(S.STATUS_CANCELLED) : work
       }),
-      (status) => Lifetime.complete(k, impl.rec, Effect.suspend(() => cb(context, status)))
+      (status) => Lifetime.complete(k, impl.rec, asCallback(() => cb(context, status)))
     )
     if (mode === "pendingInline") return Effect.as(run, S.STATUS_PENDING)
     impl.adapter.core.fork(run)
@@ -238,7 +255,7 @@ export const create = <O extends NdkObject>(
         return finish(op.cancelled)
       }),
       ({ object, status }) =>
-        Lifetime.completeCreate(k, rec, status, (o) => Effect.suspend(() => cb(context, status, o ? object : null)))
+        Lifetime.completeCreate(k, rec, status, (o) => asCallback(() => cb(context, status, o ? object : null)))
     )
     if (mode === "pendingInline") return Effect.as(run, S.STATUS_PENDING)
     core.fork(run)
@@ -274,7 +291,7 @@ export const close = (
       }),
       cancel
     )
-    const cb = isFunction(completion) ? (ctx: unknown) => Effect.suspend(() => completion(ctx)) : undefined
+    const cb = isFunction(completion) ? (ctx: unknown) => asCallback(() => completion(ctx)) : undefined
     return Effect.tap(Lifetime.close(k, impl.rec, { completion: cb, context, cancel: step }), (status) => {
       if (!first) return Effect.void
       if (status === S.STATUS_SUCCESS) return impl.adapter.reap(destroy)
