@@ -265,6 +265,7 @@ export const openAdapter = (
     const object = makeObject(A, n.version, adapterDispatch)
     impl.object = object
     register(object, impl)
+    core.adapters.add(impl)
     out.value = object
     return S.STATUS_SUCCESS
   })
@@ -291,6 +292,10 @@ export const closeAdapter = (pNdkAdapter: NdkAdapter): Effect.Effect<void> =>
         const all: Array<Effect.Effect<void>> = []
         for (const pages of a.lams.values()) all.push(a.core.nic.unmapLogical(pages))
         a.lams.clear()
+        const core = a.core
+        if (core.adapters.delete(a) && core.adapters.size === 0) {
+          for (const w of core.whenNoAdapters.splice(0)) w()
+        }
         return Effect.all(all, { discard: true })
       })
     )

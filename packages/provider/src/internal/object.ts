@@ -54,6 +54,9 @@ export interface ProviderCore {
   /** seeded uniform [0, 1) */
   readonly random: () => number
   readonly watchdog: number | undefined
+  /** open adapter instances, and who waits for there to be none (NetEventNDKDisable, R41) */
+  readonly adapters: Set<object>
+  readonly whenNoAdapters: Array<() => void>
   /** consumer-contract violations the provider detects (R39, R47) */
   readonly onViolation: (violation: Violation) => void
   readonly sink: LifetimeEvent.Sink | undefined
