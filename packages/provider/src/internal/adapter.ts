@@ -22,7 +22,19 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { createCq } from "./cq.js"
 import type { AdapterBase, ObjectImpl, PendingOp, ProviderCore } from "./object.js"
-import { insideCallback, lookup, lookupAny, makeObject, queryExtension, register, request, validate } from "./object.js"
+import {
+  insideCallback,
+  isMdl,
+  lookup,
+  lookupAny,
+  makeObject,
+  queryExtension,
+  register,
+  request,
+  size,
+  ulong,
+  validate
+} from "./object.js"
 import { createPd } from "./pd.js"
 import type { ConnectionObjects } from "./seam.js"
 import { fromNicError } from "./status.js"
@@ -192,15 +204,17 @@ export const adapterDispatch: NdkAdapterDispatch = {
     Effect.suspend(() => {
       const a = asAdapter(pNdkAdapter)
       if (typeof a === "number") return Effect.succeed(a)
-      if (typeof mdl !== "object" || mdl === null) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      if (!isMdl(mdl)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
       if (typeof pLAMSize !== "object" || pLAMSize === null) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
       if (typeof pFBO !== "object" || pFBO === null) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
-      const len = typeof length === "bigint" ? length : BigInt(length)
-      if (len <= 0n || !MdlOps.isContiguousFor(mdl, len)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      const len = size(length)
+      if (len === undefined || len <= 0n || !MdlOps.isContiguousFor(mdl, len)) {
+        return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      }
       const fbo = Number(mdl.virtualAddress % BigInt(PAGE_SIZE))
       const pages = Math.ceil((fbo + Number(len)) / PAGE_SIZE)
       const required = LogicalAddressMapping.byteSize(pages)
-      if (pNdkLAM === null || typeof pNdkLAM !== "object" || !(pLAMSize.value >= required)) {
+      if (pNdkLAM === null || typeof pNdkLAM !== "object" || !(ulong(pLAMSize.value) >= required)) {
         pLAMSize.value = required
         return Effect.succeed(S.STATUS_BUFFER_TOO_SMALL)
       }

@@ -9,6 +9,7 @@ import { Sgl } from "@effect-ndk/hardware/Nic"
 import type { LifetimeEvent } from "@effect-ndk/lifetime"
 import { Lifetime } from "@effect-ndk/lifetime"
 import type { NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
+import type { Mdl } from "@effect-ndk/ndkpi/Mdl"
 import type { NdkVersion } from "@effect-ndk/ndkpi/NdkVersion"
 import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
 import * as ObjectHeader from "@effect-ndk/ndkpi/ObjectHeader"
@@ -334,9 +335,38 @@ export const toSgl = (holder: { sgl: Sgl }, sges: ReadonlyArray<NdkSge>, nSge: n
     if (e === undefined || e === null || typeof e !== "object") return S.STATUS_INVALID_PARAMETER
     const len = e.Length
     if (!Number.isInteger(len) || len < 0) return S.STATUS_INVALID_PARAMETER
-    const va = typeof e.VirtualAddress === "bigint" ? Number(e.VirtualAddress) : Number(e.VirtualAddress)
-    sgl.set(i, va, len, e.MemoryRegionToken >>> 0)
+    sgl.set(i, num(e.VirtualAddress), len, token32(e.MemoryRegionToken))
   }
   sgl.count = nSge
   return sgl
+}
+
+/** A ULONG argument, or -1 when it is not an integer in 0..0xFFFFFFFF (bad input never throws). */
+export const ulong = (u: unknown): number =>
+  typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 0xFFFFFFFF ? u : -1
+
+/** A token argument (UINT32): any integer number taken modulo 2^32, else 0 (an invalid token). */
+export const token32 = (u: unknown): number => typeof u === "number" && Number.isFinite(u) ? u >>> 0 : 0
+
+/** A SIZE_T / UINT64 argument as a bigint, or undefined when it is neither a bigint nor a safe integer ≥ 0. */
+export const size = (u: unknown): bigint | undefined =>
+  typeof u === "bigint" ? (u >= 0n ? u : undefined) : typeof u === "number" && Number.isSafeInteger(u) && u >= 0
+    ? BigInt(u)
+    : undefined
+
+/** An address-like argument as a number (NaN when it is not a bigint or a number). */
+export const num = (u: unknown): number => typeof u === "bigint" || typeof u === "number" ? Number(u) : Number.NaN
+
+/** A well-formed MDL chain: bigint addresses, non-negative integer byte counts, at most 4096 links. */
+export const isMdl = (u: unknown): u is Mdl => {
+  let m: unknown = u
+  for (let n = 0; n < 4096; n++) {
+    if (typeof m !== "object" || m === null) return false
+    const r = m as { readonly virtualAddress?: unknown; readonly byteCount?: unknown; readonly next?: unknown }
+    if (typeof r.virtualAddress !== "bigint" || r.virtualAddress < 0n) return false
+    if (typeof r.byteCount !== "number" || !Number.isSafeInteger(r.byteCount) || r.byteCount < 0) return false
+    if (r.next === undefined) return true
+    m = r.next
+  }
+  return false
 }
