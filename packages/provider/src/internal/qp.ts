@@ -305,26 +305,25 @@ const invalidate = (p: NdkQp, ctx: unknown, target: NdkMr | NdkMw, flags: number
  * SPEC.md §10.5: when an initiator post fails inline, every WR accepted earlier with DEFER is handed to the
  * hardware before the call returns (R93).
  */
-const ringOnFailure =
-  <A extends ReadonlyArray<unknown>>(post: (p: NdkQp, ...rest: A) => number) => (p: NdkQp, ...rest: A): number => {
-    const st = post(p, ...rest)
-    if (st !== S.STATUS_SUCCESS) {
-      const qp = findQp(p)
-      if (qp !== undefined && qp.qpn >= 0 && qp.rec.state !== 3) qp.adapter.core.nic.ringDoorbell(qp.qpn)
-    }
-    return st
+const rung = (p: NdkQp, st: number): number => {
+  if (st !== S.STATUS_SUCCESS) {
+    const qp = findQp(p)
+    if (qp !== undefined && qp.qpn >= 0 && qp.rec.state !== 3) qp.adapter.core.nic.ringDoorbell(qp.qpn)
   }
+  return st
+}
 
 /** Synchronous twins of the work-request posts. */
 export const qpUnsafe: NdkQpUnsafe = {
-  NdkSend: ringOnFailure(send),
+  NdkSend: (p, ctx, sges, n, flags) => rung(p, send(p, ctx, sges, n, flags)),
   NdkReceive: receive,
-  NdkBind: ringOnFailure(bind),
-  NdkFastRegister: ringOnFailure(fastRegister),
-  NdkInvalidate: ringOnFailure(invalidate),
-  NdkRead: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkRead", p, ctx, sges, n, ra, token, flags)),
-  NdkWrite: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkWrite", p, ctx, sges, n, ra, token, flags)),
-  NdkSendAndInvalidate: ringOnFailure(sendAndInvalidate)
+  NdkBind: (p, ctx, mr, mw, va, len, flags) => rung(p, bind(p, ctx, mr, mw, va, len, flags)),
+  NdkFastRegister: (p, ctx, mr, n, pages, fbo, len, base, flags) =>
+    rung(p, fastRegister(p, ctx, mr, n, pages, fbo, len, base, flags)),
+  NdkInvalidate: (p, ctx, target, flags) => rung(p, invalidate(p, ctx, target, flags)),
+  NdkRead: (p, ctx, sges, n, ra, token, flags) => rung(p, rdma("NdkRead", p, ctx, sges, n, ra, token, flags)),
+  NdkWrite: (p, ctx, sges, n, ra, token, flags) => rung(p, rdma("NdkWrite", p, ctx, sges, n, ra, token, flags)),
+  NdkSendAndInvalidate: (p, ctx, sges, n, flags, token) => rung(p, sendAndInvalidate(p, ctx, sges, n, flags, token))
 }
 
 /** The QP dispatch table. */
