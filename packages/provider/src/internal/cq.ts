@@ -157,13 +157,20 @@ export class CqImpl implements ObjectImpl {
     const with21 = NdkVersion.isAtLeast(this.adapter.version, NdkVersion.V2_1)
     const b = this.buffer
     let total = 0
+    let lastQpn = -1
+    let lastQp: QpContextSource | undefined = undefined
     while (total < want) {
       const asked = Math.min(b.capacity, want - total)
       const n = nic.pollCq(this.handle.current, b, asked)
       for (let i = 0; i < n; i++) {
         const code = b.status[i]!
         const status = fromNic(code)
-        const qp = this.qpContexts.get(b.qpn[i]!)
+        const qpn = b.qpn[i]!
+        if (qpn !== lastQpn) {
+          lastQpn = qpn
+          lastQp = this.qpContexts.get(qpn)
+        }
+        const qp = lastQp
         const base: NdkResult = {
           Status: status,
           BytesTransferred: b.bytes[i]!,
