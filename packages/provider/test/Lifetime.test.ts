@@ -589,10 +589,14 @@ describe("close and lifetime", () => {
   it.scoped("NIC reset: pending requests fail, every object stays closable, the adapter closes", () =>
     Effect.gen(function*() {
       const { a, b } = yield* pair()
+      const srqNotes = { statuses: [] as Array<number> }
+      const srq = yield* createSrq(a.pd, 8, 0, srqNotes)
       yield* a.cq.Dispatch.NdkArmCq(a.cq, ANY)
       yield* a.host.provider.reset
-      yield* settle(() => a.notes.statuses.length > 0)
+      yield* settle(() => a.notes.statuses.length > 0 && srqNotes.statuses.length > 0)
       expect(a.notes.statuses).toEqual([S.STATUS_INTERNAL_ERROR])
+      expect(srqNotes.statuses).toEqual([S.STATUS_INTERNAL_ERROR])
+      expect(yield* closeObj(srq)).toBe(S.STATUS_SUCCESS)
       expect(yield* a.qp.Dispatch.NdkSend(a.qp, "s", [sge(a.buf, 0, 8)], 1, 0)).not.toBe(S.STATUS_SUCCESS)
       const out = OutParam.out<NdkPd>()
       expect(yield* a.adapter.Dispatch.NdkCreatePd(a.adapter, done, null, out)).toBe(S.STATUS_DEVICE_REMOVED)
