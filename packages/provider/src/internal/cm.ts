@@ -300,9 +300,12 @@ export class HostCm {
     }
   }
 
-  /** Runs an Effect (a callback delivery) on its own fiber of the manager. */
+  /**
+   * Runs an Effect (a callback delivery) on its own fiber of the manager. The fiber yields before its first
+   * step, so a callback never runs inside the provider call that scheduled it (R168, SPEC.md §8.10).
+   */
   fork(effect: Effect.Effect<void>): void {
-    this.runFork(effect)
+    this.runFork(Effect.zipRight(Effect.yieldNow(), effect))
   }
 
   /** The MAD handler installed on the NIC. */

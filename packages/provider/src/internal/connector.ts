@@ -176,7 +176,7 @@ const freeConn = (c: ConnectorImpl): void => {
 
 const removeEdge = (c: ConnectorImpl, ante: Lifetime.LifetimeObject): void => {
   const k = c.adapter.kernel
-  if (Lifetime.unsafeRemoveDependency(k, ante, c.rec)) c.adapter.core.fork(Lifetime.settle(k, ante))
+  if (Lifetime.unsafeRemoveDependency(k, ante, c.rec)) c.cm.fork(Lifetime.settle(k, ante))
 }
 
 /** Releases what an establishment attempt bound (retryable failure: the connector is Idle again, R156). */
@@ -1007,7 +1007,7 @@ export const makeIncoming = (
   const rec = Lifetime.unsafeCreate(k, CONNECTOR, a.rec)
   if (rec === undefined) return undefined
   if (Lifetime.unsafeAddDependency(k, listenerRec, rec) !== S.STATUS_SUCCESS) {
-    a.core.fork(Effect.asVoid(Lifetime.close(k, rec)))
+    cmOf(a).fork(Effect.asVoid(Lifetime.close(k, rec)))
     return undefined
   }
   const c = build(a, rec)
@@ -1016,7 +1016,7 @@ export const makeIncoming = (
   const tuple = cm.registry.claimTuple(endpoint.address, peer)
   if (tuple === undefined) {
     c.state = St.CLOSED
-    a.core.fork(Effect.asVoid(Lifetime.close(k, rec)))
+    cmOf(a).fork(Effect.asVoid(Lifetime.close(k, rec)))
     return undefined
   }
   cm.registry.retain(endpoint)

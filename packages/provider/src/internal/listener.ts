@@ -92,7 +92,7 @@ const onRequest = (l: ListenerImpl, m: Message, from: number): void => {
   }
   const event = l.connectEvent
   const ctx = l.connectEventContext
-  a.core.fork(
+  cm.fork(
     Effect.flatMap(
       Lifetime.notify(a.kernel, l.rec, Effect.suspend(() => event(ctx, c.object))),
       (raised) => raised ? Effect.void : dropIncoming(c)
