@@ -881,17 +881,14 @@ const teardown = (c: ConnectorImpl): void => {
   }
   freeConn(c)
   c.state = St.CLOSED
+  // the connector's endpoint reference ends with its close request (SPEC.md §8.9)
+  c.cm.registry.releaseTuple(c.tuple)
+  c.tuple = undefined
+  if (c.endpoint !== undefined) c.cm.registry.release(c.endpoint)
+  c.endpoint = undefined
 }
 
-/** Releases the endpoint references once the connector is Closed (SPEC.md §8.9). */
-const release = (c: ConnectorImpl): Effect.Effect<boolean> =>
-  Effect.sync(() => {
-    c.cm.registry.releaseTuple(c.tuple)
-    c.tuple = undefined
-    if (c.endpoint !== undefined) c.cm.registry.release(c.endpoint)
-    c.endpoint = undefined
-    return true
-  })
+const released = Effect.succeed(true)
 
 const closeConnector = (
   pNdkObject: unknown,
@@ -903,7 +900,7 @@ const closeConnector = (
     if (c === undefined) return Effect.succeed(BAD_HANDLE)
     if (c.rec.state === 1) teardown(c)
     const cancel = Effect.sync(() => finish(c, S.STATUS_CANCELLED))
-    return close(c, completion, context, cancel, release(c))
+    return close(c, completion, context, cancel, released)
   })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1048,5 +1045,5 @@ export const makeIncoming = (
 export const dropIncoming = (c: ConnectorImpl): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (c.rec.state === 1) teardown(c)
-    return Effect.asVoid(Effect.zipRight(Lifetime.close(c.adapter.kernel, c.rec), release(c)))
+    return Effect.asVoid(Lifetime.close(c.adapter.kernel, c.rec))
   })
