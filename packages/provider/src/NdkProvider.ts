@@ -7,6 +7,7 @@
  */
 import type { Nic } from "@effect-ndk/hardware/Nic"
 import { Nic as NicTag } from "@effect-ndk/hardware/Nic"
+import type { LifetimeEvent } from "@effect-ndk/lifetime"
 import type { NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
 import type { NdkProviderHost, WskProviderNdkDispatch } from "@effect-ndk/ndkpi/ProviderHost"
@@ -61,8 +62,8 @@ export interface Options {
   readonly connections?: ConnectionObjects<AdapterImpl>
   /** lifetime-kernel watchdog period, ms (default 30 s) */
   readonly watchdog?: number
-  /** lifetime-kernel event sink */
-  readonly sink?: (event: unknown) => void
+  /** lifetime-kernel event sink (every adapter instance's kernel reports to it) */
+  readonly sink?: LifetimeEvent.Sink
 }
 
 /**
@@ -113,7 +114,8 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       mode: { current: options.mode ?? "inline" },
       faults: { current: { createFailure: options.faults?.createFailure ?? 0 } },
       enabled: { current: options.enabled ?? true },
-      fork: (effect) => runFork(Effect.orDie(effect)),
+      // a provider fiber never runs inside the caller's call: it starts after the caller yields
+      fork: (effect) => runFork(Effect.zipRight(Effect.yieldNow(), Effect.orDie(effect))),
       random: mulberry32(options.seed ?? 1),
       watchdog: options.watchdog,
       sink: options.sink

@@ -27,7 +27,18 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { AdapterImpl } from "./adapter.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { close, create, lookup, makeObject, nicStatus, queryExtension, register, request, validate } from "./object.js"
+import {
+  close,
+  create,
+  lookup,
+  makeObject,
+  nicStatus,
+  queryExtension,
+  refuse,
+  register,
+  request,
+  validate
+} from "./object.js"
 import { fromNic, operationType } from "./status.js"
 
 const S = NtStatus
@@ -118,7 +129,10 @@ export class CqImpl implements ObjectImpl {
   })
 
   armSync(type: number): void {
-    if (this.rec.state !== 1) return
+    if (this.rec.state !== 1) {
+      refuse(this)
+      return
+    }
     if (type !== ANY && type !== ERRORS && type !== SOLICITED) return
     if (this.errorStatus !== 0) {
       if (!this.errorReported) {

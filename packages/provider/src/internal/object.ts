@@ -6,6 +6,7 @@
  */
 import type { Nic, NicError } from "@effect-ndk/hardware/Nic"
 import { Sgl } from "@effect-ndk/hardware/Nic"
+import type { LifetimeEvent } from "@effect-ndk/lifetime"
 import { Lifetime } from "@effect-ndk/lifetime"
 import type { NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import type { NdkVersion } from "@effect-ndk/ndkpi/NdkVersion"
@@ -52,7 +53,7 @@ export interface ProviderCore {
   /** seeded uniform [0, 1) */
   readonly random: () => number
   readonly watchdog: number | undefined
-  readonly sink: ((event: unknown) => void) | undefined
+  readonly sink: LifetimeEvent.Sink | undefined
 }
 
 /** A request accepted with STATUS_PENDING and not yet run: the cancel step of a close marks it. */
@@ -133,9 +134,15 @@ export const isOpen = (impl: ObjectImpl): boolean => impl.rec.state === 1
 export const validate = <I extends ObjectImpl>(object: unknown, type: number): I | number => {
   const impl = lookup<I>(object, type)
   if (impl === undefined) return BAD_HANDLE
-  if (!isOpen(impl)) return BAD_STATE
+  if (!isOpen(impl)) return refuse(impl)
   return impl
 }
+
+/**
+ * Refuses a call on an object that is not Open with STATUS_INVALID_DEVICE_STATE, through the kernel so a use
+ * after close is recorded as a consumer violation (R31).
+ */
+export const refuse = (impl: ObjectImpl): number => Lifetime.unsafeBeginRequest(impl.adapter.kernel, impl.rec)
 
 const isFunction = (u: unknown): boolean => typeof u === "function"
 

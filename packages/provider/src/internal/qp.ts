@@ -30,7 +30,7 @@ import type { CqImpl } from "./cq.js"
 import { findMr } from "./mr.js"
 import { findMw } from "./mw.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { close, create, lookup, makeObject, queryExtension, register, toSgl } from "./object.js"
+import { close, create, lookup, makeObject, queryExtension, refuse, register, toSgl } from "./object.js"
 import type { PdImpl } from "./pd.js"
 import type { QpConnectionState, QpSeam } from "./seam.js"
 import type { SrqImpl } from "./srq.js"
@@ -104,7 +104,7 @@ export class QpImpl implements ObjectImpl, QpSeam {
 
   /** Common checks of an initiator post; the flags to hand to the NIC, or a failure status. */
   initiatorFlags(request: OpFlag.FlaggedRequest, flags: number): number {
-    if (this.rec.state !== 1) return -S.STATUS_INVALID_DEVICE_STATE
+    if (this.rec.state !== 1) return -refuse(this)
     if (!Number.isInteger(flags) || flags < 0) return -S.STATUS_INVALID_PARAMETER
     let f = flags >>> 0
     if ((f & ~OpFlag.accepted[request]) !== 0) return -S.STATUS_INVALID_PARAMETER
@@ -174,7 +174,7 @@ const sendAndInvalidate = (
 const receive = (p: NdkQp, ctx: unknown, sges: ReadonlyArray<NdkSge>, nSge: number): number => {
   const qp = findQp(p)
   if (qp === undefined) return BAD
-  if (qp.rec.state !== 1) return S.STATUS_INVALID_DEVICE_STATE
+  if (qp.rec.state !== 1) return refuse(qp)
   if (qp.srq !== undefined) return S.STATUS_INVALID_DEVICE_REQUEST
   if (Number.isInteger(nSge) && nSge > qp.maxReceiveSge) return S.STATUS_DATA_OVERRUN
   const holder = { sgl: qp.rsgl }
@@ -301,16 +301,30 @@ const invalidate = (p: NdkQp, ctx: unknown, target: NdkMr | NdkMw, flags: number
   return S.STATUS_SUCCESS
 }
 
+/**
+ * SPEC.md §10.5: when an initiator post fails inline, every WR accepted earlier with DEFER is handed to the
+ * hardware before the call returns (R93).
+ */
+const ringOnFailure =
+  <A extends ReadonlyArray<unknown>>(post: (p: NdkQp, ...rest: A) => number) => (p: NdkQp, ...rest: A): number => {
+    const st = post(p, ...rest)
+    if (st !== S.STATUS_SUCCESS) {
+      const qp = findQp(p)
+      if (qp !== undefined && qp.qpn >= 0 && qp.rec.state !== 3) qp.adapter.core.nic.ringDoorbell(qp.qpn)
+    }
+    return st
+  }
+
 /** Synchronous twins of the work-request posts. */
 export const qpUnsafe: NdkQpUnsafe = {
-  NdkSend: send,
+  NdkSend: ringOnFailure(send),
   NdkReceive: receive,
-  NdkBind: bind,
-  NdkFastRegister: fastRegister,
-  NdkInvalidate: invalidate,
-  NdkRead: (p, ctx, sges, n, ra, token, flags) => rdma("NdkRead", p, ctx, sges, n, ra, token, flags),
-  NdkWrite: (p, ctx, sges, n, ra, token, flags) => rdma("NdkWrite", p, ctx, sges, n, ra, token, flags),
-  NdkSendAndInvalidate: sendAndInvalidate
+  NdkBind: ringOnFailure(bind),
+  NdkFastRegister: ringOnFailure(fastRegister),
+  NdkInvalidate: ringOnFailure(invalidate),
+  NdkRead: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkRead", p, ctx, sges, n, ra, token, flags)),
+  NdkWrite: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkWrite", p, ctx, sges, n, ra, token, flags)),
+  NdkSendAndInvalidate: ringOnFailure(sendAndInvalidate)
 }
 
 /** The QP dispatch table. */
@@ -338,14 +352,14 @@ export const qpDispatch: NdkQpDispatch = {
       const qp = findQp(pNdkQp)
       if (qp !== undefined && qp.rec.state !== 3) qp.toError()
     }),
-  NdkSend: (...a) => Effect.sync(() => send(...a)),
+  NdkSend: (...a) => Effect.sync(() => qpUnsafe.NdkSend(...a)),
   NdkReceive: (...a) => Effect.sync(() => receive(...a)),
-  NdkBind: (...a) => Effect.sync(() => bind(...a)),
-  NdkFastRegister: (...a) => Effect.sync(() => fastRegister(...a)),
-  NdkInvalidate: (...a) => Effect.sync(() => invalidate(...a)),
+  NdkBind: (...a) => Effect.sync(() => qpUnsafe.NdkBind(...a)),
+  NdkFastRegister: (...a) => Effect.sync(() => qpUnsafe.NdkFastRegister(...a)),
+  NdkInvalidate: (...a) => Effect.sync(() => qpUnsafe.NdkInvalidate(...a)),
   NdkRead: (...a) => Effect.sync(() => qpUnsafe.NdkRead(...a)),
   NdkWrite: (...a) => Effect.sync(() => qpUnsafe.NdkWrite(...a)),
-  NdkSendAndInvalidate: (...a) => Effect.sync(() => sendAndInvalidate(...a))
+  NdkSendAndInvalidate: (...a) => Effect.sync(() => qpUnsafe.NdkSendAndInvalidate(...a))
 }
 
 interface QpParams {
