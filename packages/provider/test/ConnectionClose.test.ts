@@ -152,7 +152,7 @@ describe("Connection close", () => {
       expect(yield* qa.Dispatch.NdkSend(qa, "s", [sge(buf, 0, 8)], 1, 0)).toBe(S.STATUS_CONNECTION_INVALID)
     }))
 
-  it.scoped("§8.7: closing with a pending accept completes it CANCELLED; the active complete fails ABORTED", () =>
+  it.scoped("R21: closing with a pending accept completes it CANCELLED; the active complete fails ABORTED", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()
       const log = new Log()
@@ -175,7 +175,7 @@ describe("Connection close", () => {
       expect(yield* completeConnect(ca, log)).toBe(S.STATUS_CONNECTION_ABORTED)
     }))
 
-  it.scoped("§8.7: closing with a pending disconnect completes it CANCELLED, the peer sees an abort", () =>
+  it.scoped("R21: closing with a pending disconnect completes it CANCELLED, the peer sees an abort", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()
       const log = new Log()
@@ -190,7 +190,7 @@ describe("Connection close", () => {
       expect(log.of("disconnect-event").length).toBe(1)
     }))
 
-  it.scoped("§8.11: closing a connector with a pending connect completes it CANCELLED before the close", () =>
+  it.scoped("R168: a pending connect is completed CANCELLED after (never inside) the close call, before its completion", () =>
     Effect.gen(function*() {
       const { sides: [a] } = yield* world(1)
       const log = new Log()
