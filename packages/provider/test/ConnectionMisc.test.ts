@@ -7,6 +7,7 @@ import { adapterOf } from "../src/internal/adapter.js"
 import {
   accept,
   closeWith,
+  cmFor,
   completeConnect,
   connect,
   connector,
@@ -197,13 +198,44 @@ describe("Connection traffic and adapter close", () => {
     }))
 })
 
+describe("NIC reset", () => {
+  it.scoped("a pending disconnect fails DEVICE_REMOVED, new connects are refused, everything stays closable", () =>
+    Effect.gen(function*() {
+      const { sides: [a, b] } = yield* world()
+      const log = new Log()
+      const { ca, qa, l } = yield* established(a!, b!, log)
+      void l
+      const lonely = yield* connector(a!)
+      const lq = yield* qpOf(a!)
+      const c2 = yield* connector(a!)
+      const q2 = yield* qpOf(a!)
+      // a connect to a host that does not answer stays pending until the reset
+      yield* connect(lonely, lq, v4(a!.n, 0), v4(9, 80), log, { ctx: "lonely" })
+      expect(yield* disconnect(ca, log, "d")).toBe(S.STATUS_PENDING)
+      yield* until(() => false, 3)
+      yield* a!.provider.reset
+      yield* waitFor(log, "disconnect")
+      yield* waitFor(log, "connect", 2)
+      expect(log.of("disconnect")[0]!.status).toBe(S.STATUS_DEVICE_REMOVED)
+      expect(log.of("connect", "lonely")[0]!.status).toBe(S.STATUS_DEVICE_REMOVED)
+      expect(yield* connect(c2, q2, v4(a!.n, 0), v4(b!.n, 5000), log)).toBe(S.STATUS_DEVICE_REMOVED)
+      for (const o of [ca, lonely, c2]) {
+        expect([S.STATUS_SUCCESS, S.STATUS_PENDING]).toContain(yield* closeWith(o, log, "x"))
+      }
+      void qa
+      yield* TestClock.adjust("1 second")
+      const k = adapterOf(a!.adapter)!.kernel
+      expect(Array.from(k.objects.values()).filter((o) => o.type === 8).length).toBe(0)
+    }))
+})
+
 describe("Connection close races", () => {
   it.scoped("every connect completes once and every close completes, whatever the close timing (seeded loss)", () =>
     Effect.gen(function*() {
       for (let seed = 1; seed <= 4; seed++) {
         yield* Effect.scoped(Effect.gen(function*() {
           const { fabric, sides: [a, b] } = yield* world(2, { fabric: { seed } })
-          yield* fabric.setFaults({ loss: 0.1 })
+          yield* fabric.setFaults({ loss: 0.1, duplicate: 0.1, reorder: 0.1 })
           const log = new Log()
           const incoming: Array<NdkConnector> = []
           const l = yield* listener(b!, incoming, (c) =>
@@ -242,6 +274,8 @@ describe("Connection close races", () => {
           // only the QPs, CQ, PD and adapter remain
           expect(Array.from(k.objects.values()).filter((o) => o.type === 8).length).toBe(0)
           expect(Array.from(kb.objects.values()).filter((o) => o.type === 8 || o.type === 9).length).toBe(0)
+          // no connection state is left in either connection manager once the retransmissions ran out
+          expect(cmFor(a!).conns.size + cmFor(b!).conns.size).toBe(0)
         }))
       }
     }))

@@ -169,7 +169,7 @@ const beginPending = (c: ConnectorImpl, completion: NdkRequestCompletion, contex
 const freeConn = (c: ConnectorImpl): void => {
   if (c.connId !== 0) {
     c.cm.freeConn(c.connId)
-    c.cm.passiveByRemote.delete(`${c.remote}|${c.remoteConn}`)
+    if (c.listener !== undefined) c.cm.retire(`${c.remote}|${c.remoteConn}`, c.connId)
     c.connId = 0
   }
 }
@@ -385,6 +385,34 @@ const onDisconnectRequest = (c: ConnectorImpl, m: Message): void => {
   }
 }
 
+/** The NIC is gone: pending requests fail with STATUS_DEVICE_REMOVED; a live connection is over. */
+const onRemoved = (c: ConnectorImpl): void => {
+  switch (c.state) {
+    case St.CONNECTING:
+      failConnect(c, S.STATUS_DEVICE_REMOVED)
+      return
+    case St.ACCEPTING:
+    case St.DISCONNECTING:
+      endConnection(c, St.FAILED)
+      finish(c, S.STATUS_DEVICE_REMOVED)
+      return
+    case St.REPLIED:
+      stopTimers(c)
+      c.state = St.FAILED
+      c.failStatus = S.STATUS_DEVICE_REMOVED
+      return
+    case St.CONNECTED:
+      stopTimers(c)
+      endPeer(c, true)
+      return
+    default:
+      stopTimers(c)
+      return
+  }
+}
+
+const handler = (c: ConnectorImpl) => ({ onMessage: (m: Message) => onMessage(c, m), onRemoved: () => onRemoved(c) })
+
 const checkDisconnected = (c: ConnectorImpl): void => {
   if (c.state !== St.DISCONNECTING || !c.peerDreq || !c.ownDreqDone) return
   endConnection(c, St.DISCONNECTED)
@@ -473,6 +501,7 @@ const connect = (
     const c = asConnector(pNdkConnector)
     if (typeof c === "number") return Effect.succeed(c)
     if (typeof completion !== "function") return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+    if (c.cm.isRemoved()) return Effect.succeed(S.STATUS_DEVICE_REMOVED)
     if (c.state !== St.IDLE) return Effect.succeed(BAD_STATE)
     const qp = resolveQp(c, pNdkQp)
     if (typeof qp === "number") return Effect.succeed(qp)
@@ -571,7 +600,7 @@ const connect = (
       )
     }
     c.state = St.CONNECTING
-    c.connId = c.cm.allocConn({ onMessage: (m) => onMessage(c, m) })
+    c.connId = c.cm.allocConn(handler(c))
     const payload = dataLength as number > 0 ? data!.slice(0, dataLength as number) : new Uint8Array(0)
     c.retransmit = c.cm.reliable(remote, {
       type: Msg.REQ,
@@ -661,6 +690,7 @@ const accept = (
     if (typeof c === "number") return Effect.succeed(c)
     if (ex && !NdkVersion.isAtLeast(c.adapter.version, NdkVersion.V2_1)) return Effect.succeed(S.STATUS_NOT_SUPPORTED)
     if (typeof completion !== "function") return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+    if (c.cm.isRemoved()) return Effect.succeed(S.STATUS_DEVICE_REMOVED)
     if (c.state !== St.INCOMING) return Effect.succeed(BAD_STATE)
     if (c.abandoned) {
       leaveIncoming(c)
@@ -805,6 +835,10 @@ const disconnect = (
     const c = asConnector(pNdkConnector)
     if (typeof c === "number") return c
     if (typeof completion !== "function") return S.STATUS_INVALID_PARAMETER
+    if (c.cm.isRemoved() && c.state === St.PEER_DISCONNECTED) {
+      endConnection(c, St.DISCONNECTED)
+      return S.STATUS_DEVICE_REMOVED
+    }
     if (c.state !== St.CONNECTED && c.state !== St.PEER_DISCONNECTED) return S.STATUS_CONNECTION_INVALID
     if (c.state === St.PEER_DISCONNECTED && c.peerAborted) {
       // the peer aborted: nothing to hand-shake; the connection is over (SPEC.md §9.8, no half-close)
@@ -1035,7 +1069,7 @@ export const makeIncoming = (
   c.listener = listener
   listener.incoming++
   c.state = St.INCOMING
-  c.connId = cm.allocConn({ onMessage: (msg) => onMessage(c, msg) })
+  c.connId = cm.allocConn(handler(c))
   cm.passiveByRemote.set(`${from}|${m.srcConn}`, c.connId)
   sendTo(c, Msg.MRA)
   return c
