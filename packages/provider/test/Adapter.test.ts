@@ -249,3 +249,24 @@ describe("adapter", () => {
       expect(wired).toBe(1)
     }))
 })
+
+describe("NDIS state", () => {
+  it.scoped("R42, R41: OID_NDK_SET_STATE completes synchronously; NetEventNDKDisable stays pending until every adapter is closed", () =>
+    Effect.gen(function*() {
+      const { hosts: [h] } = yield* hosts(1)
+      const a = yield* open(h!.provider)
+      const b = yield* open(h!.provider)
+      expect(yield* h!.provider.oidSetState(false)).toBe(S.STATUS_SUCCESS)
+      expect((yield* openWith(h!.provider, NdkVersion.V2_1)).st).toBe(S.NDIS_STATUS_ADAPTER_NOT_READY)
+      const event = yield* Effect.fork(h!.provider.ndkDisableEvent)
+      yield* run(500)
+      expect(event.unsafePoll()).toBeNull()
+      yield* h!.provider.CloseNdkAdapter(null, a)
+      yield* run(500)
+      expect(event.unsafePoll()).toBeNull()
+      yield* h!.provider.CloseNdkAdapter(null, b)
+      yield* Fiber.join(event)
+      expect(yield* h!.provider.oidSetState(true)).toBe(S.STATUS_SUCCESS)
+      expect((yield* openWith(h!.provider, NdkVersion.V2_1)).st).toBe(S.STATUS_SUCCESS)
+    }))
+})

@@ -623,3 +623,42 @@ describe("consumer violations reported through the kernel", () => {
       expect(violations).toEqual([LifetimeEvent.Violation.SecondClose, LifetimeEvent.Violation.UseAfterClose])
     }))
 })
+
+describe("PASSIVE-only calls from callback context", () => {
+  it.scoped("R39, R47: adapter close and query adapter info from inside a callback are reported, and nothing hangs", () =>
+    Effect.gen(function*() {
+      const violations: Array<string> = []
+      const { hosts: [h] } = yield* hosts(1, { provider: { onViolation: (v) => void violations.push(v.rule) } })
+      const adapter = yield* open(h!.provider)
+      const results: Array<number> = []
+      const out = OutParam.out<NdkCq>()
+      yield* adapter.Dispatch.NdkCreateCq(
+        adapter,
+        8,
+        () =>
+          Effect.gen(function*() {
+            const size = OutParam.inOut(0x68)
+            results.push(yield* adapter.Dispatch.NdkQueryAdapterInfo(adapter, OutParam.out(), size))
+            yield* h!.provider.CloseNdkAdapter(null, adapter)
+            results.push(-1)
+          }),
+        null,
+        null,
+        done,
+        null,
+        out
+      )
+      const cq = out.value!
+      const pd = yield* createPd(adapter)
+      const qp = yield* createQp(pd, cq, cq)
+      yield* cq.Dispatch.NdkArmCq(cq, ANY)
+      yield* qp.Dispatch.NdkReceive(qp, "r", [], 0)
+      yield* qp.Dispatch.NdkFlush(qp)
+      yield* settle(() => results.length >= 2)
+      expect(results).toEqual([S.STATUS_SUCCESS, -1])
+      expect(violations).toEqual(["R47", "R39"])
+      // outside a callback both are fine
+      yield* adapter.Dispatch.NdkQueryAdapterInfo(adapter, OutParam.out(), OutParam.inOut(0x68))
+      expect(violations).toEqual(["R47", "R39"])
+    }))
+})

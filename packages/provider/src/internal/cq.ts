@@ -28,6 +28,7 @@ import * as Effect from "effect/Effect"
 import type { AdapterImpl } from "./adapter.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
+  asCallback,
   close,
   create,
   lookup,
@@ -37,6 +38,7 @@ import {
   refuse,
   register,
   request,
+  ulong,
   validate
 } from "./object.js"
 import { fromNic, operationType } from "./status.js"
@@ -123,7 +125,7 @@ export class CqImpl implements ObjectImpl {
     const cb = this.callback
     const ctx = this.context
     return delay.pipe(
-      Effect.zipRight(L.notify(this.adapter.kernel, this.rec, Effect.suspend(() => cb(ctx, status)))),
+      Effect.zipRight(L.notify(this.adapter.kernel, this.rec, asCallback(() => cb(ctx, status)))),
       Effect.zipRight(this.deliver)
     )
   })
@@ -149,7 +151,7 @@ export class CqImpl implements ObjectImpl {
 
   pollSync(results: Array<NdkResult>, nResults: number, ex: boolean): number {
     if (this.rec.state !== 1 && this.rec.state !== 2) return 0
-    if (!Array.isArray(results) || !(nResults > 0)) return 0
+    if (!Array.isArray(results) || !(ulong(nResults) > 0)) return 0
     const nic = this.adapter.core.nic
     const want = nResults >>> 0
     const with21 = NdkVersion.isAtLeast(this.adapter.version, NdkVersion.V2_1)
@@ -256,9 +258,12 @@ export const cqDispatch: NdkCqDispatch = {
       if ((cq.adapter.info.AdapterFlags & NdkAdapterFlag.NDK_ADAPTER_FLAG_CQ_INTERRUPT_MODERATION_SUPPORTED) === 0) {
         return S.STATUS_NOT_SUPPORTED
       }
-      if (interval === MAXULONG && (count === MAXULONG || count > cq.depth)) return S.STATUS_INVALID_PARAMETER_MIX
-      cq.moderationInterval = interval >>> 0
-      cq.moderationCount = count >>> 0
+      const i = ulong(interval)
+      const c = ulong(count)
+      if (i < 0 || c < 0) return S.STATUS_INVALID_PARAMETER
+      if (i === MAXULONG && (c === MAXULONG || c > cq.depth)) return S.STATUS_INVALID_PARAMETER_MIX
+      cq.moderationInterval = i
+      cq.moderationCount = c
       return S.STATUS_SUCCESS
     }),
   NdkGetCqResultsEx: (pNdkCq, results, n) => Effect.sync(() => getResultsEx(pNdkCq, results, n))

@@ -21,6 +21,7 @@ import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
 import * as Effect from "effect/Effect"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
+  asCallback,
   close,
   create,
   lookup,
@@ -83,7 +84,7 @@ export class SrqImpl implements ObjectImpl {
     }
     const ctx = this.context
     return Effect.zipRight(
-      L.notify(this.adapter.kernel, this.rec, Effect.suspend(() => cb(ctx, status))),
+      L.notify(this.adapter.kernel, this.rec, asCallback(() => cb(ctx, status))),
       this.deliver
     )
   })
