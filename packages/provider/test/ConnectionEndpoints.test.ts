@@ -232,6 +232,50 @@ describe("Endpoints", () => {
       expect(peers[0]).toEqual(v6(a!.n, 6000))
     }))
 
+  it.scoped("IPv6 addresses are matched in any spelling (fd00::2 is fd00:0:0:0:0:0:0:2)", () =>
+    Effect.gen(function*() {
+      const { sides: [a, b] } = yield* world()
+      const log = new Log()
+      const incoming: Array<NdkConnector> = []
+      const l = yield* listener(b!, incoming)
+      expect(yield* listen(l, { family: 23, address: "FD00::2", port: 5000 })).toBe(S.STATUS_SUCCESS)
+      expect(yield* listen(yield* listener(b!, []), v6(b!.n, 5000))).toBe(S.STATUS_SHARING_VIOLATION)
+      const ca = yield* connector(a!)
+      yield* connect(ca, yield* qpOf(a!), { family: 23, address: "fd00::1", port: 0 }, {
+        family: 23,
+        address: "fd00:0::0:2",
+        port: 5000
+      }, log)
+      yield* until(() => incoming.length === 1)
+      expect((yield* localOf(l)).address).toBe("fd00:0:0:0:0:0:0:2")
+      expect(yield* connect(ca, yield* qpOf(a!), v6(a!.n, 0), { family: 23, address: "fd01::2", port: 1 }, log))
+        .toBe(S.STATUS_INVALID_DEVICE_STATE)
+      const c2 = yield* connector(a!)
+      expect(yield* connect(c2, yield* qpOf(a!), v6(a!.n, 0), { family: 23, address: "fd01::2", port: 1 }, log))
+        .toBe(S.STATUS_NETWORK_UNREACHABLE)
+    }))
+
+  it.scoped("§9.9: a partitioned peer is unreachable (HOST_UNREACHABLE); after healing the connect succeeds", () =>
+    Effect.gen(function*() {
+      const { fabric, sides: [a, b] } = yield* world()
+      const log = new Log()
+      const incoming: Array<NdkConnector> = []
+      yield* listen(yield* listener(b!, incoming, (c) => accept(c, passiveQp.qp!, log)), v4(b!.n, 5000))
+      const passiveQp: { qp?: Parameters<typeof accept>[1] } = {}
+      passiveQp.qp = yield* qpOf(b!)
+      yield* fabric.partition(a!.n, b!.n)
+      const ca = yield* connector(a!)
+      const qa = yield* qpOf(a!)
+      yield* connect(ca, qa, v4(a!.n, 0), v4(b!.n, 5000), log)
+      yield* TestClock.adjust("1 second")
+      yield* waitFor(log, "connect")
+      expect(log.of("connect")[0]!.status).toBe(S.STATUS_HOST_UNREACHABLE)
+      yield* fabric.heal()
+      expect(yield* connect(ca, qa, v4(a!.n, 0), v4(b!.n, 5000), log)).toBe(S.STATUS_PENDING)
+      yield* waitFor(log, "connect", 2)
+      expect(log.of("connect")[1]!.status).toBe(S.STATUS_SUCCESS)
+    }))
+
   it.scoped("R169: the shared endpoint's address-in-use check happens at creation", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()

@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import type { EndpointRegistry } from "./endpoints.js"
-import { registryOf } from "./endpoints.js"
+import { ipKey, registryOf } from "./endpoints.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // wire format
@@ -358,7 +358,7 @@ export class HostCm {
         else this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.STALE })
         return
       }
-      const acceptor = this.acceptors.get(`${m.family}/${m.dstIp.toLowerCase()}|${m.dstPort}`)
+      const acceptor = this.acceptors.get(`${ipKey({ family: m.family, address: m.dstIp, port: 0 })}|${m.dstPort}`)
       if (acceptor === undefined) {
         this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.NO_LISTENER })
         return

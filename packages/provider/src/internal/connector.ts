@@ -288,7 +288,9 @@ const onReply = (c: ConnectorImpl, m: Message): void => {
     return
   }
   if (c.state === St.REJECTED || (c.state === St.FAILED && c.remoteConn === m.srcConn)) {
-    c.cm.send(c.remote, { type: Msg.REJ, srcConn: c.connId, dstConn: m.srcConn, reason: Reason.ABANDONED })
+    // our reject / abandonment was lost: the passive side still retransmits its reply
+    const reason = c.state === St.REJECTED ? Reason.CONSUMER_REJECT : Reason.ABANDONED
+    c.cm.send(c.remote, { type: Msg.REJ, srcConn: c.connId, dstConn: m.srcConn, reason })
     return
   }
   if (c.state !== St.CONNECTING) return
@@ -895,6 +897,7 @@ const teardown = (c: ConnectorImpl): void => {
         const remote = c.remote
         const msg = { type: Msg.ABORT, srcConn: c.connId, dstConn: c.remoteConn }
         const id = c.connId
+        if (c.listener !== undefined) c.cm.retire(`${c.remote}|${c.remoteConn}`, id)
         c.connId = 0
         const retry: { timer?: Timer } = {}
         cm.conns.set(id, {
