@@ -139,6 +139,20 @@ describe("adapter", () => {
       expect(h!.nic.stats()).toEqual(expect.objectContaining({ pds: 0, qps: 0, cqs: 0 }))
     }))
 
+  it.scoped("R167, R38: adapter close with a create pending completes it STATUS_CANCELLED, then returns", () =>
+    Effect.gen(function*() {
+      const { hosts: [h] } = yield* hosts(1, { provider: { mode: "pending" } })
+      const a = yield* open(h!.provider)
+      const log: Array<unknown> = []
+      expect(
+        yield* a.Dispatch.NdkCreatePd(a, (_c, s, o) => Effect.sync(() => void log.push([s, o])), null, OutParam.out())
+      )
+        .toBe(S.STATUS_PENDING)
+      yield* h!.provider.CloseNdkAdapter(null, a)
+      expect(log).toEqual([[S.STATUS_CANCELLED, null]])
+      expect(h!.nic.stats().pds).toBe(0)
+    }))
+
   it.scoped("R43: the adapter dispatch table has 9 entries in order and no close entry", () =>
     Effect.gen(function*() {
       const { hosts: [h] } = yield* hosts(1)

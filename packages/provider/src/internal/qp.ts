@@ -49,7 +49,8 @@ export class QpImpl implements ObjectImpl, QpSeam {
   readonly ops = new Set<PendingOp>()
   conn: QpConnectionState = "idle"
   sgl = new Sgl(16)
-  rsgl = new Sgl(16)
+  /** the receive queue's reusable SGL (posts to different queues may interleave) */
+  readonly receiveSgl = { sgl: new Sgl(16) }
   pages: Array<number> = []
   object!: NdkQp
   qpn = -1
@@ -177,9 +178,7 @@ const receive = (p: NdkQp, ctx: unknown, sges: ReadonlyArray<NdkSge>, nSge: numb
   if (qp.rec.state !== 1) return refuse(qp)
   if (qp.srq !== undefined) return S.STATUS_INVALID_DEVICE_REQUEST
   if (Number.isInteger(nSge) && nSge > qp.maxReceiveSge) return S.STATUS_DATA_OVERRUN
-  const holder = { sgl: qp.rsgl }
-  const sgl = toSgl(holder, sges, nSge)
-  qp.rsgl = holder.sgl
+  const sgl = toSgl(qp.receiveSgl, sges, nSge)
   if (typeof sgl === "number") return sgl
   return status(qp.adapter.core.nic.postReceive(qp.qpn, ctx, sgl))
 }
