@@ -1,9 +1,14 @@
+import * as Fabric from "@effect-ndk/hardware/Fabric"
+import * as Nic from "@effect-ndk/hardware/Nic"
 import { Lifetime } from "@effect-ndk/lifetime"
+import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
-import type { NdkConnector, NdkQp } from "@effect-ndk/ndkpi/RawInterface"
+import { NdkProvider as NdkProviderTag } from "@effect-ndk/ndkpi/ProviderHost"
+import type { NdkAdapter, NdkConnector, NdkListener, NdkQp, NdkSharedEndpoint } from "@effect-ndk/ndkpi/RawInterface"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, Fiber, Layer, TestClock } from "effect"
 import { adapterOf } from "../src/internal/adapter.js"
+import * as NdkProvider from "../src/NdkProvider.js"
 import {
   accept,
   closeWith,
@@ -196,6 +201,43 @@ describe("Connection traffic and adapter close", () => {
       expect(Array.from(k.objects.values()).map((o) => o.type).sort()).toEqual([1, 3, 6])
       void Lifetime
     }))
+})
+
+describe("Layer wiring", () => {
+  it.scoped("NdkProvider.layer wires the connection side: connector, listener and shared endpoint creates work", () =>
+    Effect.gen(function*() {
+      const host = yield* NdkProviderTag
+      const out = OutParam.out<NdkAdapter>()
+      expect(
+        yield* host.OpenNdkAdapter(
+          host.MiniportAdapterContext,
+          { Version: NdkVersion.V2_1, SwitchId: 0, VPortId: 0 },
+          out
+        )
+      )
+        .toBe(S.STATUS_SUCCESS)
+      const adapter = out.value!
+      const c = OutParam.out<NdkConnector>()
+      expect(yield* adapter.Dispatch.NdkCreateConnector(adapter, () => Effect.void, null, c)).toBe(S.STATUS_SUCCESS)
+      expect(c.value!.Header.ObjectType).toBe(8)
+      const l = OutParam.out<NdkListener>()
+      expect(yield* adapter.Dispatch.NdkCreateListener(adapter, () => Effect.void, null, () => Effect.void, null, l))
+        .toBe(S.STATUS_SUCCESS)
+      expect(yield* l.value!.Dispatch.NdkListen(l.value!, v4(9, 0), 16, () => Effect.void, null)).toBe(S.STATUS_SUCCESS)
+      const sep = OutParam.out<NdkSharedEndpoint>()
+      expect(yield* adapter.Dispatch.NdkCreateSharedEndpoint(adapter, v4(9, 0), 16, () => Effect.void, null, sep))
+        .toBe(S.STATUS_SUCCESS)
+      const log = new Log()
+      for (const o of [c.value!, l.value!, sep.value!]) expect(yield* closeWith(o, log, "x")).toBe(S.STATUS_SUCCESS)
+      yield* host.CloseNdkAdapter(host.MiniportAdapterContext, adapter)
+    }).pipe(
+      Effect.provide(
+        NdkProvider.layer().pipe(
+          Layer.provide(Nic.layer({ address: 9, config: { hostMemoryBytes: 1 << 20, deviceMemoryBytes: 1 << 18 } })),
+          Layer.provide(Fabric.layer({ memoryBytes: 8 << 20 }))
+        )
+      )
+    ))
 })
 
 describe("NIC reset", () => {
