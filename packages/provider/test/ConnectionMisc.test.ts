@@ -111,6 +111,10 @@ describe("Connection bad input", () => {
       const l = yield* listener(a!, [])
       expect(yield* l.Dispatch.NdkListen(l, v4(a!.n, 1), 4, () => Effect.void, null)).toBe(S.STATUS_INVALID_PARAMETER)
       yield* l.Dispatch.NdkControlConnectEvents(null as never, true)
+      // use after close: refused with STATUS_INVALID_DEVICE_STATE
+      expect(yield* closeWith(c, log, "c")).toBe(S.STATUS_SUCCESS)
+      expect(yield* d.NdkGetConnectionData(c, null, null, null, OutParam.inOut(0))).toBe(S.STATUS_INVALID_DEVICE_STATE)
+      expect(yield* connect(c, qa, v4(a!.n, 0), v4(b!.n, 1), log)).toBe(S.STATUS_INVALID_DEVICE_STATE)
       expect(log.calls).toEqual([])
     }))
 
@@ -318,6 +322,9 @@ describe("Connection close races", () => {
           expect(Array.from(kb.objects.values()).filter((o) => o.type === 8 || o.type === 9).length).toBe(0)
           // no connection state is left in either connection manager once the retransmissions ran out
           expect(cmFor(a!).conns.size + cmFor(b!).conns.size).toBe(0)
+          // every endpoint and 4-tuple of the connectors and the listener was released
+          expect(cmFor(a!).registry.byKey.size + cmFor(b!).registry.byKey.size).toBe(0)
+          expect(cmFor(a!).registry.tuples.size + cmFor(b!).registry.tuples.size).toBe(0)
         }))
       }
     }))

@@ -35,6 +35,7 @@ import type { Endpoint } from "./endpoints.js"
 import { nicAddressOf } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
+  asCallback,
   BAD_HANDLE,
   BAD_STATE,
   close,
@@ -43,7 +44,8 @@ import {
   makeObject,
   queryExtension,
   register,
-  request
+  request,
+  validate
 } from "./object.js"
 import { qpSeam } from "./qp.js"
 import type { QpSeam } from "./seam.js"
@@ -157,7 +159,7 @@ const finish = (c: ConnectorImpl, status: number): void => {
   if (p === undefined) return
   c.pending = undefined
   const k = c.adapter.kernel
-  c.cm.fork(Lifetime.complete(k, c.rec, Effect.suspend(() => p.completion(p.context, status))))
+  c.cm.fork(Lifetime.complete(k, c.rec, asCallback(() => p.completion(p.context, status))))
 }
 
 const beginPending = (c: ConnectorImpl, completion: NdkRequestCompletion, context: unknown): number => {
@@ -215,8 +217,8 @@ const raiseDisconnectEvent = (c: ConnectorImpl, reason: number): void => {
   if (d === undefined || typeof d.callback !== "function") return
   const cb = d.callback
   const run = d.ex
-    ? Effect.suspend(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
-    : Effect.suspend(() => (cb as NdkDisconnectEventCallback)(d.context))
+    ? asCallback(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
+    : asCallback(() => (cb as NdkDisconnectEventCallback)(d.context))
   c.cm.fork(Effect.asVoid(Lifetime.notify(c.adapter.kernel, c.rec, run)))
 }
 
@@ -472,12 +474,8 @@ export const writeAddress = (
   return S.STATUS_SUCCESS
 }
 
-const asConnector = (p: unknown): ConnectorImpl | number => {
-  const c = lookup<ConnectorImpl>(p, CONNECTOR)
-  if (c === undefined) return BAD_HANDLE
-  if (c.rec.state !== 1) return BAD_STATE
-  return c
-}
+/** The connector behind a handle, or the status (a use after close is recorded as a violation, R31). */
+const asConnector = (p: unknown): ConnectorImpl | number => validate<ConnectorImpl>(p, CONNECTOR)
 
 // ---------------------------------------------------------------------------------------------------------------
 // connect (active side)
@@ -597,7 +595,7 @@ const connect = (
       const p = c.pending!
       c.pending = undefined
       return Effect.as(
-        Lifetime.complete(k, c.rec, Effect.suspend(() => p.completion(p.context, S.STATUS_CONNECTION_REFUSED))),
+        Lifetime.complete(k, c.rec, asCallback(() => p.completion(p.context, S.STATUS_CONNECTION_REFUSED))),
         S.STATUS_PENDING
       )
     }
