@@ -244,6 +244,23 @@ describe("Layer wiring", () => {
     ))
 })
 
+describe("Callback context", () => {
+  it.scoped("R39: adapter close from inside a connect event is reported as a violation (callback context)", () =>
+    Effect.gen(function*() {
+      const violations: Array<{ readonly rule: string }> = []
+      const { sides: [a, b] } = yield* world(2, { provider: { onViolation: (v) => void violations.push(v) } })
+      const log = new Log()
+      const incoming: Array<NdkConnector> = []
+      const l = yield* listener(b!, incoming, () => b!.provider.CloseNdkAdapter(null, b!.adapter))
+      yield* listen(l, v4(b!.n, 5000))
+      const ca = yield* connector(a!)
+      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      yield* until(() => incoming.length === 1)
+      yield* until(() => violations.length === 1)
+      expect(violations.map((v) => v.rule)).toEqual(["R39"])
+    }))
+})
+
 describe("NIC reset", () => {
   it.scoped("a pending disconnect fails DEVICE_REMOVED, new connects are refused, everything stays closable", () =>
     Effect.gen(function*() {
