@@ -210,9 +210,8 @@ describe("Connection establishment", () => {
 
   it.scoped("R142: with the NDSPI option an active reject after reply fails the passive accept REFUSED", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const cmB = cmFor(b!)
-      cmB.config = { ...cmB.config, activeRejectRefused: true }
+      const { sides: [a, b] } = yield* world(2, { provider: { connectionManager: { activeRejectRefused: true } } })
+      expect(cmFor(b!).config.activeRejectRefused).toBe(true)
       const log = new Log()
       const incoming: Array<NdkConnector> = []
       const l = yield* listener(b!, incoming)
