@@ -345,4 +345,18 @@ describe("Connection close races", () => {
         }))
       }
     }))
+
+  it.scoped("the same seed and workload replay the same handshakes (trace hash and callback log)", () =>
+    Effect.gen(function*() {
+      const once = Effect.scoped(Effect.gen(function*() {
+        const { fabric, sides: [a, b] } = yield* world(2, { fabric: { seed: 11 } })
+        yield* fabric.setFaults({ loss: 0.15, duplicate: 0.1, reorder: 0.2 })
+        const log = new Log()
+        for (let i = 0; i < 3; i++) yield* established(a!, b!, log, 7000 + i)
+        return { hash: yield* fabric.traceHash, calls: log.calls.map((c) => `${c.what}:${String(c.status)}`) }
+      }))
+      const first = yield* once
+      const second = yield* once
+      expect(second).toEqual(first)
+    }))
 })
