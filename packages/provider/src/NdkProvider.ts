@@ -63,7 +63,7 @@ export interface Options {
   readonly rdmaTechnology?: number
   /** extension interfaces by GUID (default none) */
   readonly extensions?: ReadonlyMap<string, NdkExtensionInterface>
-  /** the connector / listener / shared-endpoint creates (the connection side); absent ⇒ STATUS_NOT_SUPPORTED */
+  /** the connector / listener / shared-endpoint creates (the connection side); default: the real ones (`setConnections(undefined)` unwires them ⇒ STATUS_NOT_SUPPORTED) */
   readonly connections?: ConnectionObjects<AdapterImpl>
   /** lifetime-kernel watchdog period, ms (default 30 s) */
   readonly watchdog?: number
@@ -149,7 +149,7 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       interruptModeration: options.interruptModeration ?? true,
       rdmaTechnology: options.rdmaTechnology ?? NdkRdmaTechnology.NdkInfiniBand,
       extensions: new Map(Array.from(options.extensions ?? new Map(), ([k, v]) => [k.toLowerCase(), v])),
-      connections: { current: options.connections }
+      connections: { current: options.connections ?? connectionObjects }
     }
     let disableEvent = yield* Deferred.make<void>()
     yield* Deferred.succeed(disableEvent, undefined)
@@ -202,11 +202,11 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
   })
 
 /**
- * ndkpi's `NdkProvider` over the {@link NicTag Nic} in context, with the connection side (connector, listener,
- * shared endpoint) wired unless `options.connections` says otherwise.
+ * ndkpi's `NdkProvider` over the {@link NicTag Nic} in context (connection side wired unless `options.connections`
+ * says otherwise).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<NdkProvider, never, Nic> =>
-  Layer.scoped(NdkProvider, Effect.flatMap(NicTag, (nic) => make(nic, { connections: connectionObjects, ...options })))
+  Layer.scoped(NdkProvider, Effect.flatMap(NicTag, (nic) => make(nic, options)))

@@ -247,11 +247,13 @@ describe("adapter", () => {
       expect(out.value).toBe(ext)
     }))
 
-  it.scoped("connection creates return STATUS_NOT_SUPPORTED while no connection side is wired (isolated tests only)", () =>
+  it.scoped("connection creates return STATUS_NOT_SUPPORTED once the connection side is unwired", () =>
     Effect.gen(function*() {
       const { hosts: [h] } = yield* hosts(1)
       const a = yield* open(h!.provider)
       const out = OutParam.out<NdkConnector>()
+      expect(yield* a.Dispatch.NdkCreateConnector(a, () => Effect.void, null, out)).toBe(S.STATUS_SUCCESS)
+      yield* h!.provider.setConnections(undefined)
       expect(yield* a.Dispatch.NdkCreateConnector(a, () => Effect.void, null, out)).toBe(S.STATUS_NOT_SUPPORTED)
       let wired = 0
       yield* h!.provider.setConnections({
