@@ -19,6 +19,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { AdapterImpl, AdapterSettings } from "./internal/adapter.js"
 import { closeAdapter, openAdapter } from "./internal/adapter.js"
+import { managerOf } from "./internal/cm.js"
 import type { CompletionMode, ProviderCore, ProviderFaults } from "./internal/object.js"
 import type { ConnectionObjects } from "./internal/seam.js"
 
@@ -117,6 +118,8 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       watchdog: options.watchdog,
       sink: options.sink
     }
+    // the host's connection manager answers MADs from the start (a host without listeners refuses connects)
+    managerOf(core, nic, core.fork)
     const settings: AdapterSettings = {
       maxCallerData: options.maxCallerData ?? 56,
       maxCalleeData: options.maxCalleeData ?? 148,
