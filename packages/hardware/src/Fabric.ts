@@ -146,7 +146,7 @@ export const make = (options: FabricOptions = {}): Effect.Effect<Fabric> =>
             core.partitions.delete(`${b}|${a}`)
           }
         }),
-      traceHash: Effect.sync(() => core.hash),
+      traceHash: Effect.sync(() => core.traceHash()),
       counters: Effect.sync(() => ({ ...core.counters })),
       addresses: Effect.sync(() => Array.from(core.byAddress.keys()))
     }

@@ -16,6 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
+import * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import { Fabric } from "./Fabric.js"
 import type { Config, Handler, MadHandler, ResultsLike, SglLike } from "./internal/nic.js"
@@ -152,9 +153,9 @@ export const defaultConfig: NicConfig = {
   mtu: 4096,
   retryCount: 7,
   rnrRetry: 7,
-  ackTimeoutUs: 500,
+  ackTimeoutUs: 10000,
   rnrTimerUs: 100,
-  windowPackets: 256,
+  windowPackets: 1024,
   readSinkNotRequired: false,
   readLocalInvalidate: true,
   cqResize: true,
@@ -467,6 +468,8 @@ export interface Nic {
   /** reset / surprise removal: QPs to error, in-flight WRs fail, CQ/SRQ fatal events, detach from the fabric */
   readonly reset: Effect.Effect<void>
   readonly stats: () => NicStats
+  /** true while the engine has runnable work (or has not parked yet); for deterministic test stepping */
+  readonly busy: () => boolean
 }
 
 /**
@@ -482,6 +485,21 @@ export const Nic: Context.Tag<Nic, Nic> = Context.GenericTag<Nic>("@effect-ndk/h
 export interface NicOptions {
   readonly address: number
   readonly config?: Partial<NicConfig>
+}
+
+/**
+ * An engine fiber's scheduler: microtask batches, giving the event loop a turn (setImmediate, no timer clamp)
+ * after 256 consecutive batches of a busy engine (the count restarts whenever the engine parks). Effect's
+ * default scheduler falls back to `setTimeout(0)` (≥ 1 ms in Node) after 2048 microtask batches, which would
+ * idle a busy engine.
+ */
+const makeEngineScheduler = () => {
+  let depth = 0
+  const scheduler = Scheduler.makeBatched((run) => {
+    if (++depth % 256 === 0) setImmediate(run)
+    else queueMicrotask(run)
+  })
+  return { scheduler, parked: () => void (depth = 0) }
 }
 
 const fail = (op: string, code: number) => Effect.fail(new NicError({ code, op }))
@@ -522,11 +540,13 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       const delay = Math.max(0, at - clock.unsafeCurrentTimeMillis())
       runFork(Effect.zipRight(Effect.sleep(Duration.millis(delay)), Effect.sync(() => core.timerFired(at))))
     }
+    const engineScheduler = makeEngineScheduler()
     const wait = Effect.async<void>((resume) => {
       if (core.hasWork()) {
         resume(Effect.void)
         return
       }
+      engineScheduler.parked()
       core.waker = () => resume(Effect.void)
       return Effect.sync(() => {
         core.waker = undefined
@@ -557,13 +577,14 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
         return Effect.forEach(effects, (e) => e, { discard: true })
       })
     const step: Effect.Effect<void> = Effect.suspend(() => {
-      const more = core.pass()
+      let more = false
+      more = core.pass()
       const ev = core.takeEvents()
       const mads = core.takeMads()
       const next = more ? Effect.yieldNow() : wait
       return ev === undefined && mads === undefined ? next : Effect.zipRight(deliver(ev, mads), next)
     })
-    yield* Effect.forkScoped(Effect.forever(step))
+    yield* Effect.forkScoped(Effect.withScheduler(Effect.forever(step), engineScheduler.scheduler))
 
     let madHandler: MadHandler | undefined = undefined
     const hostSize = core.hostSize
@@ -689,6 +710,7 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
         core.madHandler = h
       },
       reset: Effect.sync(() => core.reset()),
+      busy: () => core.busy(),
       stats: () => ({
         pds: core.nPds,
         mrs: core.nMrs,

@@ -5,24 +5,48 @@ import * as Fabric from "../src/Fabric.js"
 import * as Nic from "../src/Nic.js"
 import { Access } from "../src/NicCode.js"
 
-/** Lets the engines run: yields, then advances virtual time in small steps until `done()` or the step limit. */
-export const settle = (done: () => boolean, options: { readonly steps?: number; readonly stepUs?: number } = {}) =>
+/** NICs created through these helpers (for quiescence checks). */
+const nics: Array<Nic.Nic> = []
+
+/** Yields until no engine has runnable work (bounded). */
+const quiesce = (done: () => boolean) =>
   Effect.gen(function*() {
-    const steps = options.steps ?? 2000
-    const stepUs = options.stepUs ?? 50
-    for (let k = 0; k < steps; k++) {
-      for (let y = 0; y < 4; y++) {
-        if (done()) return true
-        yield* Effect.yieldNow()
-      }
-      if (done()) return true
-      yield* TestClock.adjust(`${stepUs} micros`)
+    for (let y = 0; y < 400; y++) {
+      if (done()) return
+      yield* Effect.yieldNow()
+      if (y >= 3 && !nics.some((n) => n.busy())) return
     }
-    return done()
+  })
+
+/**
+ * Lets the engines run in virtual time: run every engine to quiescence, then move the clock — by `stepUs`, or
+ * with `exact` to the next pending timer only — until `done()` or `steps × stepUs` of virtual time. With
+ * `exact`, time moves only when every engine is idle, so a run depends on the seed alone (slower).
+ */
+export const settle = (
+  done: () => boolean,
+  options: { readonly steps?: number; readonly stepUs?: number; readonly exact?: boolean } = {}
+) =>
+  Effect.gen(function*() {
+    const stepMs = (options.stepUs ?? 50) / 1000
+    const start = yield* TestClock.currentTimeMillis
+    const end = start + (options.steps ?? 2000) * stepMs
+    while (true) {
+      yield* quiesce(done)
+      if (done()) return true
+      const now = yield* TestClock.currentTimeMillis
+      if (now >= end) return false
+      let next = Math.min(now + stepMs, end)
+      if (options.exact === true) {
+        const sleeps = yield* TestClock.sleeps()
+        for (const t of sleeps) if (t > now && t < next) next = t
+      }
+      yield* TestClock.setTime(next)
+    }
   })
 
 /** Just run for a while (virtual time). */
-export const run = (us: number, stepUs = 50) => settle(() => false, { steps: Math.ceil(us / stepUs), stepUs })
+export const run = (us: number) => settle(() => false, { steps: 1, stepUs: us })
 
 export interface Side {
   readonly nic: Nic.Nic
@@ -95,6 +119,8 @@ export const pair = (
     const cfg = { hostMemoryBytes: 4 * 1024 * 1024, deviceMemoryBytes: 1024 * 1024, ...options.config }
     const na = yield* Effect.provideService(Nic.make({ address: 1, config: cfg }), Fabric.Fabric, fabric)
     const nb = yield* Effect.provideService(Nic.make({ address: 2, config: cfg }), Fabric.Fabric, fabric)
+    nics.length = 0
+    nics.push(na, nb)
     const a = yield* makeSide(na, options.side ?? {})
     const b = yield* makeSide(nb, options.side ?? {})
     yield* connect(a, b)

@@ -113,7 +113,8 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       mode: { current: options.mode ?? "inline" },
       faults: { current: { createFailure: options.faults?.createFailure ?? 0 } },
       enabled: { current: options.enabled ?? true },
-      fork: (effect) => runFork(Effect.orDie(effect)),
+      // a provider fiber never runs inside the caller's call: it starts after the caller yields
+      fork: (effect) => runFork(Effect.zipRight(Effect.yieldNow(), Effect.orDie(effect))),
       random: mulberry32(options.seed ?? 1),
       watchdog: options.watchdog,
       sink: options.sink

@@ -271,6 +271,7 @@ export class FabricCore {
   readonly pk: Packets
   readonly phys: PhysicalMemory
   readonly prng: Prng
+  readonly seed: number
   readonly ports: Array<Port | undefined> = []
   readonly byAddress = new Map<number, Port>()
   readonly faults: FaultState
@@ -288,10 +289,11 @@ export class FabricCore {
   }
   private egressFree: Float64Array = new Float64Array(64)
   private seq = 0
-  hash = 0x811C9DC5
   tracing: boolean
   /** milliseconds (virtual in tests) */
   now: () => number
+  /** creation time: the trace hashes times relative to it */
+  readonly t0: number
 
   constructor(options: {
     readonly seed: number
@@ -305,13 +307,31 @@ export class FabricCore {
     this.pk = new Packets()
     this.phys = new PhysicalMemory(options.memoryBytes, options.wasm)
     this.prng = new Prng(options.seed)
+    this.seed = options.seed
     this.faults = { ...options.faults }
     this.link = { ...options.link }
     this.tracing = options.trace
     this.now = options.now
+    this.t0 = options.now()
+  }
+
+  /** per-source-port PRNG streams and trace hashes (independent of how engines interleave) */
+  private readonly portPrng: Array<Prng> = []
+  private readonly portHash: Array<number> = []
+
+  /** The trace hash: per-port hashes combined in port order. */
+  traceHash(): number {
+    let h = 0x811C9DC5
+    for (let p = 0; p < this.portHash.length; p++) h = mix(h, this.portHash[p] ?? 0)
+    return h
   }
 
   attach(port: Port): void {
+    if (this.portPrng[port.portIndex] === undefined) {
+      const r = new Prng((this.seed ^ Math.imul(port.portIndex + 1, 0x9E3779B1)) >>> 0)
+      this.portPrng[port.portIndex] = r
+      this.portHash[port.portIndex] = 0x811C9DC5
+    }
     this.ports[port.portIndex] = port
     this.byAddress.set(port.address, port)
     if (port.portIndex >= this.egressFree.length) {
@@ -332,6 +352,14 @@ export class FabricCore {
     return this.ports.length
   }
 
+  /** True when the link adds no latency, bandwidth cap or random fault (burst descriptors allowed). */
+  fastPath(): boolean {
+    const f = this.faults
+    const l = this.link
+    return l.latencyUs === 0 && l.bandwidthGbps === 0 && f.loss === 0 && f.duplicate === 0 && f.reorder === 0 &&
+      f.corrupt === 0
+  }
+
   blocked(a: number, b: number): boolean {
     if (this.linkDown.size > 0 && (this.linkDown.has(a) || this.linkDown.has(b))) return true
     if (this.partitions.size > 0 && (this.partitions.has(`${a}|${b}`) || this.partitions.has(`${b}|${a}`))) return true
@@ -340,14 +368,12 @@ export class FabricCore {
 
   private trace(i: number, fate: number, at: number): void {
     const pk = this.pk
-    let h = this.hash
+    const s = pk.src[i]!
+    let h = this.portHash[s] ?? 0
     h = mix(h, pk.kind[i]! | (pk.flags[i]! << 8) | (pk.syndrome[i]! << 16) | (fate << 24))
-    h = mix(h, pk.src[i]! | (pk.dst[i]! << 16))
-    h = mix(h, pk.dstQpn[i]!)
-    h = mix(h, pk.psn[i]!)
-    h = mix(h, pk.len[i]!)
-    h = mix(h, Math.round(at * 1e6))
-    this.hash = h
+    h = mix(h, (pk.src[i]! | (pk.dst[i]! << 16)) ^ pk.dstQpn[i]!)
+    h = mix(h, (pk.psn[i]! + pk.len[i]! * 65536) ^ (at === 0 ? 0 : Math.round((at - this.t0) * 1e6)))
+    this.portHash[s] = h
   }
 
   /**
@@ -373,7 +399,7 @@ export class FabricCore {
       return
     }
     const f = this.faults
-    const prng = this.prng
+    const prng = this.portPrng[pk.src[i]!]!
     if (f.loss > 0 && prng.chance(f.loss)) {
       c.lost++
       if (this.tracing) this.trace(i, 2, 0)
@@ -389,8 +415,9 @@ export class FabricCore {
     }
     const link = this.link
     let at = 0
-    const now = this.now()
-    if (link.latencyUs > 0 || link.bandwidthGbps > 0) {
+    const timed = link.latencyUs > 0 || link.bandwidthGbps > 0 || f.reorder > 0 || f.duplicate > 0
+    const now = timed ? this.now() : 0
+    if (timed) {
       at = now + link.latencyUs / 1000
       if (link.bandwidthGbps > 0) {
         const s = pk.src[i]!

@@ -261,7 +261,7 @@ export class Qp {
   live = true
   // send queue
   readonly sqDepth: number
-  readonly sStride: number
+  sStride: number
   op: Uint8Array
   flags: Uint16Array
   st: Uint8Array
@@ -349,8 +349,9 @@ export class Qp {
     readSge: number,
     mtu: number
   ) {
+    void readSge
     this.sqDepth = sqDepth
-    this.sStride = Math.max(1, maxSendSge, readSge)
+    this.sStride = Math.max(1, maxSendSge)
     this.op = new Uint8Array(sqDepth)
     this.flags = new Uint16Array(sqDepth)
     this.st = new Uint8Array(sqDepth)
@@ -459,6 +460,8 @@ export class NicCore implements Port {
   madData: Array<Uint8Array> = []
   nextTimerAt = Infinity
   sleeperAt = Infinity
+  /** Clock time at the start of the current pass (engine code inside a pass reads it instead of the Clock) */
+  passNow = 0
   waker: (() => void) | undefined = undefined
   schedule: (at: number) => void = () => {}
   counters = { packetsOut: 0, packetsIn: 0, bytesOut: 0, retransmits: 0, rnrNaks: 0, seqNaks: 0, passes: 0 }
@@ -515,22 +518,27 @@ export class NicCore implements Port {
 
   requestTimer(at: number): void {
     if (at < this.nextTimerAt) this.nextTimerAt = at
-    if (at < this.sleeperAt) {
+    if (at < this.sleeperAt || this.sleeperAt <= this.passNow) {
       this.sleeperAt = at
       this.schedule(at)
     }
   }
 
+  /** True while the engine has work or is not parked (inspection for deterministic test stepping). */
+  busy(): boolean {
+    return this.waker === undefined || this.hasWork()
+  }
+
   /** Called when a sleeper fires. */
   timerFired(at: number): void {
-    if (this.sleeperAt === at) this.sleeperAt = Infinity
+    if (this.sleeperAt <= at) this.sleeperAt = Infinity
     this.wake()
   }
 
   hasWork(): boolean {
     if (this.inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.evCodes.length > 0) return true
     if (this.errorQps.length > 0 || this.madData.length > 0) return true
-    const now = this.fabric.now()
+    const now = this.fabric.now() + 1e-6
     return this.delayed.peekAt() <= now || this.nextTimerAt <= now
   }
 
@@ -958,8 +966,11 @@ export class NicCore implements Port {
     if (c.failed !== 0) return
     c.failed = code
     c.armed = 0
-    for (let i = 0; i < c.depth; i++) c.ctx[i] = undefined
-    c.count = 0
+    if (code === C.CQ_OVERRUN) {
+      // an overrun CQ reports nothing more; a CQ of a failed device keeps what it holds (pollable)
+      for (let i = 0; i < c.depth; i++) c.ctx[i] = undefined
+      c.count = 0
+    }
     this.event(c.handler, code)
     for (const q of this.qps) {
       if (q !== undefined && (q.sendCq === c || q.recvCq === c) && q.state !== QP_ERROR) this.errorQps.push(q)
@@ -997,7 +1008,7 @@ export class NicCore implements Port {
 
   pollCq(id: number, max: number, out: ResultsLike, offset = 0): number {
     const c = this.cq(id)
-    if (c === undefined || c.failed !== 0) return 0
+    if (c === undefined || c.failed === C.CQ_OVERRUN) return 0
     let n = c.count < max ? c.count : max
     if (n < 0) n = 0
     let j = c.head
@@ -1347,6 +1358,29 @@ export class NicCore implements Port {
     return i
   }
 
+  /** Widens the per-WQE SGE stride (reads may carry more SGEs than the QP's send limit). */
+  private widen(q: Qp, n: number): void {
+    const old = q.sStride
+    const ns = n
+    const addr = new Float64Array(q.sqDepth * ns)
+    const len = new Float64Array(q.sqDepth * ns)
+    const key = new Uint32Array(q.sqDepth * ns)
+    const row = new Int32Array(q.sqDepth * ns)
+    for (let i = 0; i < q.sqDepth; i++) {
+      for (let k = 0; k < old; k++) {
+        addr[i * ns + k] = q.sAddr[i * old + k]!
+        len[i * ns + k] = q.sLen[i * old + k]!
+        key[i * ns + k] = q.sKey[i * old + k]!
+        row[i * ns + k] = q.sRow[i * old + k]!
+      }
+    }
+    q.sAddr = addr
+    q.sLen = len
+    q.sKey = key
+    q.sRow = row
+    q.sStride = ns
+  }
+
   /** SEND, SEND_INV (with ikey), WRITE (raddr/rkey), READ (raddr/rkey). */
   postData(
     qpn: number,
@@ -1378,6 +1412,7 @@ export class NicCore implements Port {
     if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
       return this.fail(qq, C.INVALID_ARGUMENT)
     }
+    if (!inline && n > qq.sStride) this.widen(qq, n)
     const i = this.begin(qq, op, flags, ctx)
     qq.total[i] = total
     qq.raddr[i] = raddr
@@ -1591,7 +1626,9 @@ export class NicCore implements Port {
   pass(): boolean {
     this.counters.passes++
     const fabric = this.fabric
-    const now = fabric.now()
+    // a tolerance of 1 ns keeps float rounding of timer deadlines from deferring a due item
+    this.passNow = fabric.now()
+    const now = this.passNow + 1e-6
     let budget = this.config.passBudget
     // delayed packets that are due
     while (this.delayed.size > 0 && this.delayed.peekAt() <= now) this.inbound.push(this.delayed.pop())
@@ -1690,7 +1727,13 @@ export class NicCore implements Port {
     }
     q.retryLeft--
     this.counters.retransmits++
-    this.goBack(q, q.ackPsn + 1, true)
+    // resend from the first unconfirmed PSN: an incomplete read at the head may sit below the ACKed PSN
+    let target = q.ackPsn + 1
+    const h = q.sqHead % q.sqDepth
+    if (q.sqHead < q.sqReq && q.op[h] === OP_READ && q.readNext[h]! <= q.lastPsn[h]!) {
+      target = Math.min(target, q.readNext[h]!)
+    }
+    this.goBack(q, target, true)
     this.armTimer(q, now + this.config.ackTimeoutUs / 1000)
   }
 
@@ -1840,11 +1883,20 @@ export class NicCore implements Port {
       let len = 0
       let row = ROW_NONE
       let va = 0
+      let count = 1
       if (q.curSge < nsge && total > 0) {
         const l = q.sLen[b + q.curSge]! - q.curOff
         len = l < mtu ? l : mtu
         row = q.sRow[b + q.curSge]!
         va = q.sAddr[b + q.curSge]! + q.curOff
+        if (l > mtu && this.fabric.fastPath()) {
+          // burst: consecutive MTU segments of one SGE travel as one descriptor on a fault-free, zero-latency
+          // link; the responder still places them segment by segment (one copy per packet)
+          const room = window - (q.curPsn - q.ackPsn) + 1
+          count = Math.min(Math.ceil(l / mtu), room, 255, Math.max(1, budget >> 2))
+          if (count < 1) count = 1
+          len = Math.min(l, count * mtu)
+        }
       }
       const pkt = this.newPacket(q, op === OP_WRITE ? K_WRITE : K_SEND)
       const pk = this.fabric.pk
@@ -1865,11 +1917,14 @@ export class NicCore implements Port {
       pk.raddr[pkt] = q.raddr[i]!
       pk.rkey[pkt] = q.rkey[i]!
       pk.ikey[pkt] = q.ikey[i]!
+      pk.syndrome[pkt] = count > 1 ? count : 0
+      pk.at[pkt] = mtu
+      if (count > 1) this.counters.packetsOut += count - 1
       this.xmit(q, pkt)
-      budget -= 1 + (len >> 10)
+      budget -= count + (len >> 10)
       q.curOff += len
       q.msgOff += len
-      q.curPsn++
+      q.curPsn += count
       if (q.curPsn > q.lastPsn[i]!) {
         q.curActive = false
         q.sqReq++
@@ -1919,7 +1974,7 @@ export class NicCore implements Port {
     this.counters.packetsOut++
     this.counters.bytesOut += this.fabric.pk.len[pkt]!
     if (q.timerAt === Infinity && q.timerKind === 0) {
-      this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+      this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
     }
     this.fabric.transmit(pkt)
   }
@@ -1951,12 +2006,61 @@ export class NicCore implements Port {
     }
     const q = this.qp(pk.dstQpn[i]!)
     if (q === undefined || q.remotePort === undefined) return
+    // a packet whose sender has since been removed from the fabric carries nothing we can read
+    if (this.fabric.ports[pk.src[i]!] === undefined) return
     if (q.remotePort.portIndex !== pk.src[i] || q.remoteQpn !== pk.srcQpn[i]) return
     if (kind === K_ACK || kind === K_NAK || kind === K_READ_RESP) {
       if (q.state === QP_RTS) this.completer(q, i, kind)
       return
     }
-    this.responder(q, i, kind)
+    if (pk.syndrome[i]! > 1 && (kind === K_SEND || kind === K_WRITE)) this.responderBurst(q, i, kind)
+    else this.responder(q, i, kind)
+  }
+
+  /** Splits a burst descriptor into its segments (rewriting the record in place) and handles each in turn. */
+  private responderBurst(q: Qp, i: number, kind: number): void {
+    const pk = this.fabric.pk
+    const n = pk.syndrome[i]!
+    const seg = pk.at[i]!
+    const psn0 = pk.psn[i]!
+    const va0 = pk.va[i]!
+    const off0 = pk.offset[i]!
+    const len0 = pk.len[i]!
+    const f0 = pk.flags[i]!
+    pk.syndrome[i] = 0
+    if (kind === K_WRITE && q.state === QP_RTS && psn0 === q.ePsn) {
+      // in-sequence write burst: check once, then one copy per segment
+      q.nakSent = false
+      if ((f0 & PF_FIRST) !== 0) {
+        const row = this.checkRemote(q.pd, pk.rkey[i]!, pk.raddr[i]!, pk.total[i]!, true)
+        if (row < 0) {
+          this.respError(q, 0, -row, psn0)
+          return
+        }
+        q.respRow = row
+        q.respVa = pk.raddr[i]!
+      }
+      const src = this.fabric.ports[pk.src[i]!] as NicCore
+      const srow = pk.row[i]!
+      for (let k = 0; k < n; k++) {
+        const off = k * seg
+        this.dma(q.respRow, q.respVa + off0 + off, src, srow, va0 + off, Math.min(seg, len0 - off))
+      }
+      q.ePsn += n
+      if (!q.needAck) {
+        q.needAck = true
+        this.acks.push(q)
+      }
+      return
+    }
+    for (let k = 0; k < n; k++) {
+      pk.psn[i] = psn0 + k
+      pk.va[i] = va0 + k * seg
+      pk.offset[i] = off0 + k * seg
+      pk.len[i] = Math.min(seg, len0 - k * seg)
+      pk.flags[i] = (k === 0 ? f0 & PF_FIRST : 0) | (k === n - 1 ? f0 & ~PF_FIRST : 0)
+      this.responder(q, i, kind)
+    }
   }
 
   private responder(q: Qp, i: number, kind: number): void {
@@ -2063,10 +2167,14 @@ export class NicCore implements Port {
     const psn = pk.psn[i]!
     const total = pk.total[i]!
     const raddr = pk.raddr[i]!
-    const row = total === 0 ? ROW_NONE : this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)
-    if (row < 0 && row !== ROW_NONE) {
-      this.respError(q, 0, -row, psn)
-      return
+    let row = ROW_NONE
+    if (total > 0) {
+      const r = this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)
+      if (r < 0) {
+        this.respError(q, 0, -r, psn)
+        return
+      }
+      row = r
     }
     const mtu = q.mtu
     const n = Math.max(1, Math.ceil(total / mtu))
@@ -2212,7 +2320,7 @@ export class NicCore implements Port {
         q.rnrPsn = psn
         q.timerKind = 2
         q.curActive = false
-        this.armTimer(q, this.fabric.now() + this.config.rnrTimerUs / 1000)
+        this.armTimer(q, this.passNow + this.config.rnrTimerUs / 1000)
         return
       }
       const code = syn === NAK_REM_ACCESS
@@ -2257,7 +2365,7 @@ export class NicCore implements Port {
       this.complete(q)
       if (q.state === QP_RTS && q.sqHead !== before && q.timerKind === 0) {
         if (q.sqHead === q.sqReq && !q.curActive) q.timerAt = Infinity
-        else this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+        else this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
       }
     }
   }
@@ -2289,7 +2397,7 @@ export class NicCore implements Port {
     if (q.state !== QP_RTS) return
     if (q.timerKind === 0) {
       if (q.sqHead === q.sqReq && !q.curActive) q.timerAt = Infinity
-      else this.armTimer(q, this.fabric.now() + this.config.ackTimeoutUs / 1000)
+      else this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
     }
     if (q.sqReq < q.sqBell || q.curActive) this.makeReady(q)
   }

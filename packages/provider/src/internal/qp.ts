@@ -301,16 +301,30 @@ const invalidate = (p: NdkQp, ctx: unknown, target: NdkMr | NdkMw, flags: number
   return S.STATUS_SUCCESS
 }
 
+/**
+ * SPEC.md §10.5: when an initiator post fails inline, every WR accepted earlier with DEFER is handed to the
+ * hardware before the call returns (R93).
+ */
+const ringOnFailure =
+  <A extends ReadonlyArray<unknown>>(post: (p: NdkQp, ...rest: A) => number) => (p: NdkQp, ...rest: A): number => {
+    const st = post(p, ...rest)
+    if (st !== S.STATUS_SUCCESS) {
+      const qp = findQp(p)
+      if (qp !== undefined && qp.qpn >= 0 && qp.rec.state !== 3) qp.adapter.core.nic.ringDoorbell(qp.qpn)
+    }
+    return st
+  }
+
 /** Synchronous twins of the work-request posts. */
 export const qpUnsafe: NdkQpUnsafe = {
-  NdkSend: send,
+  NdkSend: ringOnFailure(send),
   NdkReceive: receive,
-  NdkBind: bind,
-  NdkFastRegister: fastRegister,
-  NdkInvalidate: invalidate,
-  NdkRead: (p, ctx, sges, n, ra, token, flags) => rdma("NdkRead", p, ctx, sges, n, ra, token, flags),
-  NdkWrite: (p, ctx, sges, n, ra, token, flags) => rdma("NdkWrite", p, ctx, sges, n, ra, token, flags),
-  NdkSendAndInvalidate: sendAndInvalidate
+  NdkBind: ringOnFailure(bind),
+  NdkFastRegister: ringOnFailure(fastRegister),
+  NdkInvalidate: ringOnFailure(invalidate),
+  NdkRead: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkRead", p, ctx, sges, n, ra, token, flags)),
+  NdkWrite: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkWrite", p, ctx, sges, n, ra, token, flags)),
+  NdkSendAndInvalidate: ringOnFailure(sendAndInvalidate)
 }
 
 /** The QP dispatch table. */
@@ -338,14 +352,14 @@ export const qpDispatch: NdkQpDispatch = {
       const qp = findQp(pNdkQp)
       if (qp !== undefined && qp.rec.state !== 3) qp.toError()
     }),
-  NdkSend: (...a) => Effect.sync(() => send(...a)),
+  NdkSend: (...a) => Effect.sync(() => qpUnsafe.NdkSend(...a)),
   NdkReceive: (...a) => Effect.sync(() => receive(...a)),
-  NdkBind: (...a) => Effect.sync(() => bind(...a)),
-  NdkFastRegister: (...a) => Effect.sync(() => fastRegister(...a)),
-  NdkInvalidate: (...a) => Effect.sync(() => invalidate(...a)),
+  NdkBind: (...a) => Effect.sync(() => qpUnsafe.NdkBind(...a)),
+  NdkFastRegister: (...a) => Effect.sync(() => qpUnsafe.NdkFastRegister(...a)),
+  NdkInvalidate: (...a) => Effect.sync(() => qpUnsafe.NdkInvalidate(...a)),
   NdkRead: (...a) => Effect.sync(() => qpUnsafe.NdkRead(...a)),
   NdkWrite: (...a) => Effect.sync(() => qpUnsafe.NdkWrite(...a)),
-  NdkSendAndInvalidate: (...a) => Effect.sync(() => sendAndInvalidate(...a))
+  NdkSendAndInvalidate: (...a) => Effect.sync(() => qpUnsafe.NdkSendAndInvalidate(...a))
 }
 
 interface QpParams {
