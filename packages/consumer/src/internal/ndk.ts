@@ -181,7 +181,7 @@ export interface Connection {
   /** completes when the peer disconnects or the connection is aborted (the disconnect event) */
   readonly disconnected: Effect.Effect<void>
   readonly isDisconnected: () => boolean
-  /** graceful disconnect (idempotent) */
+  /** graceful disconnect (idempotent): completes once the peer has disconnected too (SPEC.md §9.8) */
   readonly disconnect: Effect.Effect<void, E>
   readonly close: Effect.Effect<void>
 }
@@ -886,23 +886,13 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       return Deferred.succeed(d.deferred, undefined)
     })
 
-  /** Release of a connection: graceful disconnect (its failure means the connection is already gone), close. */
-  const releases = new WeakMap<NdkConnector, Effect.Effect<void>>()
-  const releaseConnection = (connector: NdkConnector, disconnected: Disconnect): Effect.Effect<void> => {
-    const known = releases.get(connector)
-    if (known !== undefined) return known
-    const close = closeConnector(connector)
-    const release = Effect.zipRight(
-      Effect.suspend(() => {
-        if (disconnected.done || disconnected.requested) return Effect.void
-        disconnected.requested = true
-        return Effect.ignore(request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx)))
-      }),
-      close
-    )
-    releases.set(connector, release)
-    return release
-  }
+  /**
+   * Release of a connection: close the connector. A connected connector's close aborts the connection (the peer
+   * gets its disconnect event, local work requests are flushed); a graceful `disconnect` is the caller's choice,
+   * since it completes only once the peer disconnects too (SPEC.md §9.8).
+   */
+  const releaseConnection = (connector: NdkConnector, _disconnected: Disconnect): Effect.Effect<void> =>
+    closeConnector(connector)
 
   const connect = (
     adapter: NdkAdapter,
