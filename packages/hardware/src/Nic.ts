@@ -254,11 +254,12 @@ export interface HostMemory {
   /** allocates `size` bytes (aligned to `align`, default 64); returns the VA or -1 */
   readonly alloc: (size: number, align?: number) => number
   readonly free: (va: number) => boolean
-  /** copies out `len` bytes at `va` (throws RangeError outside the arena: application bug) */
+  /** copies out `len` bytes at `va` (an empty array when the range is outside the arena) */
   readonly read: (va: number, len: number) => Uint8Array
-  readonly write: (va: number, data: Uint8Array) => void
-  readonly fill: (va: number, len: number, byte: number) => void
-  /** live view of the bytes (no copy) */
+  /** false (nothing written) when the range is outside the arena */
+  readonly write: (va: number, data: Uint8Array) => boolean
+  readonly fill: (va: number, len: number, byte: number) => boolean
+  /** live view of the bytes, no copy (empty outside the arena) */
   readonly view: (va: number, len: number) => Uint8Array
   /** bytes currently allocated */
   readonly used: () => number
@@ -588,30 +589,32 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
 
     let madHandler: MadHandler | undefined = undefined
     const hostSize = core.hostSize
-    const checkRange = (va: number, len: number) => {
-      if (!core.inHost(va, len)) throw new RangeError(`host memory range [${va}, +${len}) outside the arena`)
-      return core.hostPhys(va)
-    }
     const phys = fcore.phys
+    const none = new Uint8Array(0)
     const memory: HostMemory = {
       base: VA_BASE,
       size: hostSize,
       alloc: (size, align) => core.host.alloc(size, align),
       free: (va) => core.host.free(va),
       read: (va, len) => {
-        const p = checkRange(va, len)
+        if (!core.inHost(va, len)) return none
+        const p = core.hostPhys(va)
         return phys.bytes.slice(p, p + len)
       },
       write: (va, data) => {
-        const p = checkRange(va, data.length)
-        phys.bytes.set(data, p)
+        if (!core.inHost(va, data.length)) return false
+        phys.bytes.set(data, core.hostPhys(va))
+        return true
       },
       fill: (va, len, byte) => {
-        const p = checkRange(va, len)
+        if (!core.inHost(va, len)) return false
+        const p = core.hostPhys(va)
         phys.bytes.fill(byte, p, p + len)
+        return true
       },
       view: (va, len) => {
-        const p = checkRange(va, len)
+        if (!core.inHost(va, len)) return none
+        const p = core.hostPhys(va)
         return phys.bytes.subarray(p, p + len)
       },
       used: () => core.host.used

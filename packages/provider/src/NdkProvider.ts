@@ -7,20 +7,25 @@
  */
 import type { Nic } from "@effect-ndk/hardware/Nic"
 import { Nic as NicTag } from "@effect-ndk/hardware/Nic"
+import type { LifetimeEvent } from "@effect-ndk/lifetime"
 import type { NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
+import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
 import type { NdkProviderHost, WskProviderNdkDispatch } from "@effect-ndk/ndkpi/ProviderHost"
 import { NdkProvider } from "@effect-ndk/ndkpi/ProviderHost"
 import type { NdkAdapter } from "@effect-ndk/ndkpi/RawInterface"
 import { NdkRdmaTechnology } from "@effect-ndk/ndkpi/RdmaTechnology"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { AdapterImpl, AdapterSettings } from "./internal/adapter.js"
 import { closeAdapter, openAdapter } from "./internal/adapter.js"
 import { managerOf } from "./internal/cm.js"
-import type { CompletionMode, ProviderCore, ProviderFaults } from "./internal/object.js"
+import { connectionObjects } from "./internal/connections.js"
+import type { CompletionMode, ProviderCore, ProviderFaults, Violation } from "./internal/object.js"
 import type { ConnectionObjects } from "./internal/seam.js"
 
 /**
@@ -61,8 +66,10 @@ export interface Options {
   readonly connections?: ConnectionObjects<AdapterImpl>
   /** lifetime-kernel watchdog period, ms (default 30 s) */
   readonly watchdog?: number
-  /** lifetime-kernel event sink */
-  readonly sink?: (event: unknown) => void
+  /** consumer-contract violations the provider detects itself: adapter close / query info from a callback */
+  readonly onViolation?: (violation: Violation) => void
+  /** lifetime-kernel event sink (every adapter instance's kernel reports to it) */
+  readonly sink?: LifetimeEvent.Sink
 }
 
 /**
@@ -75,8 +82,16 @@ export interface Provider extends NdkProviderHost {
   readonly nic: Nic
   /** the consumer-side view (WSK extension) */
   readonly wsk: WskProviderNdkDispatch
-  /** `OID_NDK_SET_STATE`: enables or disables NDK (open then fails with ADAPTER_NOT_READY) */
+  /** enables or disables NDK at once (open then fails with ADAPTER_NOT_READY, R36) */
   readonly setEnabled: (enabled: boolean) => Effect.Effect<void>
+  /**
+   * `OID_NDK_SET_STATE` (SPEC.md §8.6): completes synchronously with STATUS_SUCCESS (never pending, R42). Disabling
+   * raises `NetEventNDKDisable` from another fiber; that event stays pending until every open adapter instance
+   * is closed (R41) — see {@link Provider.ndkDisableEvent}.
+   */
+  readonly oidSetState: (enabled: boolean) => Effect.Effect<number>
+  /** the last `NetEventNDKDisable` raised by `oidSetState(false)`: completes once no adapter instance is open */
+  readonly ndkDisableEvent: Effect.Effect<void>
   readonly setMode: (mode: Mode) => Effect.Effect<void>
   readonly setFaults: (faults: Partial<ProviderFaults>) => Effect.Effect<void>
   /** wires the connection side after construction */
@@ -117,6 +132,9 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       fork: (effect) => runFork(Effect.zipRight(Effect.yieldNow(), Effect.orDie(effect))),
       random: mulberry32(options.seed ?? 1),
       watchdog: options.watchdog,
+      onViolation: options.onViolation ?? (() => {}),
+      adapters: new Set(),
+      whenNoAdapters: [],
       sink: options.sink
     }
     // the host's connection manager answers MADs from the start (a host without listeners refuses connects)
@@ -129,6 +147,8 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       extensions: new Map(Array.from(options.extensions ?? new Map(), ([k, v]) => [k.toLowerCase(), v])),
       connections: { current: options.connections }
     }
+    let disableEvent = yield* Deferred.make<void>()
+    yield* Deferred.succeed(disableEvent, undefined)
     const provider: Provider = {
       MiniportAdapterContext: core,
       OpenNdkAdapter: (_ctx, parameters, out) => openAdapter(core, settings, parameters, out),
@@ -143,6 +163,23 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
         Effect.sync(() => {
           core.enabled.current = enabled
         }),
+      oidSetState: (enabled) =>
+        Effect.sync(() => {
+          core.enabled.current = enabled
+          if (!enabled) {
+            // the PnP event is sent from another context (a provider fiber), never from the OID handler
+            disableEvent = Deferred.unsafeMake<void>(FiberId.none)
+            const d = disableEvent
+            core.fork(Effect.suspend(() => {
+              if (core.adapters.size === 0) return Deferred.succeed(d, undefined)
+              return Effect.async<void>((resume) => {
+                core.whenNoAdapters.push(() => resume(Effect.void))
+              }).pipe(Effect.zipRight(Deferred.succeed(d, undefined)))
+            }))
+          }
+          return NtStatus.STATUS_SUCCESS
+        }),
+      ndkDisableEvent: Effect.suspend(() => Deferred.await(disableEvent)),
       setMode: (mode) =>
         Effect.sync(() => {
           core.mode.current = mode
@@ -161,10 +198,11 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
   })
 
 /**
- * ndkpi's `NdkProvider` over the {@link NicTag Nic} in context.
+ * ndkpi's `NdkProvider` over the {@link NicTag Nic} in context, with the connection side (connector, listener,
+ * shared endpoint) wired unless `options.connections` says otherwise.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<NdkProvider, never, Nic> =>
-  Layer.scoped(NdkProvider, Effect.flatMap(NicTag, (nic) => make(nic, options)))
+  Layer.scoped(NdkProvider, Effect.flatMap(NicTag, (nic) => make(nic, { connections: connectionObjects, ...options })))

@@ -139,6 +139,20 @@ describe("adapter", () => {
       expect(h!.nic.stats()).toEqual(expect.objectContaining({ pds: 0, qps: 0, cqs: 0 }))
     }))
 
+  it.scoped("R167, R38: adapter close with a create pending completes it STATUS_CANCELLED, then returns", () =>
+    Effect.gen(function*() {
+      const { hosts: [h] } = yield* hosts(1, { provider: { mode: "pending" } })
+      const a = yield* open(h!.provider)
+      const log: Array<unknown> = []
+      expect(
+        yield* a.Dispatch.NdkCreatePd(a, (_c, s, o) => Effect.sync(() => void log.push([s, o])), null, OutParam.out())
+      )
+        .toBe(S.STATUS_PENDING)
+      yield* h!.provider.CloseNdkAdapter(null, a)
+      expect(log).toEqual([[S.STATUS_CANCELLED, null]])
+      expect(h!.nic.stats().pds).toBe(0)
+    }))
+
   it.scoped("R43: the adapter dispatch table has 9 entries in order and no close entry", () =>
     Effect.gen(function*() {
       const { hosts: [h] } = yield* hosts(1)
@@ -247,5 +261,26 @@ describe("adapter", () => {
       })
       expect(yield* a.Dispatch.NdkCreateConnector(a, () => Effect.void, null, out)).toBe(1)
       expect(wired).toBe(1)
+    }))
+})
+
+describe("NDIS state", () => {
+  it.scoped("R42, R41: OID_NDK_SET_STATE completes synchronously; NetEventNDKDisable stays pending until every adapter is closed", () =>
+    Effect.gen(function*() {
+      const { hosts: [h] } = yield* hosts(1)
+      const a = yield* open(h!.provider)
+      const b = yield* open(h!.provider)
+      expect(yield* h!.provider.oidSetState(false)).toBe(S.STATUS_SUCCESS)
+      expect((yield* openWith(h!.provider, NdkVersion.V2_1)).st).toBe(S.NDIS_STATUS_ADAPTER_NOT_READY)
+      const event = yield* Effect.fork(h!.provider.ndkDisableEvent)
+      yield* run(500)
+      expect(event.unsafePoll()).toBeNull()
+      yield* h!.provider.CloseNdkAdapter(null, a)
+      yield* run(500)
+      expect(event.unsafePoll()).toBeNull()
+      yield* h!.provider.CloseNdkAdapter(null, b)
+      yield* Fiber.join(event)
+      expect(yield* h!.provider.oidSetState(true)).toBe(S.STATUS_SUCCESS)
+      expect((yield* openWith(h!.provider, NdkVersion.V2_1)).st).toBe(S.STATUS_SUCCESS)
     }))
 })

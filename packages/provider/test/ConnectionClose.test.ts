@@ -111,6 +111,52 @@ describe("Connection close", () => {
       expect(log.of("close").map((c) => c.context)).toEqual(["listener"])
     }))
 
+  it.scoped("R28: a pending listener / shared-endpoint close leaves the connections through them working", () =>
+    Effect.gen(function*() {
+      const { sides: [a, b] } = yield* world()
+      const log = new Log()
+      const { l, qa, qb } = yield* established(a!, b!, log)
+      expect(yield* closeWith(l, log, "listener")).toBe(S.STATUS_PENDING)
+      const ba = yield* registered(a!.host.nic, a!.pd, 4096)
+      const bb = yield* registered(b!.host.nic, b!.pd, 4096)
+      expect(yield* qb.Dispatch.NdkReceive(qb, "rb", [sge(bb, 0, 64)], 1)).toBe(S.STATUS_SUCCESS)
+      expect(yield* qa.Dispatch.NdkSend(qa, "sa", [sge(ba, 0, 16)], 1, 0)).toBe(S.STATUS_SUCCESS)
+      const got: Array<unknown> = []
+      yield* until(() => {
+        got.push(...drain(b!.cq).map((r) => [r.RequestContext, r.Status]))
+        return got.length === 1
+      })
+      expect(got).toEqual([["rb", S.STATUS_SUCCESS]])
+      expect(log.of("close").length).toBe(0)
+    }))
+
+  it.scoped("R166: closing the connector while WRs are posted on its QP loses none: each completes or is refused", () =>
+    Effect.gen(function*() {
+      const { sides: [a, b] } = yield* world()
+      const log = new Log()
+      const { ca, qa, qb } = yield* established(a!, b!, log)
+      const ba = yield* registered(a!.host.nic, a!.pd, 4096)
+      const bb = yield* registered(b!.host.nic, b!.pd, 4096)
+      for (let i = 0; i < 8; i++) yield* qb.Dispatch.NdkReceive(qb, `r${i}`, [sge(bb, i * 64, 64)], 1)
+      const accepted: Array<string> = []
+      for (let i = 0; i < 8; i++) {
+        if (i === 4) expect(yield* closeWith(ca, log, "connector")).toBe(S.STATUS_SUCCESS)
+        const st = yield* qa.Dispatch.NdkSend(qa, `s${i}`, [sge(ba, 0, 16)], 1, 0)
+        if (i < 4) expect(st).toBe(S.STATUS_SUCCESS)
+        else expect(st).toBe(S.STATUS_CONNECTION_INVALID)
+        if (st === S.STATUS_SUCCESS) accepted.push(`s${i}`)
+      }
+      const done: Array<{ RequestContext: unknown; Status: number }> = []
+      yield* until(() => {
+        done.push(...drain(a!.cq))
+        return done.length >= accepted.length
+      })
+      yield* TestClock.adjust("10 millis")
+      done.push(...drain(a!.cq))
+      expect(done.map((r) => r.RequestContext).sort()).toEqual(accepted)
+      for (const r of done) expect([S.STATUS_SUCCESS, S.STATUS_CANCELLED]).toContain(r.Status)
+    }))
+
   it.scoped("R158: closing an incoming connector without accept/reject makes the active connect fail REFUSED", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()
@@ -152,7 +198,7 @@ describe("Connection close", () => {
       expect(yield* qa.Dispatch.NdkSend(qa, "s", [sge(buf, 0, 8)], 1, 0)).toBe(S.STATUS_CONNECTION_INVALID)
     }))
 
-  it.scoped("§8.7: closing with a pending accept completes it CANCELLED; the active complete fails ABORTED", () =>
+  it.scoped("R21: closing with a pending accept completes it CANCELLED; the active complete fails ABORTED", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()
       const log = new Log()
@@ -175,7 +221,7 @@ describe("Connection close", () => {
       expect(yield* completeConnect(ca, log)).toBe(S.STATUS_CONNECTION_ABORTED)
     }))
 
-  it.scoped("§8.7: closing with a pending disconnect completes it CANCELLED, the peer sees an abort", () =>
+  it.scoped("R21: closing with a pending disconnect completes it CANCELLED, the peer sees an abort", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()
       const log = new Log()
@@ -190,7 +236,7 @@ describe("Connection close", () => {
       expect(log.of("disconnect-event").length).toBe(1)
     }))
 
-  it.scoped("§8.11: closing a connector with a pending connect completes it CANCELLED before the close", () =>
+  it.scoped("R168: a pending connect is completed CANCELLED after (never inside) the close call, before its completion", () =>
     Effect.gen(function*() {
       const { sides: [a] } = yield* world(1)
       const log = new Log()

@@ -297,6 +297,19 @@ describe("completion queues", () => {
       expect(yield* cq2.Dispatch.NdkControlCqInterruptModeration(cq2, 10, 2)).toBe(S.STATUS_NOT_SUPPORTED)
     }))
 
+  it.scoped("R70: moderation by count: the notification comes once ModerationCount completions are queued", () =>
+    Effect.gen(function*() {
+      const s = yield* single()
+      yield* s.cq.Dispatch.NdkControlCqInterruptModeration(s.cq, 100_000, 3)
+      yield* arm(s.cq, ANY)
+      yield* s.cancelled(1, "a")
+      yield* run(2000)
+      expect(s.notes.statuses).toEqual([])
+      yield* s.cancelled(2, "b")
+      yield* run(200)
+      expect(s.notes.statuses).toEqual([S.STATUS_SUCCESS])
+    }))
+
   it.scoped("R70: a moderated notification is delayed but still delivered", () =>
     Effect.gen(function*() {
       const s = yield* single()

@@ -1,7 +1,8 @@
+import { LifetimeEvent } from "@effect-ndk/lifetime"
 import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
 import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
-import type { NdkCq, NdkMr, NdkObject, NdkPd, NdkQp } from "@effect-ndk/ndkpi/RawInterface"
+import type { NdkCq, NdkCreateCompletion, NdkMr, NdkObject, NdkPd, NdkQp } from "@effect-ndk/ndkpi/RawInterface"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -219,6 +220,43 @@ describe("asynchrony and creation", () => {
       expect(h.nic.stats().pds).toBe(0)
       // the adapter closes at once: nothing was left behind
       yield* h.provider.CloseNdkAdapter(null, adapter)
+    }))
+
+  it.scoped("R7: every object-side create (CQ, PD, MR, MW, SRQ, QP) fails both ways under injection", () =>
+    Effect.gen(function*() {
+      const { adapter, h } = yield* oneHost()
+      const pd = yield* createPd(adapter)
+      const cq = yield* createCq(adapter)
+      const srq = yield* createSrq(pd)
+      const before = h.nic.stats()
+      yield* h.provider.setFaults({ createFailure: 1 })
+      const creates = (cb: NdkCreateCompletion): ReadonlyArray<Effect.Effect<number>> => [
+        adapter.Dispatch.NdkCreateCq(adapter, 8, done, null, null, cb, null, OutParam.out()),
+        adapter.Dispatch.NdkCreatePd(adapter, cb, null, OutParam.out()),
+        pd.Dispatch.NdkCreateMr(pd, false, cb, null, OutParam.out()),
+        pd.Dispatch.NdkCreateMw(pd, cb, null, OutParam.out()),
+        pd.Dispatch.NdkCreateSrq(pd, 8, 1, 0, null, null, null, cb, null, OutParam.out()),
+        pd.Dispatch.NdkCreateQp(pd, cq, cq, null, 8, 8, 1, 1, 0, cb, null, OutParam.out()),
+        pd.Dispatch.NdkCreateQpWithSrq(pd, cq, cq, srq, null, 8, 1, 0, cb, null, OutParam.out())
+      ]
+      const calls: Array<[number, NdkObject | null]> = []
+      const cb: NdkCreateCompletion = (_c, s, o) => Effect.sync(() => void calls.push([s, o]))
+      for (const c of creates(cb)) expect(yield* c).toBe(S.STATUS_INSUFFICIENT_RESOURCES)
+      yield* run(300)
+      expect(calls).toEqual([])
+      yield* h.provider.setMode("pending")
+      for (const c of creates(cb)) expect(yield* c).toBe(S.STATUS_PENDING)
+      yield* settle(() => calls.length >= 7)
+      expect(calls).toEqual(Array.from({ length: 7 }, () => [S.STATUS_INSUFFICIENT_RESOURCES, null]))
+      const after = h.nic.stats()
+      expect([after.cqs, after.pds, after.mrs, after.mws, after.srqs, after.qps]).toEqual([
+        before.cqs,
+        before.pds,
+        before.mrs,
+        before.mws,
+        before.srqs,
+        before.qps
+      ])
     }))
 
   it.scoped("R8: in pending-inline mode the callback runs inside the call, which then returns STATUS_PENDING", () =>
@@ -588,10 +626,14 @@ describe("close and lifetime", () => {
   it.scoped("NIC reset: pending requests fail, every object stays closable, the adapter closes", () =>
     Effect.gen(function*() {
       const { a, b } = yield* pair()
+      const srqNotes = { statuses: [] as Array<number> }
+      const srq = yield* createSrq(a.pd, 8, 0, srqNotes)
       yield* a.cq.Dispatch.NdkArmCq(a.cq, ANY)
       yield* a.host.provider.reset
-      yield* settle(() => a.notes.statuses.length > 0)
+      yield* settle(() => a.notes.statuses.length > 0 && srqNotes.statuses.length > 0)
       expect(a.notes.statuses).toEqual([S.STATUS_INTERNAL_ERROR])
+      expect(srqNotes.statuses).toEqual([S.STATUS_INTERNAL_ERROR])
+      expect(yield* closeObj(srq)).toBe(S.STATUS_SUCCESS)
       expect(yield* a.qp.Dispatch.NdkSend(a.qp, "s", [sge(a.buf, 0, 8)], 1, 0)).not.toBe(S.STATUS_SUCCESS)
       const out = OutParam.out<NdkPd>()
       expect(yield* a.adapter.Dispatch.NdkCreatePd(a.adapter, done, null, out)).toBe(S.STATUS_DEVICE_REMOVED)
@@ -603,5 +645,61 @@ describe("close and lifetime", () => {
       yield* Fiber.join(closing)
       // the other host is unaffected
       expect(yield* closeObj(b.qp)).toBe(S.STATUS_SUCCESS)
+    }))
+})
+
+describe("consumer violations reported through the kernel", () => {
+  it.scoped("R31: a second close and a call after close are recorded as consumer violations", () =>
+    Effect.gen(function*() {
+      const events: Array<LifetimeEvent.LifetimeEvent> = []
+      const { adapter, h } = yield* oneHost({ provider: { sink: (e) => void events.push(e) } })
+      const pd = yield* createPd(adapter)
+      const cq = yield* createCq(adapter)
+      const qp = yield* createQp(pd, cq, cq)
+      const buf = yield* registered(h.nic, pd, 4096)
+      expect(yield* closeObj(qp)).toBe(S.STATUS_SUCCESS)
+      expect(yield* closeObj(qp)).toBe(S.STATUS_SUCCESS)
+      expect(yield* qp.Dispatch.NdkReceive(qp, "late", [sge(buf, 0, 8)], 1)).toBe(S.STATUS_INVALID_DEVICE_STATE)
+      const violations = events.filter((e) => e.kind === "ConsumerViolation").map((e) => e.detail)
+      expect(violations).toEqual([LifetimeEvent.Violation.SecondClose, LifetimeEvent.Violation.UseAfterClose])
+    }))
+})
+
+describe("PASSIVE-only calls from callback context", () => {
+  it.scoped("R39, R47: adapter close and query adapter info from inside a callback are reported, and nothing hangs", () =>
+    Effect.gen(function*() {
+      const violations: Array<string> = []
+      const { hosts: [h] } = yield* hosts(1, { provider: { onViolation: (v) => void violations.push(v.rule) } })
+      const adapter = yield* open(h!.provider)
+      const results: Array<number> = []
+      const out = OutParam.out<NdkCq>()
+      yield* adapter.Dispatch.NdkCreateCq(
+        adapter,
+        8,
+        () =>
+          Effect.gen(function*() {
+            const size = OutParam.inOut(0x68)
+            results.push(yield* adapter.Dispatch.NdkQueryAdapterInfo(adapter, OutParam.out(), size))
+            yield* h!.provider.CloseNdkAdapter(null, adapter)
+            results.push(-1)
+          }),
+        null,
+        null,
+        done,
+        null,
+        out
+      )
+      const cq = out.value!
+      const pd = yield* createPd(adapter)
+      const qp = yield* createQp(pd, cq, cq)
+      yield* cq.Dispatch.NdkArmCq(cq, ANY)
+      yield* qp.Dispatch.NdkReceive(qp, "r", [], 0)
+      yield* qp.Dispatch.NdkFlush(qp)
+      yield* settle(() => results.length >= 2)
+      expect(results).toEqual([S.STATUS_SUCCESS, -1])
+      expect(violations).toEqual(["R47", "R39"])
+      // outside a callback both are fine
+      yield* adapter.Dispatch.NdkQueryAdapterInfo(adapter, OutParam.out(), OutParam.inOut(0x68))
+      expect(violations).toEqual(["R47", "R39"])
     }))
 })

@@ -1,6 +1,8 @@
+import type { NdkAdapterInfo } from "@effect-ndk/ndkpi/AdapterInfo"
+import type { NdkLogicalAddressMapping } from "@effect-ndk/ndkpi/LogicalAddressMapping"
 import type { NdkResult, NdkResultEx } from "@effect-ndk/ndkpi/NdkResult"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
-import type { NdkMw, NdkPd, NdkQp } from "@effect-ndk/ndkpi/RawInterface"
+import type { NdkMr, NdkMw, NdkPd, NdkQp } from "@effect-ndk/ndkpi/RawInterface"
 import * as Sge from "@effect-ndk/ndkpi/Sge"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -257,7 +259,7 @@ describe("work requests", () => {
       expect(inv[0]!.Status).not.toBe(S.STATUS_SUCCESS)
     }))
 
-  it.scoped("R95: a receiver polling with plain NdkGetCqResults gets the completion and the token is still invalidated", () =>
+  it.scoped("R95: a receiver polling with plain NdkGetCqResults gets the completion; remote access with the token then fails", () =>
     Effect.gen(function*() {
       const { a, b } = yield* pair()
       const mw = yield* createMw(b.pd)
@@ -269,9 +271,9 @@ describe("work requests", () => {
       const r = yield* collect(b.cq, 1)
       expect(r.map((x) => [x.RequestContext, x.Status])).toEqual([["r", 0]])
       yield* collect(a.cq, 1)
-      // the token was invalidated although the receiver was not told: invalidating it again fails
-      expect(yield* b.qp.Dispatch.NdkInvalidate(b.qp, "inv", mw, 0)).toBe(0)
-      expect((yield* collect(b.cq, 1))[0]!.Status).toBe(S.STATUS_INVALID_DEVICE_REQUEST)
+      // the token was invalidated although the receiver was not told: remote access through it fails
+      yield* a.qp.Dispatch.NdkRead(a.qp, "read", [sge(a.buf, 0, 8)], 1, BigInt(b.buf.va), token, 0)
+      expect((yield* collect(a.cq, 1))[0]!.Status).toBe(S.STATUS_ACCESS_VIOLATION)
     }))
 
   it.scoped("R97: send-and-invalidate with a token invalid at the receiver aborts the connection", () =>
@@ -324,6 +326,41 @@ describe("work requests", () => {
       expect((yield* collect(a.cq, 1))[0]!.Status).toBe(0)
     }))
 
+  it.scoped("R98: with adapter flag 0x10, a read flagged 0x100 invalidates the first SGE's token on success", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* pair()
+      const info = OutParam.out<NdkAdapterInfo>()
+      yield* a.adapter.Dispatch.NdkQueryAdapterInfo(a.adapter, info, OutParam.inOut(0x68))
+      expect(info.value!.AdapterFlags & 0x10).toBe(0x10)
+      const out = OutParam.out<NdkMr>()
+      yield* a.pd.Dispatch.NdkCreateMr(a.pd, true, () => Effect.void, null, out)
+      const fr = out.value!
+      expect(yield* fr.Dispatch.NdkInitializeFastRegisterMr(fr, 1, false, () => Effect.void, null)).toBe(0)
+      const va = a.host.nic.memory.alloc(4096, 4096)
+      const lam = OutParam.out<NdkLogicalAddressMapping>()
+      yield* a.adapter.Dispatch.NdkBuildLAM(
+        a.adapter,
+        { virtualAddress: BigInt(va), byteCount: 4096 },
+        4096n,
+        null,
+        null,
+        lam,
+        OutParam.inOut(64),
+        OutParam.out()
+      )
+      const base = 0x40000n
+      expect(
+        yield* a.qp.Dispatch.NdkFastRegister(a.qp, "fr", fr, 1, lam.value!.AdapterPageArray, 0, 4096n, base, 0x90)
+      ).toBe(0)
+      const token = yield* fr.Dispatch.NdkGetLocalTokenFromMr(fr)
+      expect((yield* collect(a.cq, 1))[0]!.Status).toBe(0)
+      const sink = [Sge.make(base, 8, token)]
+      yield* a.qp.Dispatch.NdkRead(a.qp, "r1", sink, 1, BigInt(b.buf.va), b.buf.remote, 0x100)
+      expect((yield* collect(a.cq, 1))[0]!.Status).toBe(0)
+      yield* a.qp.Dispatch.NdkRead(a.qp, "r2", sink, 1, BigInt(b.buf.va), b.buf.remote, 0)
+      expect((yield* collect(a.cq, 1))[0]!.Status).toBe(S.STATUS_ACCESS_VIOLATION)
+    }))
+
   it.scoped("SendAndInvalidate and 1.2 flags are refused at 1.1", () =>
     Effect.gen(function*() {
       const { hosts: [h] } = yield* hosts(1, { provider: { version: { Major: 1, Minor: 1 } } })
@@ -334,7 +371,6 @@ describe("work requests", () => {
       const buf = yield* registered(h!.nic, pd, 4096)
       expect(yield* qp.Dispatch.NdkSendAndInvalidate(qp, "x", [sge(buf, 0, 8)], 1, 0, 1)).toBe(S.STATUS_NOT_SUPPORTED)
       expect(yield* qp.Dispatch.NdkSend(qp, "x", [sge(buf, 0, 8)], 1, 0x200)).toBe(S.STATUS_INVALID_PARAMETER)
-      void OutParam
     }))
 })
 

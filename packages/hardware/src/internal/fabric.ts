@@ -77,6 +77,8 @@ export class Packets {
   dstQpn: Uint32Array
   psn: Float64Array
   row: Int32Array
+  /** generation of the source row when the packet was built (the DMA refuses a row re-registered since) */
+  sgen: Uint8Array
   va: Float64Array
   len: Uint32Array
   offset: Float64Array
@@ -101,6 +103,7 @@ export class Packets {
     this.dstQpn = new Uint32Array(cap)
     this.psn = new Float64Array(cap)
     this.row = new Int32Array(cap)
+    this.sgen = new Uint8Array(cap)
     this.va = new Float64Array(cap)
     this.len = new Uint32Array(cap)
     this.offset = new Float64Array(cap)
@@ -140,6 +143,7 @@ export class Packets {
     this.dstQpn = g(this.dstQpn, (n) => new Uint32Array(n))
     this.psn = g(this.psn, (n) => new Float64Array(n))
     this.row = g(this.row, (n) => new Int32Array(n))
+    this.sgen = g(this.sgen, (n) => new Uint8Array(n))
     this.va = g(this.va, (n) => new Float64Array(n))
     this.len = g(this.len, (n) => new Uint32Array(n))
     this.offset = g(this.offset, (n) => new Float64Array(n))
@@ -178,6 +182,7 @@ export class Packets {
     this.dstQpn[j] = this.dstQpn[i]!
     this.psn[j] = this.psn[i]!
     this.row[j] = this.row[i]!
+    this.sgen[j] = this.sgen[i]!
     this.va[j] = this.va[i]!
     this.len[j] = this.len[i]!
     this.offset[j] = this.offset[i]!

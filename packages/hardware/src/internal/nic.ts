@@ -256,6 +256,35 @@ export class Srq {
 // ---------------------------------------------------------------------------------------------------------------
 // QP
 
+/** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
+class Carver {
+  private readonly buf: ArrayBuffer
+  private off = 0
+  constructor(size: number) {
+    this.buf = new ArrayBuffer(Math.ceil(size / 8) * 8 + 8)
+  }
+  private take(bytes: number, align: number): number {
+    const o = Math.ceil(this.off / align) * align
+    this.off = o + bytes
+    return o
+  }
+  f64(n: number): Float64Array {
+    return new Float64Array(this.buf, this.take(n * 8, 8), n)
+  }
+  u32(n: number): Uint32Array {
+    return new Uint32Array(this.buf, this.take(n * 4, 4), n)
+  }
+  i32(n: number): Int32Array {
+    return new Int32Array(this.buf, this.take(n * 4, 4), n)
+  }
+  u16(n: number): Uint16Array {
+    return new Uint16Array(this.buf, this.take(n * 2, 2), n)
+  }
+  u8(n: number): Uint8Array {
+    return new Uint8Array(this.buf, this.take(n, 1), n)
+  }
+}
+
 export class Qp {
   state = QP_INIT
   live = true
@@ -278,6 +307,7 @@ export class Qp {
   sLen: Float64Array
   sKey: Uint32Array
   sRow: Int32Array
+  sGen: Uint8Array
   sCtx: Array<unknown>
   inlineBase: number
   sqHead = 0
@@ -333,7 +363,9 @@ export class Qp {
   respSgeOff = 0
   respRow = 0
   respVa = 0
+  respGen = 0
   respRows: Int32Array
+  respGens: Int32Array
 
   constructor(
     readonly qpn: number,
@@ -352,34 +384,42 @@ export class Qp {
     void readSge
     this.sqDepth = sqDepth
     this.sStride = Math.max(1, maxSendSge)
-    this.op = new Uint8Array(sqDepth)
-    this.flags = new Uint16Array(sqDepth)
-    this.st = new Uint8Array(sqDepth)
-    this.started = new Uint8Array(sqDepth)
-    this.nsge = new Uint8Array(sqDepth)
-    this.total = new Float64Array(sqDepth)
-    this.raddr = new Float64Array(sqDepth)
-    this.rkey = new Uint32Array(sqDepth)
-    this.ikey = new Uint32Array(sqDepth)
-    this.firstPsn = new Float64Array(sqDepth)
-    this.lastPsn = new Float64Array(sqDepth)
-    this.readNext = new Float64Array(sqDepth)
-    const n = sqDepth * this.sStride
-    this.sAddr = new Float64Array(n)
-    this.sLen = new Float64Array(n)
-    this.sKey = new Uint32Array(n)
-    this.sRow = new Int32Array(n)
-    this.sCtx = new Array(sqDepth)
-    this.inlineBase = -1
     this.rqDepth = srq === undefined ? rqDepth : 0
     this.rStride = Math.max(1, maxRecvSge)
+    const n = sqDepth * this.sStride
     const rn = this.rqDepth * this.rStride
-    this.rNsge = new Uint8Array(this.rqDepth)
-    this.rAddr = new Float64Array(rn)
-    this.rLen = new Float64Array(rn)
-    this.rKey = new Uint32Array(rn)
+    const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
+    // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
+    const c = new Carver(
+      8 * (6 * sqDepth + 2 * n + 2 * rn) + 4 * (2 * sqDepth + 2 * n + rn + 2 * rows) + 2 * sqDepth +
+        4 * sqDepth + n + this.rqDepth + 32 * 8
+    )
+    this.total = c.f64(sqDepth)
+    this.raddr = c.f64(sqDepth)
+    this.firstPsn = c.f64(sqDepth)
+    this.lastPsn = c.f64(sqDepth)
+    this.readNext = c.f64(sqDepth)
+    this.sAddr = c.f64(n)
+    this.sLen = c.f64(n)
+    this.rAddr = c.f64(rn)
+    this.rLen = c.f64(rn)
+    this.rkey = c.u32(sqDepth)
+    this.ikey = c.u32(sqDepth)
+    this.sKey = c.u32(n)
+    this.sRow = c.i32(n)
+    this.sGen = c.u8(n)
+    this.rKey = c.u32(rn)
+    this.respRows = c.i32(rows)
+    this.respGens = c.i32(rows)
+    this.flags = c.u16(sqDepth)
+    this.op = c.u8(sqDepth)
+    this.st = c.u8(sqDepth)
+    this.started = c.u8(sqDepth)
+    this.nsge = c.u8(sqDepth)
+    this.rNsge = c.u8(this.rqDepth)
+    this.sCtx = new Array(sqDepth)
+    this.inlineBase = -1
     this.rCtx = new Array(this.rqDepth)
-    this.respRows = new Int32Array(Math.max(this.rStride, srq?.sgeStride ?? 1))
     this.mtu = mtu
   }
 }
@@ -798,6 +838,10 @@ export class NicCore implements Port {
       R_avail = 0
       return
     }
+    if (va < this.kVa[row]!) {
+      R_avail = 0
+      return
+    }
     const phys = this.kPhys[row]!
     if (phys >= 0) {
       R_store = this.kStore[row]!
@@ -821,6 +865,19 @@ export class NicCore implements Port {
   /** The one DMA path: copies `len` bytes from (src NIC, row, va) to (this NIC, row, va). */
   dma(dstRow: number, dstVa: number, src: NicCore, srcRow: number, srcVa: number, len: number): boolean {
     const phys = this.fabric.phys
+    if (dstRow > 0 && srcRow > 0) {
+      // fast path: both sides contiguous rows in the shared memory, range inside both rows
+      const dp = this.kPhys[dstRow]!
+      const sp = src.kPhys[srcRow]!
+      if (dp >= 0 && sp >= 0 && this.kStore[dstRow] === 0 && src.kStore[srcRow] === 0) {
+        const dOff = dstVa - this.kVa[dstRow]!
+        const sOff = srcVa - src.kVa[srcRow]!
+        if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
+          phys.copy(dp + dOff, sp + sOff, len)
+          return true
+        }
+      }
+    }
     while (len > 0) {
       src.resolve(srcRow, srcVa)
       const ss = R_store
@@ -1065,30 +1122,39 @@ export class NicCore implements Port {
     if (depth > this.config.maxSrqDepth) return C.LIMIT_EXCEEDED
     if (depth > 0 && depth < s.count) return C.QUEUE_FULL
     if (depth > 0 && depth !== s.depth) {
-      // grow / shrink keeping the queued receives
-      const ns = new Srq(s.id, s.pd, depth, s.sgeStride, s.handler)
-      for (let i = 0; i < s.count; i++) {
-        const slot = s.fifo[(s.head + i) % s.depth]!
-        const t = ns.freeSlots[--ns.nfree]!
-        ns.nsge[t] = s.nsge[slot]!
-        for (let k = 0; k < s.sgeStride; k++) {
-          ns.addr[t * ns.sgeStride + k] = s.addr[slot * s.sgeStride + k]!
-          ns.len[t * ns.sgeStride + k] = s.len[slot * s.sgeStride + k]!
-          ns.key[t * ns.sgeStride + k] = s.key[slot * s.sgeStride + k]!
-        }
-        ns.ctx[t] = s.ctx[slot]
-        ns.fifo[i] = t
+      // resize keeping every slot index (queued receives and receives held by QPs mid-message stay put)
+      const used = new Uint8Array(Math.max(depth, s.depth))
+      for (let i = 0; i < s.count; i++) used[s.fifo[(s.head + i) % s.depth]!] = 1
+      for (const q of this.qps) {
+        if (q !== undefined && q.srq === s && q.respActive && q.respSrq) used[q.respSlot] = 1
       }
-      // slots held by QPs mid-message keep their content in the old arrays: flush-safe because we copy on consume
-      s.depth = ns.depth
-      s.nsge = ns.nsge
-      s.addr = ns.addr
-      s.len = ns.len
-      s.key = ns.key
-      s.ctx = ns.ctx
-      s.freeSlots = ns.freeSlots
-      s.nfree = ns.nfree
-      s.fifo = ns.fifo
+      for (let i = depth; i < s.depth; i++) if (used[i] === 1) return C.BUSY
+      const st = s.sgeStride
+      const nsge = new Uint8Array(depth)
+      const addr = new Float64Array(depth * st)
+      const len = new Float64Array(depth * st)
+      const key = new Uint32Array(depth * st)
+      const ctx = new Array<unknown>(depth)
+      const keep = Math.min(depth, s.depth)
+      nsge.set(s.nsge.subarray(0, keep))
+      addr.set(s.addr.subarray(0, keep * st))
+      len.set(s.len.subarray(0, keep * st))
+      key.set(s.key.subarray(0, keep * st))
+      for (let i = 0; i < keep; i++) ctx[i] = s.ctx[i]
+      const fifo = new Int32Array(depth)
+      for (let i = 0; i < s.count; i++) fifo[i] = s.fifo[(s.head + i) % s.depth]!
+      const freeSlots = new Int32Array(depth)
+      let nfree = 0
+      for (let i = depth - 1; i >= 0; i--) if (used[i] === 0) freeSlots[nfree++] = i
+      s.depth = depth
+      s.nsge = nsge
+      s.addr = addr
+      s.len = len
+      s.key = key
+      s.ctx = ctx
+      s.freeSlots = freeSlots
+      s.nfree = nfree
+      s.fifo = fifo
       s.head = 0
     }
     if (limit > 0) {
@@ -1366,8 +1432,10 @@ export class NicCore implements Port {
     const len = new Float64Array(q.sqDepth * ns)
     const key = new Uint32Array(q.sqDepth * ns)
     const row = new Int32Array(q.sqDepth * ns)
+    const gen = new Uint8Array(q.sqDepth * ns)
     for (let i = 0; i < q.sqDepth; i++) {
       for (let k = 0; k < old; k++) {
+        gen[i * ns + k] = q.sGen[i * old + k]!
         addr[i * ns + k] = q.sAddr[i * old + k]!
         len[i * ns + k] = q.sLen[i * old + k]!
         key[i * ns + k] = q.sKey[i * old + k]!
@@ -1378,6 +1446,7 @@ export class NicCore implements Port {
     q.sLen = len
     q.sKey = key
     q.sRow = row
+    q.sGen = gen
     q.sStride = ns
   }
 
@@ -1910,6 +1979,7 @@ export class NicCore implements Port {
       pk.flags[pkt] = f
       pk.psn[pkt] = q.curPsn
       pk.row[pkt] = row
+      pk.sgen[pkt] = row > 0 ? q.sGen[b + q.curSge]! : 0
       pk.va[pkt] = va
       pk.len[pkt] = len
       pk.offset[pkt] = q.msgOff
@@ -1953,6 +2023,7 @@ export class NicCore implements Port {
       const row = this.checkLocal(q.pd, q.sKey[b + k]!, q.sAddr[b + k]!, q.sLen[b + k]!, isRead, isRead)
       if (row === -1) return false
       q.sRow[b + k] = row
+      q.sGen[b + k] = row > 0 ? this.kGen[row]! : 0
     }
     return true
   }
@@ -2009,6 +2080,10 @@ export class NicCore implements Port {
     // a packet whose sender has since been removed from the fabric carries nothing we can read
     if (this.fabric.ports[pk.src[i]!] === undefined) return
     if (q.remotePort.portIndex !== pk.src[i] || q.remoteQpn !== pk.srcQpn[i]) return
+    // the source region must still be the registration checked when the packet was built: a packet whose
+    // source was deregistered / re-registered since is dropped unread (like a corrupted packet)
+    const srow = pk.row[i]!
+    if (srow > 0 && pk.len[i]! > 0 && !(this.fabric.ports[pk.src[i]!] as NicCore).rowLive(srow, pk.sgen[i]!)) return
     if (kind === K_ACK || kind === K_NAK || kind === K_READ_RESP) {
       if (q.state === QP_RTS) this.completer(q, i, kind)
       return
@@ -2039,6 +2114,12 @@ export class NicCore implements Port {
         }
         q.respRow = row
         q.respVa = pk.raddr[i]!
+        q.respGen = this.kGen[row]!
+        q.respTotal = pk.total[i]!
+      }
+      if (off0 + len0 > q.respTotal || !this.rowLive(q.respRow, q.respGen)) {
+        this.respError(q, 0, NAK_REM_ACCESS, psn0)
+        return
       }
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       const srow = pk.row[i]!
@@ -2111,7 +2192,10 @@ export class NicCore implements Port {
         q.respSgeOff = 0
       } else if (!q.respActive) return
       const len = pk.len[i]!
-      if (len > 0) this.placeRecv(q, src, pk.row[i]!, pk.va[i]!, len)
+      if (len > 0 && !this.placeRecv(q, src, pk.row[i]!, pk.va[i]!, len)) {
+        this.respError(q, C.LOCAL_PROTECTION_ERROR, NAK_REM_OP, psn)
+        return
+      }
       q.ePsn++
       if ((flags & PF_LAST) !== 0) {
         let op = OP_RECV
@@ -2143,8 +2227,15 @@ export class NicCore implements Port {
         }
         q.respRow = row
         q.respVa = pk.raddr[i]!
+        q.respGen = this.kGen[row]!
+        q.respTotal = pk.total[i]!
       }
       const len = pk.len[i]!
+      // the region must still be the one checked at the first packet (not deregistered / invalidated since)
+      if (pk.offset[i]! + len > q.respTotal || !this.rowLive(q.respRow, q.respGen)) {
+        this.respError(q, 0, NAK_REM_ACCESS, psn)
+        return
+      }
       if (len > 0) this.dma(q.respRow, q.respVa + pk.offset[i]!, src, pk.row[i]!, pk.va[i]!, len)
       q.ePsn++
       if (!q.needAck) {
@@ -2185,6 +2276,7 @@ export class NicCore implements Port {
       const p = this.newPacket(q, K_READ_RESP)
       pk.psn[p] = psn + k
       pk.row[p] = row
+      pk.sgen[p] = row > 0 ? this.kGen[row]! : 0
       pk.va[p] = raddr + off
       pk.len[p] = len
       pk.offset[p] = off
@@ -2233,12 +2325,22 @@ export class NicCore implements Port {
       const row = this.checkLocal(q.pd, keys[b + k]!, addr[b + k]!, lens[b + k]!, true, false)
       if (row === -1) return -1
       q.respRows[k] = row
+      q.respGens[k] = row > 0 ? this.kGen[row]! : 0
       cap += lens[b + k]!
     }
     return cap
   }
 
-  private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): void {
+  /** A row still holds the registration whose generation was checked (row ≤ 0: inline / logical / none). */
+  rowLive(row: number, gen: number): boolean {
+    if (row <= 0) return true
+    if (this.kGen[row] !== gen) return false
+    const k = this.kKind[row]
+    const st = this.kState[row]
+    return (k === KIND_MR && st === 1) || (k === KIND_FR && st === 2) || (k === KIND_MW && st === 1)
+  }
+
+  private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): boolean {
     const s = q.srq
     const stride = s !== undefined ? s.sgeStride : q.rStride
     const b = q.respSlot * stride
@@ -2253,11 +2355,14 @@ export class NicCore implements Port {
         continue
       }
       const c = len < room ? len : room
-      this.dma(q.respRows[q.respSge]!, addr[b + q.respSge]! + q.respSgeOff, src, srow, sva, c)
+      const r = q.respRows[q.respSge]!
+      if (r > 0 && !this.rowLive(r, q.respGens[q.respSge]!)) return false
+      this.dma(r, addr[b + q.respSge]! + q.respSgeOff, src, srow, sva, c)
       q.respSgeOff += c
       sva += c
       len -= c
     }
+    return true
   }
 
   private finishRecv(q: Qp, status: number, op: number, bytes: number, key: number, sol: boolean): void {

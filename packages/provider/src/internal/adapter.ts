@@ -19,9 +19,22 @@ import type { NdisOpenNdkAdapterParameters } from "@effect-ndk/ndkpi/ProviderHos
 import type { NdkAdapter, NdkAdapterDispatch, NdkObject } from "@effect-ndk/ndkpi/RawInterface"
 import { NdkRdmaTechnology } from "@effect-ndk/ndkpi/RdmaTechnology"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import { createCq } from "./cq.js"
 import type { AdapterBase, ObjectImpl, PendingOp, ProviderCore } from "./object.js"
-import { lookup, lookupAny, makeObject, queryExtension, register, request, validate } from "./object.js"
+import {
+  insideCallback,
+  isMdl,
+  lookup,
+  lookupAny,
+  makeObject,
+  queryExtension,
+  register,
+  request,
+  size,
+  ulong,
+  validate
+} from "./object.js"
 import { createPd } from "./pd.js"
 import type { ConnectionObjects } from "./seam.js"
 import { fromNicError } from "./status.js"
@@ -140,19 +153,22 @@ const mdlVa = (mdl: Mdl): number => Number(mdl.virtualAddress)
 export const adapterDispatch: NdkAdapterDispatch = {
   NdkQueryExtension: queryExtension,
   NdkQueryAdapterInfo: (pNdkAdapter, pInfo, pBufferSize) =>
-    Effect.sync(() => {
-      const a = asAdapter(pNdkAdapter)
-      if (typeof a === "number") return a
-      if (typeof pBufferSize !== "object" || pBufferSize === null) return S.STATUS_INVALID_PARAMETER
-      const size = pBufferSize.value
-      if (!(typeof size === "number" && size >= AdapterInfo.SIZE) || pInfo === null || typeof pInfo !== "object") {
+    Effect.flatMap(FiberRef.get(insideCallback), (inside) =>
+      Effect.sync(() => {
+        const a = asAdapter(pNdkAdapter)
+        if (typeof a === "number") return a
+        // PASSIVE only: a call from callback context is a consumer violation (R47); answered all the same
+        if (inside) a.core.onViolation({ rule: "R47", function: "NdkQueryAdapterInfo" })
+        if (typeof pBufferSize !== "object" || pBufferSize === null) return S.STATUS_INVALID_PARAMETER
+        const size = pBufferSize.value
+        if (!(typeof size === "number" && size >= AdapterInfo.SIZE) || pInfo === null || typeof pInfo !== "object") {
+          pBufferSize.value = AdapterInfo.SIZE
+          return S.STATUS_BUFFER_TOO_SMALL
+        }
+        pInfo.value = { ...a.info, Version: { ...a.info.Version } }
         pBufferSize.value = AdapterInfo.SIZE
-        return S.STATUS_BUFFER_TOO_SMALL
-      }
-      pInfo.value = { ...a.info, Version: { ...a.info.Version } }
-      pBufferSize.value = AdapterInfo.SIZE
-      return S.STATUS_SUCCESS
-    }),
+        return S.STATUS_SUCCESS
+      })),
   NdkCreateCq: (pNdkAdapter, ...rest) =>
     Effect.suspend(() => {
       const a = asAdapter(pNdkAdapter)
@@ -188,15 +204,17 @@ export const adapterDispatch: NdkAdapterDispatch = {
     Effect.suspend(() => {
       const a = asAdapter(pNdkAdapter)
       if (typeof a === "number") return Effect.succeed(a)
-      if (typeof mdl !== "object" || mdl === null) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      if (!isMdl(mdl)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
       if (typeof pLAMSize !== "object" || pLAMSize === null) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
       if (typeof pFBO !== "object" || pFBO === null) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
-      const len = typeof length === "bigint" ? length : BigInt(length)
-      if (len <= 0n || !MdlOps.isContiguousFor(mdl, len)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      const len = size(length)
+      if (len === undefined || len <= 0n || !MdlOps.isContiguousFor(mdl, len)) {
+        return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      }
       const fbo = Number(mdl.virtualAddress % BigInt(PAGE_SIZE))
       const pages = Math.ceil((fbo + Number(len)) / PAGE_SIZE)
       const required = LogicalAddressMapping.byteSize(pages)
-      if (pNdkLAM === null || typeof pNdkLAM !== "object" || !(pLAMSize.value >= required)) {
+      if (pNdkLAM === null || typeof pNdkLAM !== "object" || !(ulong(pLAMSize.value) >= required)) {
         pLAMSize.value = required
         return Effect.succeed(S.STATUS_BUFFER_TOO_SMALL)
       }
@@ -261,6 +279,7 @@ export const openAdapter = (
     const object = makeObject(A, n.version, adapterDispatch)
     impl.object = object
     register(object, impl)
+    core.adapters.add(impl)
     out.value = object
     return S.STATUS_SUCCESS
   })
@@ -270,18 +289,27 @@ export const openAdapter = (
  * Pending creates on the adapter are cancelled first.
  */
 export const closeAdapter = (pNdkAdapter: NdkAdapter): Effect.Effect<void> =>
-  Effect.suspend(() => {
+  Effect.flatMap(FiberRef.get(insideCallback), (inside) => {
     const a = lookup<AdapterImpl>(pNdkAdapter, A)
     if (a === undefined) return Effect.void
     const cancel = Effect.sync(() => {
       for (const op of a.ops) op.cancelled = true
     })
+    if (inside) {
+      // never from a callback (R39): it would wait for itself. Reported; the close starts but is not awaited.
+      a.core.onViolation({ rule: "R39", function: "CloseNdkAdapter" })
+      return Effect.asVoid(Lifetime.close(a.kernel, a.rec, { cancel }))
+    }
     return Effect.zipRight(
       Lifetime.closeAndWait(a.kernel, a.rec, cancel),
       Effect.suspend(() => {
         const all: Array<Effect.Effect<void>> = []
         for (const pages of a.lams.values()) all.push(a.core.nic.unmapLogical(pages))
         a.lams.clear()
+        const core = a.core
+        if (core.adapters.delete(a) && core.adapters.size === 0) {
+          for (const w of core.whenNoAdapters.splice(0)) w()
+        }
         return Effect.all(all, { discard: true })
       })
     )

@@ -15,12 +15,13 @@
  * @internal
  */
 import type { Nic } from "@effect-ndk/hardware/Nic"
+import { NicCode } from "@effect-ndk/hardware/NicCode"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import type { EndpointRegistry } from "./endpoints.js"
-import { registryOf } from "./endpoints.js"
+import { ipKey, registryOf } from "./endpoints.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // wire format
@@ -72,6 +73,8 @@ export interface Message {
   readonly dstIp: string
   readonly data: Uint8Array
 }
+
+const DEVICE_REMOVED: number = NicCode.DEVICE_REMOVED
 
 /** Fixed header bytes before the variable part. */
 const FIXED = 25
@@ -190,6 +193,8 @@ export const defaultCmConfig: CmConfig = {
 export interface ConnHandler {
   /** a message addressed to this connection */
   readonly onMessage: (m: Message, from: number) => void
+  /** the NIC was reset / surprise-removed: pending requests fail, connections are over */
+  readonly onRemoved?: () => void
 }
 
 /** The listener side of an endpoint: receives new (non-duplicate) REQs. */
@@ -213,6 +218,8 @@ export class HostCm {
   readonly acceptors = new Map<string, Acceptor>()
   private nextConn = 1
   config: CmConfig = defaultCmConfig
+  /** the NIC reported DEVICE_REMOVED (reset / surprise removal) */
+  removed = false
 
   constructor(
     readonly nic: Nic,
@@ -240,9 +247,38 @@ export class HostCm {
     this.conns.delete(id)
   }
 
+  /**
+   * Forgets a passive connection's REQ key after a grace period (retransmitted REQs of a finished request are
+   * answered with a stale reject instead of raising a new connect event).
+   */
+  retire(key: string, id: number): void {
+    if (this.passiveByRemote.get(key) !== id) return
+    this.passiveByRemote.set(key, 0)
+    this.timer(this.config.retryMs * (this.config.retries + 2), () => {
+      if (this.passiveByRemote.get(key) === 0) this.passiveByRemote.delete(key)
+    })
+  }
+
+  /** Whether the NIC is gone (checked by every request that would need the network). */
+  isRemoved(): boolean {
+    if (!this.removed && this.nic.stats().removed) this.noteRemoved()
+    return this.removed
+  }
+
+  private noteRemoved(): void {
+    if (this.removed) return
+    this.removed = true
+    for (const h of Array.from(this.conns.values())) h.onRemoved?.()
+  }
+
+  private sent(code: number): number {
+    if (code === DEVICE_REMOVED) this.noteRemoved()
+    return code
+  }
+
   /** Sends one MAD (fire and forget; loss is handled by the caller's retransmission). */
   send(to: number, m: Partial<Message> & { readonly type: number }): number {
-    return this.nic.sendMad(to, encode(m))
+    return this.sent(this.nic.sendMad(to, encode(m)))
   }
 
   /** Runs `f` after `ms` virtual milliseconds on a fiber of the manager, unless cancelled first. */
@@ -280,7 +316,8 @@ export class HostCm {
     let stopped = false
     const shot = () => {
       if (stopped) return
-      this.nic.sendMad(to, bytes)
+      this.sent(this.nic.sendMad(to, bytes))
+      if (stopped) return
       left--
       current = this.timer(this.config.retryMs, () => {
         if (stopped) return
@@ -318,9 +355,10 @@ export class HostCm {
       if (existing !== undefined) {
         const h = this.conns.get(existing)
         if (h !== undefined) h.onMessage(m, from)
+        else this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.STALE })
         return
       }
-      const acceptor = this.acceptors.get(`${m.family}/${m.dstIp.toLowerCase()}|${m.dstPort}`)
+      const acceptor = this.acceptors.get(`${ipKey({ family: m.family, address: m.dstIp, port: 0 })}|${m.dstPort}`)
       if (acceptor === undefined) {
         this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.NO_LISTENER })
         return

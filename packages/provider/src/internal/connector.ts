@@ -169,7 +169,7 @@ const beginPending = (c: ConnectorImpl, completion: NdkRequestCompletion, contex
 const freeConn = (c: ConnectorImpl): void => {
   if (c.connId !== 0) {
     c.cm.freeConn(c.connId)
-    c.cm.passiveByRemote.delete(`${c.remote}|${c.remoteConn}`)
+    if (c.listener !== undefined) c.cm.retire(`${c.remote}|${c.remoteConn}`, c.connId)
     c.connId = 0
   }
 }
@@ -288,7 +288,9 @@ const onReply = (c: ConnectorImpl, m: Message): void => {
     return
   }
   if (c.state === St.REJECTED || (c.state === St.FAILED && c.remoteConn === m.srcConn)) {
-    c.cm.send(c.remote, { type: Msg.REJ, srcConn: c.connId, dstConn: m.srcConn, reason: Reason.ABANDONED })
+    // our reject / abandonment was lost: the passive side still retransmits its reply
+    const reason = c.state === St.REJECTED ? Reason.CONSUMER_REJECT : Reason.ABANDONED
+    c.cm.send(c.remote, { type: Msg.REJ, srcConn: c.connId, dstConn: m.srcConn, reason })
     return
   }
   if (c.state !== St.CONNECTING) return
@@ -385,6 +387,34 @@ const onDisconnectRequest = (c: ConnectorImpl, m: Message): void => {
   }
 }
 
+/** The NIC is gone: pending requests fail with STATUS_DEVICE_REMOVED; a live connection is over. */
+const onRemoved = (c: ConnectorImpl): void => {
+  switch (c.state) {
+    case St.CONNECTING:
+      failConnect(c, S.STATUS_DEVICE_REMOVED)
+      return
+    case St.ACCEPTING:
+    case St.DISCONNECTING:
+      endConnection(c, St.FAILED)
+      finish(c, S.STATUS_DEVICE_REMOVED)
+      return
+    case St.REPLIED:
+      stopTimers(c)
+      c.state = St.FAILED
+      c.failStatus = S.STATUS_DEVICE_REMOVED
+      return
+    case St.CONNECTED:
+      stopTimers(c)
+      endPeer(c, true)
+      return
+    default:
+      stopTimers(c)
+      return
+  }
+}
+
+const handler = (c: ConnectorImpl) => ({ onMessage: (m: Message) => onMessage(c, m), onRemoved: () => onRemoved(c) })
+
 const checkDisconnected = (c: ConnectorImpl): void => {
   if (c.state !== St.DISCONNECTING || !c.peerDreq || !c.ownDreqDone) return
   endConnection(c, St.DISCONNECTED)
@@ -473,6 +503,7 @@ const connect = (
     const c = asConnector(pNdkConnector)
     if (typeof c === "number") return Effect.succeed(c)
     if (typeof completion !== "function") return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+    if (c.cm.isRemoved()) return Effect.succeed(S.STATUS_DEVICE_REMOVED)
     if (c.state !== St.IDLE) return Effect.succeed(BAD_STATE)
     const qp = resolveQp(c, pNdkQp)
     if (typeof qp === "number") return Effect.succeed(qp)
@@ -571,7 +602,7 @@ const connect = (
       )
     }
     c.state = St.CONNECTING
-    c.connId = c.cm.allocConn({ onMessage: (m) => onMessage(c, m) })
+    c.connId = c.cm.allocConn(handler(c))
     const payload = dataLength as number > 0 ? data!.slice(0, dataLength as number) : new Uint8Array(0)
     c.retransmit = c.cm.reliable(remote, {
       type: Msg.REQ,
@@ -661,6 +692,7 @@ const accept = (
     if (typeof c === "number") return Effect.succeed(c)
     if (ex && !NdkVersion.isAtLeast(c.adapter.version, NdkVersion.V2_1)) return Effect.succeed(S.STATUS_NOT_SUPPORTED)
     if (typeof completion !== "function") return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+    if (c.cm.isRemoved()) return Effect.succeed(S.STATUS_DEVICE_REMOVED)
     if (c.state !== St.INCOMING) return Effect.succeed(BAD_STATE)
     if (c.abandoned) {
       leaveIncoming(c)
@@ -805,6 +837,10 @@ const disconnect = (
     const c = asConnector(pNdkConnector)
     if (typeof c === "number") return c
     if (typeof completion !== "function") return S.STATUS_INVALID_PARAMETER
+    if (c.cm.isRemoved() && c.state === St.PEER_DISCONNECTED) {
+      endConnection(c, St.DISCONNECTED)
+      return S.STATUS_DEVICE_REMOVED
+    }
     if (c.state !== St.CONNECTED && c.state !== St.PEER_DISCONNECTED) return S.STATUS_CONNECTION_INVALID
     if (c.state === St.PEER_DISCONNECTED && c.peerAborted) {
       // the peer aborted: nothing to hand-shake; the connection is over (SPEC.md §9.8, no half-close)
@@ -861,6 +897,7 @@ const teardown = (c: ConnectorImpl): void => {
         const remote = c.remote
         const msg = { type: Msg.ABORT, srcConn: c.connId, dstConn: c.remoteConn }
         const id = c.connId
+        if (c.listener !== undefined) c.cm.retire(`${c.remote}|${c.remoteConn}`, id)
         c.connId = 0
         const retry: { timer?: Timer } = {}
         cm.conns.set(id, {
@@ -881,17 +918,14 @@ const teardown = (c: ConnectorImpl): void => {
   }
   freeConn(c)
   c.state = St.CLOSED
+  // the connector's endpoint reference ends with its close request (SPEC.md §8.9)
+  c.cm.registry.releaseTuple(c.tuple)
+  c.tuple = undefined
+  if (c.endpoint !== undefined) c.cm.registry.release(c.endpoint)
+  c.endpoint = undefined
 }
 
-/** Releases the endpoint references once the connector is Closed (SPEC.md §8.9). */
-const release = (c: ConnectorImpl): Effect.Effect<boolean> =>
-  Effect.sync(() => {
-    c.cm.registry.releaseTuple(c.tuple)
-    c.tuple = undefined
-    if (c.endpoint !== undefined) c.cm.registry.release(c.endpoint)
-    c.endpoint = undefined
-    return true
-  })
+const released = Effect.succeed(true)
 
 const closeConnector = (
   pNdkObject: unknown,
@@ -903,7 +937,7 @@ const closeConnector = (
     if (c === undefined) return Effect.succeed(BAD_HANDLE)
     if (c.rec.state === 1) teardown(c)
     const cancel = Effect.sync(() => finish(c, S.STATUS_CANCELLED))
-    return close(c, completion, context, cancel, release(c))
+    return close(c, completion, context, cancel, released)
   })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1038,7 +1072,7 @@ export const makeIncoming = (
   c.listener = listener
   listener.incoming++
   c.state = St.INCOMING
-  c.connId = cm.allocConn({ onMessage: (msg) => onMessage(c, msg) })
+  c.connId = cm.allocConn(handler(c))
   cm.passiveByRemote.set(`${from}|${m.srcConn}`, c.connId)
   sendTo(c, Msg.MRA)
   return c
@@ -1048,5 +1082,5 @@ export const makeIncoming = (
 export const dropIncoming = (c: ConnectorImpl): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (c.rec.state === 1) teardown(c)
-    return Effect.asVoid(Effect.zipRight(Lifetime.close(c.adapter.kernel, c.rec), release(c)))
+    return Effect.asVoid(Lifetime.close(c.adapter.kernel, c.rec))
   })

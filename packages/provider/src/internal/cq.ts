@@ -27,7 +27,20 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { AdapterImpl } from "./adapter.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { close, create, lookup, makeObject, nicStatus, queryExtension, register, request, validate } from "./object.js"
+import {
+  asCallback,
+  close,
+  create,
+  lookup,
+  makeObject,
+  nicStatus,
+  queryExtension,
+  refuse,
+  register,
+  request,
+  ulong,
+  validate
+} from "./object.js"
 import { fromNic, operationType } from "./status.js"
 
 const S = NtStatus
@@ -106,19 +119,46 @@ export class CqImpl implements ObjectImpl {
       this.delivering = false
       return Effect.void
     }
-    const delay = status === S.STATUS_SUCCESS && this.moderationInterval > 0 && this.moderationInterval !== MAXULONG
-      ? Effect.sleep(Duration.micros(BigInt(this.moderationInterval)))
-      : Effect.void
+    const delay = status === S.STATUS_SUCCESS ? this.moderation() : Effect.void
     const cb = this.callback
     const ctx = this.context
     return delay.pipe(
-      Effect.zipRight(L.notify(this.adapter.kernel, this.rec, Effect.suspend(() => cb(ctx, status)))),
+      Effect.zipRight(L.notify(this.adapter.kernel, this.rec, asCallback(() => cb(ctx, status)))),
       Effect.zipRight(this.deliver)
     )
   })
 
+  /**
+   * Interrupt moderation (SPEC.md §6.3): a satisfied arm's notification waits until `ModerationCount`
+   * completions are queued or `ModerationInterval` µs passed, whichever comes first. Interval 0 or count 0/1 ⇒ no
+   * moderation; interval MAXULONG ⇒ only the count governs; count MAXULONG or > depth ⇒ only the interval. A wait
+   * on the count alone is capped at one second so a notification is never withheld indefinitely.
+   */
+  private moderation(): Effect.Effect<void> {
+    const interval = this.moderationInterval
+    const count = this.moderationCount
+    if (interval === 0 || count === 0 || count === 1) return Effect.void
+    const byCount = count !== MAXULONG && count <= this.depth
+    if (interval === MAXULONG && !byCount) return Effect.void
+    const limitUs = interval === MAXULONG ? 1_000_000 : interval
+    const stepUs = Math.max(1, Math.min(limitUs, 10))
+    const nic = this.adapter.core.nic
+    return Effect.suspend(() => {
+      let waited = 0
+      const loop: Effect.Effect<void> = Effect.suspend(() => {
+        if (waited >= limitUs || (byCount && nic.cqCount(this.handle.current) >= count)) return Effect.void
+        waited += stepUs
+        return Effect.zipRight(Effect.sleep(Duration.micros(BigInt(stepUs))), loop)
+      })
+      return loop
+    })
+  }
+
   armSync(type: number): void {
-    if (this.rec.state !== 1) return
+    if (this.rec.state !== 1) {
+      refuse(this)
+      return
+    }
     if (type !== ANY && type !== ERRORS && type !== SOLICITED) return
     if (this.errorStatus !== 0) {
       if (!this.errorReported) {
@@ -135,19 +175,26 @@ export class CqImpl implements ObjectImpl {
 
   pollSync(results: Array<NdkResult>, nResults: number, ex: boolean): number {
     if (this.rec.state !== 1 && this.rec.state !== 2) return 0
-    if (!Array.isArray(results) || !(nResults > 0)) return 0
+    if (!Array.isArray(results) || !(ulong(nResults) > 0)) return 0
     const nic = this.adapter.core.nic
     const want = nResults >>> 0
     const with21 = NdkVersion.isAtLeast(this.adapter.version, NdkVersion.V2_1)
     const b = this.buffer
     let total = 0
+    let lastQpn = -1
+    let lastQp: QpContextSource | undefined = undefined
     while (total < want) {
       const asked = Math.min(b.capacity, want - total)
       const n = nic.pollCq(this.handle.current, b, asked)
       for (let i = 0; i < n; i++) {
         const code = b.status[i]!
         const status = fromNic(code)
-        const qp = this.qpContexts.get(b.qpn[i]!)
+        const qpn = b.qpn[i]!
+        if (qpn !== lastQpn) {
+          lastQpn = qpn
+          lastQp = this.qpContexts.get(qpn)
+        }
+        const qp = lastQp
         const base: NdkResult = {
           Status: status,
           BytesTransferred: b.bytes[i]!,
@@ -242,9 +289,12 @@ export const cqDispatch: NdkCqDispatch = {
       if ((cq.adapter.info.AdapterFlags & NdkAdapterFlag.NDK_ADAPTER_FLAG_CQ_INTERRUPT_MODERATION_SUPPORTED) === 0) {
         return S.STATUS_NOT_SUPPORTED
       }
-      if (interval === MAXULONG && (count === MAXULONG || count > cq.depth)) return S.STATUS_INVALID_PARAMETER_MIX
-      cq.moderationInterval = interval >>> 0
-      cq.moderationCount = count >>> 0
+      const i = ulong(interval)
+      const c = ulong(count)
+      if (i < 0 || c < 0) return S.STATUS_INVALID_PARAMETER
+      if (i === MAXULONG && (c === MAXULONG || c > cq.depth)) return S.STATUS_INVALID_PARAMETER_MIX
+      cq.moderationInterval = i
+      cq.moderationCount = c
       return S.STATUS_SUCCESS
     }),
   NdkGetCqResultsEx: (pNdkCq, results, n) => Effect.sync(() => getResultsEx(pNdkCq, results, n))

@@ -7,7 +7,8 @@
  * address space of a real miniport is shared by all its NDK adapter instances.
  *
  * Addresses: a NIC on the fabric has a numeric address `n`; its IPv4 address is `10.a.b.c` (the 24 low bits
- * of `n`) and its IPv6 address is `fd00::<hi>:<lo>` (the 32 bits of `n` as two hex groups). See
+ * of `n`) and its IPv6 address is `fd00::<hi>:<lo>` (the 32 bits of `n` as two hex groups; any spelling of
+ * it is accepted, the expanded form is reported). See
  * {@link ipv4Of}, {@link ipv6Of}, {@link nicAddressOf}.
  *
  * @internal
@@ -28,11 +29,39 @@ export const EPHEMERAL_LAST = 65535
 /** IPv4 text of a fabric address (`10.x.y.z`, 24 low bits). */
 export const ipv4Of = (n: number): string => `10.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
 
-/** IPv6 text of a fabric address (`fd00::hi:lo`). */
-export const ipv6Of = (n: number): string => `fd00::${((n >>> 16) & 0xffff).toString(16)}:${(n & 0xffff).toString(16)}`
+/** IPv6 text of a fabric address (`fd00:0:0:0:0:0:hi:lo`, the canonical expanded form the provider reports). */
+export const ipv6Of = (n: number): string =>
+  `fd00:0:0:0:0:0:${((n >>> 16) & 0xffff).toString(16)}:${(n & 0xffff).toString(16)}`
 
 const v4 = /^10\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
-const v6 = /^fd00::([0-9a-f]{1,4}):([0-9a-f]{1,4})$/
+
+/** The eight 16-bit groups of an IPv6 text address (with `::` expanded), or `undefined`. */
+const v6Groups = (text: string): Array<number> | undefined => {
+  const halves = text.toLowerCase().split("::")
+  if (halves.length > 2) return undefined
+  const parse = (h: string): Array<number> | undefined => {
+    if (h === "") return []
+    const out: Array<number> = []
+    for (const g of h.split(":")) {
+      if (!/^[0-9a-f]{1,4}$/.test(g)) return undefined
+      out.push(parseInt(g, 16))
+    }
+    return out
+  }
+  const head = parse(halves[0]!)
+  const tail = halves.length === 2 ? parse(halves[1]!) : []
+  if (head === undefined || tail === undefined) return undefined
+  if (halves.length === 1) return head.length === 8 ? head : undefined
+  if (head.length + tail.length > 7) return undefined
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail]
+}
+
+/** Canonical text of an IP (lower case; IPv6 fully expanded), or `undefined` when it does not parse. */
+export const canonicalIp = (addr: SockAddr): string | undefined => {
+  if (addr.family === 2) return v4.test(addr.address) ? addr.address : undefined
+  const g = v6Groups(addr.address)
+  return g === undefined ? undefined : g.map((x) => x.toString(16)).join(":")
+}
 
 /**
  * The fabric address an IP names under the addressing plan, or `undefined` when the address lies outside the
@@ -46,13 +75,15 @@ export const nicAddressOf = (addr: SockAddr): number | undefined => {
     if (a > 255 || b > 255 || c > 255) return undefined
     return (a << 16) | (b << 8) | c
   }
-  const m = v6.exec(addr.address.toLowerCase())
-  if (m === null) return undefined
-  return ((parseInt(m[1]!, 16) << 16) | parseInt(m[2]!, 16)) >>> 0
+  const g = v6Groups(addr.address)
+  if (g === undefined || g[0] !== 0xfd00 || g[1] !== 0 || g[2] !== 0 || g[3] !== 0 || g[4] !== 0 || g[5] !== 0) {
+    return undefined
+  }
+  return ((g[6]! << 16) | g[7]!) >>> 0
 }
 
-/** Canonical key of an IP (family + lower-case text). */
-export const ipKey = (addr: SockAddr): string => `${addr.family}/${addr.address.toLowerCase()}`
+/** Canonical key of an IP (family + canonical text). */
+export const ipKey = (addr: SockAddr): string => `${addr.family}/${canonicalIp(addr) ?? addr.address.toLowerCase()}`
 
 // ---------------------------------------------------------------------------------------------------------------
 // endpoints
@@ -79,7 +110,7 @@ export class Endpoint {
     return { family: this.family, address: this.ip, port: this.port }
   }
   get key(): string {
-    return `${this.family}/${this.ip.toLowerCase()}|${this.port}`
+    return `${this.family}/${this.ip}|${this.port}`
   }
 }
 
@@ -111,7 +142,7 @@ export class EndpointRegistry {
    */
   bind(addr: SockAddr, kind: EndpointKind): BindResult {
     if (!this.owns(addr)) return S.STATUS_INVALID_ADDRESS
-    const ip = addr.address.toLowerCase()
+    const ip = canonicalIp(addr)!
     if (addr.port !== 0) {
       const key = `${addr.family}/${ip}|${addr.port}`
       if (this.byKey.has(key)) return S.STATUS_SHARING_VIOLATION
@@ -135,7 +166,7 @@ export class EndpointRegistry {
 
   /** The listening endpoint on `addr`, if one exists. */
   lookup(addr: SockAddr): Endpoint | undefined {
-    return this.byKey.get(`${addr.family}/${addr.address.toLowerCase()}|${addr.port}`)
+    return this.byKey.get(`${ipKey(addr)}|${addr.port}`)
   }
 
   /** +1 reference (a connector starts using the endpoint). */
@@ -166,8 +197,7 @@ export class EndpointRegistry {
   }
 }
 
-const tupleKey = (l: SockAddr, r: SockAddr): string =>
-  `${l.family}/${l.address.toLowerCase()}|${l.port}>${r.family}/${r.address.toLowerCase()}|${r.port}`
+const tupleKey = (l: SockAddr, r: SockAddr): string => `${ipKey(l)}|${l.port}>${ipKey(r)}|${r.port}`
 
 const registries = new WeakMap<object, EndpointRegistry>()
 

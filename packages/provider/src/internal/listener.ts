@@ -120,13 +120,13 @@ export const listenerDispatch: NdkListenerDispatch = {
       const l = lookup<ListenerImpl>(o, LISTENER)
       if (l === undefined) return Effect.succeed(BAD_HANDLE)
       // new requests are refused from this instant, even while the close pends (SPEC.md §8.9)
-      if (l.rec.state === 1) stopAccepting(l)
-      const release = Effect.sync(() => {
+      if (l.rec.state === 1) {
+        stopAccepting(l)
+        // the listener's own endpoint reference ends with its close request; connectors accepted over the
+        // endpoint keep it bound until they are closed (SPEC.md §8.9, R133)
         if (l.endpoint !== undefined) l.cm.registry.release(l.endpoint)
-        l.endpoint = undefined
-        return true
-      })
-      return close(l, completion, context, Effect.void, release)
+      }
+      return close(l, completion, context, Effect.void, Effect.succeed(true))
     }),
   NdkQueryExtension: queryExtension,
   NdkListen: (o, pAddress, addressLength, completion, context) =>

@@ -12,7 +12,19 @@ import type { Out } from "@effect-ndk/ndkpi/OutParam"
 import type { NdkCreateCompletion, NdkMr, NdkMrDispatch } from "@effect-ndk/ndkpi/RawInterface"
 import * as Effect from "effect/Effect"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { close, create, lookup, makeObject, nicStatus, queryExtension, register, request, validate } from "./object.js"
+import {
+  close,
+  create,
+  isMdl,
+  lookup,
+  makeObject,
+  nicStatus,
+  queryExtension,
+  register,
+  request,
+  size,
+  validate
+} from "./object.js"
 import type { PdImpl } from "./pd.js"
 import { fromNic } from "./status.js"
 
@@ -67,9 +79,11 @@ export const mrDispatch: NdkMrDispatch = {
       if (mr.fastRegister) return Effect.succeed(S.STATUS_INVALID_DEVICE_REQUEST)
       if (mr.registered) return Effect.succeed(S.STATUS_INVALID_DEVICE_STATE)
       if (!MrFlag.isValid(flags)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
-      if (typeof mdl !== "object" || mdl === null) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
-      const len = typeof length === "bigint" ? length : BigInt(length)
-      if (len <= 0n || len > mr.adapter.info.MaxRegistrationSize) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      if (!isMdl(mdl)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      const len = size(length)
+      if (len === undefined || len <= 0n || len > mr.adapter.info.MaxRegistrationSize) {
+        return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      }
       if (mdl.virtualAddress === 0n || !Mdl.isContiguousFor(mdl, len)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
       mr.registered = true
       const nic = mr.adapter.core.nic

@@ -6,8 +6,10 @@
  */
 import type { Nic, NicError } from "@effect-ndk/hardware/Nic"
 import { Sgl } from "@effect-ndk/hardware/Nic"
+import type { LifetimeEvent } from "@effect-ndk/lifetime"
 import { Lifetime } from "@effect-ndk/lifetime"
 import type { NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
+import type { Mdl } from "@effect-ndk/ndkpi/Mdl"
 import type { NdkVersion } from "@effect-ndk/ndkpi/NdkVersion"
 import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
 import * as ObjectHeader from "@effect-ndk/ndkpi/ObjectHeader"
@@ -23,6 +25,7 @@ import type {
 import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import { fromNicError } from "./status.js"
 
 const S = NtStatus
@@ -52,7 +55,12 @@ export interface ProviderCore {
   /** seeded uniform [0, 1) */
   readonly random: () => number
   readonly watchdog: number | undefined
-  readonly sink: ((event: unknown) => void) | undefined
+  /** open adapter instances, and who waits for there to be none (NetEventNDKDisable, R41) */
+  readonly adapters: Set<object>
+  readonly whenNoAdapters: Array<() => void>
+  /** consumer-contract violations the provider detects (R39, R47) */
+  readonly onViolation: (violation: Violation) => void
+  readonly sink: LifetimeEvent.Sink | undefined
 }
 
 /** A request accepted with STATUS_PENDING and not yet run: the cancel step of a close marks it. */
@@ -118,6 +126,20 @@ export const lookupAny = (object: unknown): ObjectImpl | undefined => {
   return typeof header === "object" && header !== null ? registry.get(header) : undefined
 }
 
+/** True while a consumer callback runs on this fiber (SPEC.md §1.5: callbacks run at DISPATCH level). */
+export const insideCallback: FiberRef.FiberRef<boolean> = FiberRef.unsafeMake(false)
+
+/** Runs a consumer callback marked as callback context (for the PASSIVE-only checks, R39/R47). */
+export const asCallback = <E>(callback: () => Effect.Effect<void, E>): Effect.Effect<void, E> =>
+  Effect.locally(Effect.suspend(callback), insideCallback, true)
+
+/** A consumer-contract violation the provider detects itself (reported through `Options.onViolation`). */
+export interface Violation {
+  /** the requirement: "R39" adapter close from a callback, "R47" query adapter info from a callback */
+  readonly rule: "R39" | "R47"
+  readonly function: string
+}
+
 /** The status a dispatch function returns for a handle that names no live object of its type. */
 export const BAD_HANDLE = S.STATUS_INVALID_PARAMETER
 /** The status for an object that is not Open (closing, or in error). */
@@ -133,9 +155,15 @@ export const isOpen = (impl: ObjectImpl): boolean => impl.rec.state === 1
 export const validate = <I extends ObjectImpl>(object: unknown, type: number): I | number => {
   const impl = lookup<I>(object, type)
   if (impl === undefined) return BAD_HANDLE
-  if (!isOpen(impl)) return BAD_STATE
+  if (!isOpen(impl)) return refuse(impl)
   return impl
 }
+
+/**
+ * Refuses a call on an object that is not Open with STATUS_INVALID_DEVICE_STATE, through the kernel so a use
+ * after close is recorded as a consumer violation (R31).
+ */
+export const refuse = (impl: ObjectImpl): number => Lifetime.unsafeBeginRequest(impl.adapter.kernel, impl.rec)
 
 const isFunction = (u: unknown): boolean => typeof u === "function"
 
@@ -170,7 +198,7 @@ export const request = (
         impl.ops.delete(op)
         return op.cancelled ? Effect.succeed(S.STATUS_CANCELLED) : work
       }),
-      (status) => Lifetime.complete(k, impl.rec, Effect.suspend(() => cb(context, status)))
+      (status) => Lifetime.complete(k, impl.rec, asCallback(() => cb(context, status)))
     )
     if (mode === "pendingInline") return Effect.as(run, S.STATUS_PENDING)
     impl.adapter.core.fork(run)
@@ -231,7 +259,7 @@ export const create = <O extends NdkObject>(
         return finish(op.cancelled)
       }),
       ({ object, status }) =>
-        Lifetime.completeCreate(k, rec, status, (o) => Effect.suspend(() => cb(context, status, o ? object : null)))
+        Lifetime.completeCreate(k, rec, status, (o) => asCallback(() => cb(context, status, o ? object : null)))
     )
     if (mode === "pendingInline") return Effect.as(run, S.STATUS_PENDING)
     core.fork(run)
@@ -267,7 +295,7 @@ export const close = (
       }),
       cancel
     )
-    const cb = isFunction(completion) ? (ctx: unknown) => Effect.suspend(() => completion(ctx)) : undefined
+    const cb = isFunction(completion) ? (ctx: unknown) => asCallback(() => completion(ctx)) : undefined
     return Effect.tap(Lifetime.close(k, impl.rec, { completion: cb, context, cancel: step }), (status) => {
       if (!first) return Effect.void
       if (status === S.STATUS_SUCCESS) return impl.adapter.reap(destroy)
@@ -307,9 +335,38 @@ export const toSgl = (holder: { sgl: Sgl }, sges: ReadonlyArray<NdkSge>, nSge: n
     if (e === undefined || e === null || typeof e !== "object") return S.STATUS_INVALID_PARAMETER
     const len = e.Length
     if (!Number.isInteger(len) || len < 0) return S.STATUS_INVALID_PARAMETER
-    const va = typeof e.VirtualAddress === "bigint" ? Number(e.VirtualAddress) : Number(e.VirtualAddress)
-    sgl.set(i, va, len, e.MemoryRegionToken >>> 0)
+    sgl.set(i, num(e.VirtualAddress), len, token32(e.MemoryRegionToken))
   }
   sgl.count = nSge
   return sgl
+}
+
+/** A ULONG argument, or -1 when it is not an integer in 0..0xFFFFFFFF (bad input never throws). */
+export const ulong = (u: unknown): number =>
+  typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 0xFFFFFFFF ? u : -1
+
+/** A token argument (UINT32): any integer number taken modulo 2^32, else 0 (an invalid token). */
+export const token32 = (u: unknown): number => typeof u === "number" && Number.isFinite(u) ? u >>> 0 : 0
+
+/** A SIZE_T / UINT64 argument as a bigint, or undefined when it is neither a bigint nor a safe integer ≥ 0. */
+export const size = (u: unknown): bigint | undefined =>
+  typeof u === "bigint" ? (u >= 0n ? u : undefined) : typeof u === "number" && Number.isSafeInteger(u) && u >= 0
+    ? BigInt(u)
+    : undefined
+
+/** An address-like argument as a number (NaN when it is not a bigint or a number). */
+export const num = (u: unknown): number => typeof u === "bigint" || typeof u === "number" ? Number(u) : Number.NaN
+
+/** A well-formed MDL chain: bigint addresses, non-negative integer byte counts, at most 4096 links. */
+export const isMdl = (u: unknown): u is Mdl => {
+  let m: unknown = u
+  for (let n = 0; n < 4096; n++) {
+    if (typeof m !== "object" || m === null) return false
+    const r = m as { readonly virtualAddress?: unknown; readonly byteCount?: unknown; readonly next?: unknown }
+    if (typeof r.virtualAddress !== "bigint" || r.virtualAddress < 0n) return false
+    if (typeof r.byteCount !== "number" || !Number.isSafeInteger(r.byteCount) || r.byteCount < 0) return false
+    if (r.next === undefined) return true
+    m = r.next
+  }
+  return false
 }

@@ -30,7 +30,7 @@ import type { CqImpl } from "./cq.js"
 import { findMr } from "./mr.js"
 import { findMw } from "./mw.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { close, create, lookup, makeObject, queryExtension, register, toSgl } from "./object.js"
+import { close, create, lookup, makeObject, num, queryExtension, refuse, register, token32, toSgl } from "./object.js"
 import type { PdImpl } from "./pd.js"
 import type { QpConnectionState, QpSeam } from "./seam.js"
 import type { SrqImpl } from "./srq.js"
@@ -49,7 +49,8 @@ export class QpImpl implements ObjectImpl, QpSeam {
   readonly ops = new Set<PendingOp>()
   conn: QpConnectionState = "idle"
   sgl = new Sgl(16)
-  rsgl = new Sgl(16)
+  /** the receive queue's reusable SGL (posts to different queues may interleave) */
+  readonly receiveSgl = { sgl: new Sgl(16) }
   pages: Array<number> = []
   object!: NdkQp
   qpn = -1
@@ -104,7 +105,7 @@ export class QpImpl implements ObjectImpl, QpSeam {
 
   /** Common checks of an initiator post; the flags to hand to the NIC, or a failure status. */
   initiatorFlags(request: OpFlag.FlaggedRequest, flags: number): number {
-    if (this.rec.state !== 1) return -S.STATUS_INVALID_DEVICE_STATE
+    if (this.rec.state !== 1) return -refuse(this)
     if (!Number.isInteger(flags) || flags < 0) return -S.STATUS_INVALID_PARAMETER
     let f = flags >>> 0
     if ((f & ~OpFlag.accepted[request]) !== 0) return -S.STATUS_INVALID_PARAMETER
@@ -168,18 +169,16 @@ const sendAndInvalidate = (
   if (f < 0) return -f
   const sgl = qp.dataSgl(sges, nSge, f, qp.maxInitiatorSge)
   if (typeof sgl === "number") return sgl
-  return status(qp.adapter.core.nic.postSendInvalidate(qp.qpn, ctx, sgl, f, token >>> 0))
+  return status(qp.adapter.core.nic.postSendInvalidate(qp.qpn, ctx, sgl, f, token32(token)))
 }
 
 const receive = (p: NdkQp, ctx: unknown, sges: ReadonlyArray<NdkSge>, nSge: number): number => {
   const qp = findQp(p)
   if (qp === undefined) return BAD
-  if (qp.rec.state !== 1) return S.STATUS_INVALID_DEVICE_STATE
+  if (qp.rec.state !== 1) return refuse(qp)
   if (qp.srq !== undefined) return S.STATUS_INVALID_DEVICE_REQUEST
   if (Number.isInteger(nSge) && nSge > qp.maxReceiveSge) return S.STATUS_DATA_OVERRUN
-  const holder = { sgl: qp.rsgl }
-  const sgl = toSgl(holder, sges, nSge)
-  qp.rsgl = holder.sgl
+  const sgl = toSgl(qp.receiveSgl, sges, nSge)
   if (typeof sgl === "number") return sgl
   return status(qp.adapter.core.nic.postReceive(qp.qpn, ctx, sgl))
 }
@@ -201,12 +200,12 @@ const rdma = (
   const limit = request === "NdkRead" ? qp.adapter.info.MaxReadRequestSge : qp.maxInitiatorSge
   const sgl = qp.dataSgl(sges, nSge, f, limit)
   if (typeof sgl === "number") return sgl
-  const ra = Number(remoteAddress)
+  const ra = num(remoteAddress)
   const nic = qp.adapter.core.nic
   return status(
     request === "NdkRead"
-      ? nic.postRead(qp.qpn, ctx, sgl, f, ra, token >>> 0)
-      : nic.postWrite(qp.qpn, ctx, sgl, f, ra, token >>> 0)
+      ? nic.postRead(qp.qpn, ctx, sgl, f, ra, token32(token))
+      : nic.postWrite(qp.qpn, ctx, sgl, f, ra, token32(token))
   )
 }
 
@@ -226,12 +225,12 @@ const bind = (
   if (mr === undefined || mw === undefined) return BAD
   const f = qp.initiatorFlags("NdkBind", flags)
   if (f < 0) return -f
-  const len = Number(length)
+  const len = num(length)
   if (!(len > 0) || len > Number(qp.adapter.info.MaxWindowSize)) return S.STATUS_INVALID_PARAMETER
   if (mw.boundTo !== undefined) return S.STATUS_INVALID_DEVICE_STATE
   const k = qp.adapter.kernel
   if (L.unsafeAddDependency(k, mr.rec, mw.rec) !== S.STATUS_SUCCESS) return S.STATUS_INVALID_DEVICE_STATE
-  const code = qp.adapter.core.nic.postBind(qp.qpn, ctx, mr.handle, mw.handle, Number(va), len, f)
+  const code = qp.adapter.core.nic.postBind(qp.qpn, ctx, mr.handle, mw.handle, num(va), len, f)
   if (code !== NicCode.OK) {
     L.unsafeRemoveDependency(k, mr.rec, mw.rec)
     return status(code)
@@ -263,16 +262,16 @@ const fastRegister = (
   }
   const pages = qp.pages
   pages.length = pageCount
-  for (let i = 0; i < pageCount; i++) pages[i] = Number(pageArray[i])
+  for (let i = 0; i < pageCount; i++) pages[i] = num(pageArray[i])
   const code = qp.adapter.core.nic.postFastRegister(
     qp.qpn,
     ctx,
     mr.handle,
     pages,
     pageCount,
-    fbo,
-    Number(length),
-    Number(baseVa),
+    num(fbo),
+    num(length),
+    num(baseVa),
     f
   )
   return status(code)
@@ -305,26 +304,25 @@ const invalidate = (p: NdkQp, ctx: unknown, target: NdkMr | NdkMw, flags: number
  * SPEC.md §10.5: when an initiator post fails inline, every WR accepted earlier with DEFER is handed to the
  * hardware before the call returns (R93).
  */
-const ringOnFailure =
-  <A extends ReadonlyArray<unknown>>(post: (p: NdkQp, ...rest: A) => number) => (p: NdkQp, ...rest: A): number => {
-    const st = post(p, ...rest)
-    if (st !== S.STATUS_SUCCESS) {
-      const qp = findQp(p)
-      if (qp !== undefined && qp.qpn >= 0 && qp.rec.state !== 3) qp.adapter.core.nic.ringDoorbell(qp.qpn)
-    }
-    return st
+const rung = (p: NdkQp, st: number): number => {
+  if (st !== S.STATUS_SUCCESS) {
+    const qp = findQp(p)
+    if (qp !== undefined && qp.qpn >= 0 && qp.rec.state !== 3) qp.adapter.core.nic.ringDoorbell(qp.qpn)
   }
+  return st
+}
 
 /** Synchronous twins of the work-request posts. */
 export const qpUnsafe: NdkQpUnsafe = {
-  NdkSend: ringOnFailure(send),
+  NdkSend: (p, ctx, sges, n, flags) => rung(p, send(p, ctx, sges, n, flags)),
   NdkReceive: receive,
-  NdkBind: ringOnFailure(bind),
-  NdkFastRegister: ringOnFailure(fastRegister),
-  NdkInvalidate: ringOnFailure(invalidate),
-  NdkRead: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkRead", p, ctx, sges, n, ra, token, flags)),
-  NdkWrite: ringOnFailure((p, ctx, sges, n, ra, token, flags) => rdma("NdkWrite", p, ctx, sges, n, ra, token, flags)),
-  NdkSendAndInvalidate: ringOnFailure(sendAndInvalidate)
+  NdkBind: (p, ctx, mr, mw, va, len, flags) => rung(p, bind(p, ctx, mr, mw, va, len, flags)),
+  NdkFastRegister: (p, ctx, mr, n, pages, fbo, len, base, flags) =>
+    rung(p, fastRegister(p, ctx, mr, n, pages, fbo, len, base, flags)),
+  NdkInvalidate: (p, ctx, target, flags) => rung(p, invalidate(p, ctx, target, flags)),
+  NdkRead: (p, ctx, sges, n, ra, token, flags) => rung(p, rdma("NdkRead", p, ctx, sges, n, ra, token, flags)),
+  NdkWrite: (p, ctx, sges, n, ra, token, flags) => rung(p, rdma("NdkWrite", p, ctx, sges, n, ra, token, flags)),
+  NdkSendAndInvalidate: (p, ctx, sges, n, flags, token) => rung(p, sendAndInvalidate(p, ctx, sges, n, flags, token))
 }
 
 /** The QP dispatch table. */

@@ -62,11 +62,10 @@ export const sharedEndpointDispatch: NdkSharedEndpointDispatch = {
     Effect.suspend(() => {
       const s = lookup<SharedEndpointImpl>(o, SEP)
       if (s === undefined) return Effect.succeed(BAD_HANDLE)
-      const release = Effect.sync(() => {
-        s.registry.release(s.endpoint)
-        return true
-      })
-      return close(s, completion, context, Effect.void, release)
+      // the object's own reference ends with the close request; connectors through it keep the endpoint
+      // bound until they are closed (SPEC.md §8.9)
+      if (s.rec.state === 1) s.registry.release(s.endpoint)
+      return close(s, completion, context, Effect.void, Effect.succeed(true))
     }),
   NdkQueryExtension: queryExtension,
   NdkGetLocalAddress: (o, pAddress, pLength) =>

@@ -20,7 +20,19 @@ import type {
 import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
 import * as Effect from "effect/Effect"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { close, create, lookup, makeObject, queryExtension, register, request, toSgl, validate } from "./object.js"
+import {
+  asCallback,
+  close,
+  create,
+  lookup,
+  makeObject,
+  queryExtension,
+  refuse,
+  register,
+  request,
+  toSgl,
+  validate
+} from "./object.js"
 import type { PdImpl } from "./pd.js"
 import { fromNic } from "./status.js"
 
@@ -72,13 +84,13 @@ export class SrqImpl implements ObjectImpl {
     }
     const ctx = this.context
     return Effect.zipRight(
-      L.notify(this.adapter.kernel, this.rec, Effect.suspend(() => cb(ctx, status))),
+      L.notify(this.adapter.kernel, this.rec, asCallback(() => cb(ctx, status))),
       this.deliver
     )
   })
 
   receiveSync(context: unknown, sges: ReadonlyArray<NdkSge>, nSge: number): number {
-    if (this.rec.state !== 1) return S.STATUS_INVALID_DEVICE_STATE
+    if (this.rec.state !== 1) return refuse(this)
     if (nSge > this.maxSge) return S.STATUS_DATA_OVERRUN
     const sgl = toSgl(this, sges, nSge)
     if (typeof sgl === "number") return sgl

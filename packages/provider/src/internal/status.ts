@@ -54,8 +54,11 @@ const table = new Map<number, number>([
   [NicCode.SRQ_LIMIT, S.STATUS_SUCCESS]
 ])
 
+const dense: Array<number> = Array.from({ length: 64 }, (_, c) => table.get(c) ?? S.STATUS_UNSUCCESSFUL)
+
 /** The NTSTATUS for a NIC code; an unknown code is a generic failure. */
-export const fromNic = (code: number): number => table.get(code) ?? S.STATUS_UNSUCCESSFUL
+export const fromNic = (code: number): number =>
+  code >= 0 && code < 64 ? dense[code]! : (table.get(code) ?? S.STATUS_UNSUCCESSFUL)
 
 /** The NTSTATUS of a failed NIC control verb (`NicError.code`). */
 export const fromNicError = (e: { readonly code: number }): number => fromNic(e.code)

@@ -11,6 +11,7 @@ import type {
   NdkConnector,
   NdkCq,
   NdkListener,
+  NdkObject,
   NdkPd,
   NdkQp,
   NdkSharedEndpoint
@@ -244,7 +245,7 @@ export const completeConnect = (c: NdkConnector, log: Log) =>
 export const disconnect = (c: NdkConnector, log: Log, ctx: unknown = "disconnect") =>
   c.Dispatch.NdkDisconnect(c, log.completion("disconnect"), ctx)
 
-export const closeWith = (o: NdkConnector | NdkListener | NdkSharedEndpoint | NdkQp, log: Log, ctx: unknown) => {
+export const closeWith = (o: NdkObject, log: Log, ctx: unknown) => {
   const d = o.Dispatch as unknown as { readonly [k: string]: unknown }
   const fn = Object.values(d)[0] as (
     obj: unknown,
