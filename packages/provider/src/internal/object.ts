@@ -205,7 +205,11 @@ export const request = (
     return Effect.succeed(S.STATUS_PENDING)
   })
 
-/** What a create's build step yields: the object struct to hand out, or a failure status. */
+/**
+ * What a create's build step yields: the object struct to hand out (with `undo`, which releases what the build
+ * took should the create be abandoned after it — with the build and the create completion in one synchronous
+ * step this does not happen today), or a failure status.
+ */
 export type Built<O> = { readonly object: O; readonly undo: Effect.Effect<void> } | number
 
 /**

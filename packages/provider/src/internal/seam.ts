@@ -12,7 +12,6 @@ import type {
 import type * as Effect from "effect/Effect"
 import type { AdapterBase } from "./object.js"
 
-type Tail<F> = F extends (first: never, ...rest: infer R) => infer Ret ? (...rest: R) => Ret : never
 type WithAdapter<F, A> = F extends (first: never, ...rest: infer R) => infer Ret ? (adapter: A, ...rest: R) => Ret
   : never
 
@@ -62,6 +61,3 @@ export interface ConnectionObjects<A = AdapterBase> {
   readonly createConnector: WithAdapter<NdkFnCreateConnector, A>
   readonly createListener: WithAdapter<NdkFnCreateListener, A>
 }
-
-/** @internal */
-export type TailOf<F> = Tail<F>
