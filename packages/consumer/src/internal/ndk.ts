@@ -112,6 +112,8 @@ export type WorkRequest =
 /** An operation posted ahead of time (a pre-posted receive): await it once. */
 export interface Posted {
   readonly await: Effect.Effect<Completion, E>
+  /** the completion has arrived (awaiting it will not suspend) */
+  readonly done: () => boolean
 }
 
 /** A shared receive queue. */
@@ -543,7 +545,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       return Effect.flatMap(post(op), (st) => {
         if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
         owner.add(op)
-        return Effect.succeed<Posted>({ await: awaitOp(op) })
+        return Effect.succeed<Posted>({ await: awaitOp(op), done: () => op.done })
       })
     })
 
