@@ -176,11 +176,11 @@ export class VirtualClock implements Clock.Clock {
 }
 
 /**
- * Runs a program in virtual time: the program runs in a fiber; whenever the fibers have had their turn this loop
- * moves the virtual clock straight to the next scheduled wake-up. Fails with a clear message when nothing is
- * scheduled and the program is stuck, or virtual time passes `limitMs`.
+ * Runs a program in virtual time: the program runs in a fiber; after letting the fibers take their turns this loop
+ * moves the virtual clock straight to the next scheduled wake-up. Fails with a clear message when the program is
+ * stuck (nothing scheduled) or virtual time passes `limitMs`.
  */
-export const runVirtual = <A, E>(program: Effect.Effect<A, E, Scope.Scope>, limitMs = 600_000) =>
+export const runVirtual = <A, E>(program: Effect.Effect<A, E, Scope.Scope>, limitMs = 600_000): Effect.Effect<A, E> =>
   Effect.suspend(() => {
     const clock = new VirtualClock()
     return Effect.withClock(
@@ -188,7 +188,7 @@ export const runVirtual = <A, E>(program: Effect.Effect<A, E, Scope.Scope>, limi
         const fiber = yield* Effect.fork(Effect.scoped(program))
         let idle = 0
         for (;;) {
-          for (let y = 0; y < 4; y++) yield* Effect.yieldNow()
+          for (let y = 0; y < 8; y++) yield* Effect.yieldNow()
           const done = yield* fiber.poll
           if (done._tag === "Some") return yield* Fiber.join(fiber)
           if (!clock.advance()) {
