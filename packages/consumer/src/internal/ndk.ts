@@ -194,7 +194,12 @@ export interface ConnectionRequest {
   readonly privateData: Uint8Array
   readonly inboundReadLimit: number
   readonly outboundReadLimit: number
-  readonly accept: (qp: QueuePair, options?: ConnectOptions) => Effect.Effect<Connection, E>
+  /**
+   * Accepts on `qp`. The connector's close is (also) registered in the scope of this call, so it runs before the
+   * QP's release when the QP was created after the request arrived (a QP bound to an open connector cannot finish
+   * closing, R25).
+   */
+  readonly accept: (qp: QueuePair, options?: ConnectOptions) => Effect.Effect<Connection, E, Scope.Scope>
   readonly reject: (privateData?: Uint8Array) => Effect.Effect<void, E>
 }
 
@@ -983,22 +988,25 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           ...data,
           accept: (qp, options = {}) => {
             const pdata = options.privateData ?? null
-            return Effect.as(
-              request((rc, ctx) =>
-                connector.Dispatch.NdkAccept(
-                  connector,
-                  qp.raw,
-                  options.inboundReadLimit ?? 0,
-                  options.outboundReadLimit ?? 0,
-                  pdata,
-                  pdata?.length ?? 0,
-                  (c) => disconnectEvent(c),
-                  disconnected,
-                  rc,
-                  ctx
-                )
-              ),
-              makeConnection(qp, connector, data, disconnected, closeIt)
+            return Effect.zipRight(
+              Effect.addFinalizer(() => closeIt),
+              Effect.as(
+                request((rc, ctx) =>
+                  connector.Dispatch.NdkAccept(
+                    connector,
+                    qp.raw,
+                    options.inboundReadLimit ?? 0,
+                    options.outboundReadLimit ?? 0,
+                    pdata,
+                    pdata?.length ?? 0,
+                    (c) => disconnectEvent(c),
+                    disconnected,
+                    rc,
+                    ctx
+                  )
+                ),
+                makeConnection(qp, connector, data, disconnected, closeIt)
+              )
             )
           },
           reject: (privateData) =>
