@@ -5,6 +5,7 @@ import * as Credits from "../src/Credits.js"
 import * as Demo from "../src/Demo.js"
 import * as KeyValue from "../src/KeyValue.js"
 import * as PingPong from "../src/PingPong.js"
+import * as Services from "../src/Services.js"
 import * as Shutdown from "../src/Shutdown.js"
 import { runVirtual } from "../src/World.js"
 
@@ -88,5 +89,15 @@ describe("main demo (npm start)", () => {
       const out = yield* Demo.demo({ ...Demo.defaults, hosts: 2, qps: 2, durationMs: 2, loss: 0.01, seed: 3 }, () =>
         Effect.void)
       assert.include(out.join("\n"), "invariants: all hold")
+    }))
+})
+
+describe("application services (Effect.Service composition)", () => {
+  it.effect("LatencyProbe → Echo → Cluster: one layer, services depending on services", () =>
+    Effect.gen(function*() {
+      const r = yield* runVirtual(
+        Effect.provide(Effect.flatMap(Services.LatencyProbe, (p) => p.measure(20, 100)), Services.LatencyProbe.Default)
+      )
+      assert.isTrue(r.p50Us > 0 && r.p50Us <= r.p99Us)
     }))
 })
