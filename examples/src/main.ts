@@ -54,10 +54,10 @@ const command = Command.make("effect-ndk-demo", { hosts, qps, duration, size, lo
           seed: o.seed
         },
         progress
-      ).pipe(Effect.tapError((e) => Console.error(`\n${e.message}`)))
+      )
       yield* Console.log("")
       yield* Effect.forEach(lines, (l) => Console.log(l), { discard: true })
-    }))
+    }).pipe(Effect.tapError((e) => Console.error(`\n${e.message}`))))
 
 const cli = Command.run(command, { name: "effect-ndk demo", version: "0.1.0" })
 

@@ -1,4 +1,5 @@
 import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
+import * as OpFlag from "@effect-ndk/ndkpi/OpFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import type * as Ndk from "../src/Ndk.js"
@@ -90,6 +91,44 @@ describe("Ndk: connections", () => {
       const results = yield* drive(a.qp.batch(wrs))
       assert.deepStrictEqual(results.map((r) => r.context), wrs.map((w) => w.context))
       assert.isTrue(results.every((r) => r.status === 0))
+    })))
+
+  it.effect("SRQ: a QP created with a shared receive queue receives through it", () =>
+    scopedDriven(Effect.gen(function*() {
+      const [h1, h2] = yield* hosts(2)
+      const a = yield* side(h1!)
+      const adapter = yield* h2!.ndk.openAdapter()
+      const pd = yield* adapter.createPd
+      const cq = yield* adapter.createCq(64)
+      const mr = yield* pd.registerMemory(4096, ALL)
+      const srq = yield* pd.createSrq({ depth: 16 })
+      const qp = yield* pd.createQp({ receiveCq: cq, initiatorCq: cq, srq })
+      const listener = yield* adapter.listen(addr(2, 4100))
+      const server = yield* Effect.fork(Effect.flatMap(listener.incoming, (r) => r.accept(qp)))
+      yield* drive(a.adapter.connect(a.qp, addr(1, 0), addr(2, 4100)))
+      yield* drive(Fiber.join(server))
+      const recv = yield* srq.postReceive([mr.sge(0, 256)], "srq-1")
+      assert.strictEqual(srq.outstanding(), 1)
+      a.mr.buffer.bytes.set([5, 6, 7], 0)
+      yield* drive(a.qp.send([a.mr.sge(0, 3)]))
+      const got = yield* drive(recv.await)
+      assert.strictEqual(got.bytesTransferred, 3)
+      assert.strictEqual(got.context, "srq-1")
+      assert.deepStrictEqual(Array.from(mr.buffer.bytes.slice(0, 3)), [5, 6, 7])
+      assert.strictEqual(srq.outstanding(), 0)
+    })))
+
+  it.effect("MW: bind a window over part of an MR; the peer reads through the window's token; invalidate", () =>
+    scopedDriven(Effect.gen(function*() {
+      const { a, b } = yield* pair()
+      const mw = yield* b.pd.createMw
+      b.mr.buffer.bytes.set([1, 2, 3, 4], 512)
+      yield* drive(b.qp.bind(b.mr, mw, 512, 256, OpFlag.NdkOpFlag.NDK_OP_FLAG_ALLOW_REMOTE_READ))
+      const token = yield* mw.remoteToken
+      yield* drive(a.qp.read([a.mr.sge(0, 4)], b.mr.buffer.address + 512n, token))
+      assert.deepStrictEqual(Array.from(a.mr.buffer.bytes.slice(0, 4)), [1, 2, 3, 4])
+      const done = yield* drive(b.qp.invalidate(mw))
+      assert.strictEqual(done.status, 0)
     })))
 
   it.effect("R128: a rejected connect fails with ConnectionRefused; nothing stays open", () =>
