@@ -1,29 +1,46 @@
 /**
- * Test wiring: N simulated hosts (provider package, dev-only) with one `Ndk` per host.
+ * Test wiring: N simulated hosts composed from public layers (Fabric → Nic → NdkProvider.layer → Ndk), dev-only.
  */
+import * as Fabric from "@effect-ndk/hardware/Fabric"
+import * as Nic from "@effect-ndk/hardware/Nic"
 import * as SockAddr from "@effect-ndk/ndkpi/SockAddr"
-import * as SimulatedHosts from "@effect-ndk/provider/SimulatedHosts"
+import * as NdkProvider from "@effect-ndk/provider/NdkProvider"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import { connectionObjects } from "../../../provider/src/internal/connections.js"
+import { HostMemoryTag } from "../../src/HostMemory.js"
 import * as Ndk from "../../src/Ndk.js"
 
 export interface TestHost {
-  readonly host: SimulatedHosts.Host
+  readonly host: { readonly address: number; readonly nic: Nic.Nic }
   readonly ndk: Ndk.NdkService
 }
 
-export const hosts = (
-  count: number,
-  options: Omit<SimulatedHosts.Options, "count"> = {}
-): Effect.Effect<ReadonlyArray<TestHost>, never, Scope.Scope> =>
+/** One host's layers over the fabric in context: Nic → provider (connection side wired) + host memory → Ndk. */
+const hostLayer = (address: number) => {
+  const nic = Layer.scoped(
+    Nic.Nic,
+    Nic.make({ address, config: { hostMemoryBytes: 2 << 20, deviceMemoryBytes: 256 << 10 } })
+  )
+  const below = Layer.merge(NdkProvider.layer(), Layer.effect(HostMemoryTag, Effect.map(Nic.Nic, (n) => n.memory)))
+  return Ndk.layer.pipe(Layer.provide(below), Layer.provideMerge(nic))
+}
+
+/** N simulated hosts on one fresh fabric, each with its own `Ndk`. */
+export const hosts = (count: number): Effect.Effect<ReadonlyArray<TestHost>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const h = yield* Effect.orDie(SimulatedHosts.make({ count, ...options }))
-    // the provider's public layers do not yet wire its connection side by default: wire it here (tests only)
-    yield* Effect.forEach(h.hosts, (host) => host.provider.setConnections(connectionObjects), { discard: true })
-    return h.hosts.map((host) => ({ host, ndk: Ndk.make(host.provider, host.nic.memory) }))
+    const fabric = yield* Fabric.make({ memoryBytes: (count + 1) * (3 << 20) })
+    const out: Array<TestHost> = []
+    for (let i = 0; i < count; i++) {
+      const ctx = yield* Effect.orDie(
+        Layer.build(hostLayer(i + 1).pipe(Layer.provide(Layer.succeed(Fabric.Fabric, fabric))))
+      )
+      out.push({ host: { address: i + 1, nic: Context.get(ctx, Nic.Nic) }, ndk: Context.get(ctx, Ndk.Ndk) })
+    }
+    return out
   })
 
 /** The IPv4 socket address of simulated host `n` (the provider's addressing plan: 10.x.y.z). */
