@@ -24,6 +24,8 @@ const quick = process.argv.includes("--quick")
 const warmupMs = quick ? 300 : 2000
 const rounds = quick ? 3 : 5
 const cycles = quick ? 10_000 : 100_000
+/** `--only=W2` runs just that comparison (for profiling) */
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length)
 
 const addr = (n: number, port: number) => SockAddr.ipv4Addr(`10.0.0.${n}`, port)
 const FLAGS = NdkMrFlag.NDK_MR_FLAG_ALLOW_LOCAL_WRITE | NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_READ
@@ -113,6 +115,10 @@ const main = async () => {
     })
   )
 
+  if (only === "W2") {
+    report("consumer (issue 7): W2 only", results)
+    process.exit(0)
+  }
   // ---- W4: create + connect + close ---------------------------------------------------------------------
   const l4 = await Effect.runPromise(Scope.extend(b!.adapter.listen(addr(2, 5001)), scope))
   // the server: accept each request on a fresh QP, close it when the peer goes
