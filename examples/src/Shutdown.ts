@@ -124,9 +124,9 @@ export const load = (o: LoadOptions) =>
           pairs.push({ c: c.qp, cm: c.mr, s: s.qp, sm: s.mr, peer: s.mr })
         }
       }
-      return pairs
+      return { pairs, sides }
     })
-    const pairs = yield* Scope.extend(setup, objects)
+    const { pairs, sides } = yield* Scope.extend(setup, objects)
     const traffic = Effect.forEach(pairs, (p) =>
       Effect.all([
         // server: answer each request
@@ -169,7 +169,19 @@ export const load = (o: LoadOptions) =>
     const inFlightAtShutdown = pairs.reduce((n, p) => n + p.c.outstanding() + p.s.outstanding(), 0)
     // shutdown: interrupt the traffic (waiters are abandoned, work requests stay posted), then close in order
     yield* Fiber.interrupt(running)
+    // parents first, on purpose: each CQ and PD close pends (its QPs, MRs and connectors are still open) until
+    // the scope's release has closed its successors; then its close completion fires. The scope's own release of
+    // the CQs and PDs waits for these same closes (one NDK close per object).
+    const parents = yield* Effect.fork(
+      Effect.forEach(sides, (s) => Effect.all([s.cq.close, s.pd.close], { concurrency: 2 }), {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
+    // let every parent close reach the provider (it returns STATUS_PENDING and waits) before the scope closes
+    for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
     yield* Scope.close(objects, Exit.void)
+    yield* Fiber.join(parents)
     const totals = sum(hosts)
     const nicRowsLeft = hosts.reduce((n, h) => n + nicRows(h), 0)
     latencies.sort((a, b) => a - b)

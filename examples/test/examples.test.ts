@@ -46,6 +46,7 @@ describe("examples", () => {
       assert.isTrue(r.requests > 0)
       assert.isTrue(r.inFlightAtShutdown > 0)
       assert.isTrue(r.totals.requestsFlushed > 0)
+      assert.isTrue(r.totals.closesPended > 0)
       assert.strictEqual(r.totals.closeCompletionsFired, r.totals.closesPended)
       assert.deepStrictEqual(r.totals.closed, r.totals.created)
       assert.strictEqual(r.nicRowsLeft, 0)
