@@ -1,0 +1,215 @@
+/**
+ * `npm run bench:consumer [-- --json] [-- --quick]` — same-run ratios for the consumer API (issue 7).
+ *
+ * - W2: median round trip of a 2-byte ping-pong through the consumer API (two simulated hosts on a zero-latency
+ *   fabric, one connection; the client posts its receive, sends, awaits the answer; the server's responder is one
+ *   long-lived fiber) against a plain-Promise ping-pong with two microtask hops per round trip. Target ≤ 10×.
+ * - W4: create + connect + close of a QP through the consumer API (the server accepts each connection on a fresh
+ *   QP and closes it when the peer goes) against `Effect.scoped(Effect.acquireRelease(...))`. Target ≤ 20×.
+ * - W4-leaks: after 10^5 cycles (`--quick`: 10^4) the live fibers, the consumer's tracked operations and open
+ *   objects, and the NIC table rows are counted against the counts before the cycles. Target: 0.
+ */
+import { HostMemoryTag } from "@effect-ndk/consumer/HostMemory"
+import * as Ndk from "@effect-ndk/consumer/Ndk"
+import * as Fabric from "@effect-ndk/hardware/Fabric"
+import * as Nic from "@effect-ndk/hardware/Nic"
+import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
+import * as SockAddr from "@effect-ndk/ndkpi/SockAddr"
+import * as NdkProvider from "@effect-ndk/provider/NdkProvider"
+import { Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import type { Result } from "../../../scripts/bench.js"
+import { compare, derived, report } from "../../../scripts/bench.js"
+
+const quick = process.argv.includes("--quick")
+const warmupMs = quick ? 300 : 2000
+const rounds = quick ? 3 : 5
+const cycles = quick ? 10_000 : 100_000
+/** `--only=W2` runs just that comparison (for profiling) */
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length)
+
+const addr = (n: number, port: number) => SockAddr.ipv4Addr(`10.0.0.${n}`, port)
+const FLAGS = NdkMrFlag.NDK_MR_FLAG_ALLOW_LOCAL_WRITE | NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_READ
+
+const hostLayer = (address: number) => {
+  const nic = Layer.scoped(
+    Nic.Nic,
+    Nic.make({ address, config: { hostMemoryBytes: 1 << 20, deviceMemoryBytes: 1 << 18 } })
+  )
+  const below = Layer.merge(NdkProvider.layer(), Layer.effect(HostMemoryTag, Effect.map(Nic.Nic, (n) => n.memory)))
+  return Ndk.layer.pipe(Layer.provide(below), Layer.provideMerge(nic))
+}
+
+const world = Effect.gen(function*() {
+  const fabric = yield* Fabric.make({ memoryBytes: 8 << 20 })
+  const hosts = []
+  for (const address of [1, 2]) {
+    const ctx = yield* Layer.build(hostLayer(address).pipe(Layer.provide(Layer.succeed(Fabric.Fabric, fabric))))
+    hosts.push({ ndk: Context.get(ctx, Ndk.Ndk), nic: Context.get(ctx, Nic.Nic) })
+  }
+  const sides = yield* Effect.forEach(hosts, (h) =>
+    Effect.gen(function*() {
+      const adapter = yield* h.ndk.openAdapter()
+      const pd = yield* adapter.createPd
+      const cq = yield* adapter.createCq(256)
+      const mr = yield* pd.registerMemory(4096, FLAGS)
+      return { ...h, adapter, pd, cq, mr }
+    }))
+  return sides
+})
+
+const main = async () => {
+  const scope = Effect.runSync(Scope.make())
+  const [a, b] = await Effect.runPromise(Scope.extend(world, scope))
+  const qpOf = (s: typeof a, scope: Scope.Scope) =>
+    Scope.extend(
+      s!.pd.createQp({ receiveCq: s!.cq, initiatorCq: s!.cq, receiveQueueDepth: 16, initiatorQueueDepth: 16 }),
+      scope
+    )
+
+  // ---- W2: one long-lived connection ------------------------------------------------------------------
+  const listener = await Effect.runPromise(Scope.extend(b!.adapter.listen(addr(2, 5000)), scope))
+  const qa = await Effect.runPromise(qpOf(a, scope))
+  const qb = await Effect.runPromise(qpOf(b, scope))
+  const accepting = Effect.runFork(Scope.extend(Effect.flatMap(listener.incoming, (r) => r.accept(qb)), scope))
+  await Effect.runPromise(Scope.extend(a!.adapter.connect(qa, addr(1, 0), addr(2, 5000)), scope))
+  await Effect.runPromise(Fiber.join(accepting))
+  const ping = [a!.mr.sge(0, 2)]
+  const pongBuf = [a!.mr.sge(64, 2)]
+  const srv = [b!.mr.sge(0, 2)]
+  Effect.runFork(Effect.gen(function*() {
+    let next = yield* qb.postReceive(srv)
+    for (;;) {
+      yield* next.await
+      next = yield* qb.postReceive(srv)
+      yield* qb.send(srv)
+    }
+  }))
+  const roundTrips = (ops: number) =>
+    Effect.gen(function*() {
+      for (let i = 0; i < ops; i++) {
+        const pong = yield* qa.postReceive(pongBuf)
+        yield* qa.send(ping)
+        yield* pong.await
+      }
+    })
+  const promisePingPong = async (ops: number) => {
+    for (let i = 0; i < ops; i++) {
+      await new Promise<void>((resolve) => {
+        // ping hop, then pong hop
+        queueMicrotask(() => queueMicrotask(resolve))
+      })
+    }
+  }
+  const results: Array<Result> = []
+  results.push(
+    await compare({
+      bench: "W2",
+      metric: "ns/round trip 2-byte ping-pong vs 2 microtask hops",
+      value: (ops) => Effect.runPromise(roundTrips(ops)),
+      baseline: promisePingPong,
+      ops: 2000,
+      kind: "time",
+      target: "<= 10",
+      warmupMs,
+      rounds
+    })
+  )
+
+  if (only === "W2") {
+    report("consumer (issue 7): W2 only", results)
+    process.exit(0)
+  }
+  // ---- W4: create + connect + close ---------------------------------------------------------------------
+  const l4 = await Effect.runPromise(Scope.extend(b!.adapter.listen(addr(2, 5001)), scope))
+  // the server: accept each request on a fresh QP, close it when the peer goes
+  Effect.runFork(Effect.forever(Effect.scoped(Effect.gen(function*() {
+    const req = yield* l4.incoming
+    const qp = yield* b!.pd.createQp({
+      receiveCq: b!.cq,
+      initiatorCq: b!.cq,
+      receiveQueueDepth: 4,
+      initiatorQueueDepth: 4
+    })
+    const c = yield* req.accept(qp)
+    yield* c.disconnected
+  }))))
+  const cycle = Effect.scoped(Effect.gen(function*() {
+    const qp = yield* a!.pd.createQp({
+      receiveCq: a!.cq,
+      initiatorCq: a!.cq,
+      receiveQueueDepth: 4,
+      initiatorQueueDepth: 4
+    })
+    yield* a!.adapter.connect(qp, addr(1, 0), addr(2, 5001))
+  }))
+  let total = 0
+  const cyclesOf = (ops: number) =>
+    Effect.gen(function*() {
+      for (let i = 0; i < ops; i++) {
+        yield* Effect.tapError(cycle, (e) => Effect.sync(() => console.log("cycle", total, e._tag)))
+        total++
+      }
+    })
+  const baseline = (ops: number) =>
+    Effect.gen(function*() {
+      for (let i = 0; i < ops; i++) {
+        yield* Effect.scoped(Effect.acquireRelease(Effect.sync(() => ({})), () => Effect.void))
+      }
+    })
+  results.push(
+    await compare({
+      bench: "W4",
+      metric: "ns/cycle create+connect+close QP vs acquireRelease",
+      value: (ops) => Effect.runPromise(cyclesOf(ops)),
+      baseline: (ops) => Effect.runPromise(baseline(ops)),
+      ops: 200,
+      kind: "time",
+      target: "<= 20",
+      warmupMs,
+      rounds
+    })
+  )
+
+  // ---- W4 leaks ---------------------------------------------------------------------------------------------
+  const settle = async () => {
+    // provider timers (connection-manager retransmission / time-wait) run out in real time here: let them
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
+    await new Promise((r) => setTimeout(r, 3000))
+  }
+  const count = async () => {
+    await settle()
+    const fibers = (await Effect.runPromise(Fiber.roots)).length
+    const rows = [a!, b!].reduce((n, h) => {
+      const s = h.nic.stats()
+      return n + s.pds + s.mrs + s.mws + s.qps + s.cqs + s.srqs
+    }, 0)
+    const open = [a!, b!].reduce((n, h) => {
+      const s = h.ndk.unsafeStats()
+      const created = Object.values(s.created).reduce((x, y) => x + y, 0)
+      const closed = Object.values(s.closed).reduce((x, y) => x + y, 0)
+      return n + created - closed + s.outstanding
+    }, 0)
+    return { fibers, rows, open }
+  }
+  const before = await count()
+  await Effect.runPromise(cyclesOf(cycles))
+  const after = await count()
+  results.push(
+    derived(
+      "W4-leaks",
+      `live fibers after ${cycles} cycles (before → after)`,
+      after.fibers - before.fibers + 1,
+      1,
+      "<= 1"
+    )
+  )
+  results.push(derived("W4-leaks", `NIC table rows after ${cycles} cycles`, after.rows - before.rows + 1, 1, "<= 1"))
+  results.push(
+    derived("W4-leaks", `open objects + tracked ops after ${cycles} cycles`, after.open - before.open + 1, 1, "<= 1")
+  )
+  report("consumer (issue 7): W2 ping-pong, W4 QP lifecycle; W4-leaks: value = 1 + growth (1 = no leak)", results)
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+  process.exit(0)
+}
+
+main()
