@@ -1706,7 +1706,9 @@ export class NicCore implements Port {
     const inbound = this.inbound
     while (inbound.count > 0 && budget > 0) {
       const i = inbound.shift()
-      budget -= 1 + (pk.len[i]! >> 10)
+      // work units: 1 per packet (a burst descriptor counts its segments) + 1 per 16 KiB copied (≈ 300 ns each)
+      const segs = pk.syndrome[i]!
+      budget -= (segs > 1 && pk.kind[i]! <= K_WRITE ? segs : 1) + (pk.len[i]! >> 14)
       this.counters.packetsIn++
       fabric.counters.delivered++
       if (!this.removed) this.receive(i)
@@ -1991,7 +1993,7 @@ export class NicCore implements Port {
       pk.at[pkt] = mtu
       if (count > 1) this.counters.packetsOut += count - 1
       this.xmit(q, pkt)
-      budget -= count + (len >> 10)
+      budget -= count + (len >> 14)
       q.curOff += len
       q.msgOff += len
       q.curPsn += count
