@@ -887,6 +887,39 @@ export class NicCore implements Port {
     return true
   }
 
+  /**
+   * `dma` of `len` bytes in segments of `seg` (one copy per packet of a burst). When both rows are contiguous and
+   * hold the whole range, the row lookups and bounds checks are done once for all segments.
+   */
+  dmaSegments(
+    dstRow: number,
+    dstVa: number,
+    src: NicCore,
+    srcRow: number,
+    srcVa: number,
+    len: number,
+    seg: number
+  ): void {
+    if (dstRow > 0 && srcRow > 0) {
+      const dp = this.kPhys[dstRow]!
+      const sp = src.kPhys[srcRow]!
+      if (dp >= 0 && sp >= 0 && this.kStore[dstRow] === 0 && src.kStore[srcRow] === 0) {
+        const dOff = dstVa - this.kVa[dstRow]!
+        const sOff = srcVa - src.kVa[srcRow]!
+        if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
+          const copy = this.fabric.phys.copy
+          const d = dp + dOff
+          const s = sp + sOff
+          for (let off = 0; off < len; off += seg) copy(d + off, s + off, len - off < seg ? len - off : seg)
+          return
+        }
+      }
+    }
+    for (let off = 0; off < len; off += seg) {
+      this.dma(dstRow, dstVa + off, src, srcRow, srcVa + off, len - off < seg ? len - off : seg)
+    }
+  }
+
   /** Checks a local SGE; returns the row to use, or -1 on violation. */
   private checkLocal(pd: number, key: number, va: number, len: number, write: boolean, sink: boolean): number {
     if (len === 0) return ROW_NONE
@@ -2115,10 +2148,7 @@ export class NicCore implements Port {
       }
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       const srow = pk.row[i]!
-      for (let k = 0; k < n; k++) {
-        const off = k * seg
-        this.dma(q.respRow, q.respVa + off0 + off, src, srow, va0 + off, Math.min(seg, len0 - off))
-      }
+      this.dmaSegments(q.respRow, q.respVa + off0, src, srow, va0, len0, seg)
       q.ePsn += n
       if (!q.needAck) {
         q.needAck = true
