@@ -560,6 +560,12 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       mads: { from: Array<number>; data: Array<Uint8Array> } | undefined
     ): Effect.Effect<void> =>
       Effect.suspend(() => {
+        if (mads === undefined && ev !== undefined && ev.codes.length === 1) {
+          // the common case (one CQ notification): no array, no forEach
+          const h = ev.handlers[0]
+          const code = ev.codes[0]!
+          return h === undefined ? Effect.void : logged(Effect.suspend(() => h(code)))
+        }
         const effects: Array<Effect.Effect<void>> = []
         if (ev !== undefined) {
           for (let k = 0; k < ev.codes.length; k++) {

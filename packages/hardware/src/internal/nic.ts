@@ -256,6 +256,28 @@ export class Srq {
 // ---------------------------------------------------------------------------------------------------------------
 // QP
 
+/** WQE record fields (offsets into `Qp.w`, `WS` numbers per WQE). */
+const W_OP = 0
+const W_FLAGS = 1
+const W_ST = 2
+const W_STARTED = 3
+const W_NSGE = 4
+const W_TOTAL = 5
+const W_RADDR = 6
+const W_RKEY = 7
+const W_IKEY = 8
+const W_FIRST = 9
+const W_LAST = 10
+const W_RNEXT = 11
+const WS = 12
+/** SGE record fields (offsets into `Qp.sg`, `SGS` numbers per SGE). */
+const SG_ADDR = 0
+const SG_LEN = 1
+const SG_KEY = 2
+const SG_ROW = 3
+const SG_GEN = 4
+const SGS = 5
+
 /** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
 class Carver {
   private readonly buf: ArrayBuffer
@@ -291,23 +313,10 @@ export class Qp {
   // send queue
   readonly sqDepth: number
   sStride: number
-  op: Uint8Array
-  flags: Uint16Array
-  st: Uint8Array
-  started: Uint8Array
-  nsge: Uint8Array
-  total: Float64Array
-  raddr: Float64Array
-  rkey: Uint32Array
-  ikey: Uint32Array
-  firstPsn: Float64Array
-  lastPsn: Float64Array
-  readNext: Float64Array
-  sAddr: Float64Array
-  sLen: Float64Array
-  sKey: Uint32Array
-  sRow: Int32Array
-  sGen: Uint8Array
+  /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
+  w: Float64Array
+  /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
+  sg: Float64Array
   sCtx: Array<unknown>
   inlineBase: number
   sqHead = 0
@@ -391,31 +400,15 @@ export class Qp {
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
     // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
     const c = new Carver(
-      8 * (6 * sqDepth + 2 * n + 2 * rn) + 4 * (2 * sqDepth + 2 * n + rn + 2 * rows) + 2 * sqDepth +
-        4 * sqDepth + n + this.rqDepth + 32 * 8
+      8 * (WS * sqDepth + SGS * n + 2 * rn) + 4 * (rn + 2 * rows) + this.rqDepth + 32 * 8
     )
-    this.total = c.f64(sqDepth)
-    this.raddr = c.f64(sqDepth)
-    this.firstPsn = c.f64(sqDepth)
-    this.lastPsn = c.f64(sqDepth)
-    this.readNext = c.f64(sqDepth)
-    this.sAddr = c.f64(n)
-    this.sLen = c.f64(n)
+    this.w = c.f64(WS * sqDepth)
+    this.sg = c.f64(SGS * n)
     this.rAddr = c.f64(rn)
     this.rLen = c.f64(rn)
-    this.rkey = c.u32(sqDepth)
-    this.ikey = c.u32(sqDepth)
-    this.sKey = c.u32(n)
-    this.sRow = c.i32(n)
-    this.sGen = c.u8(n)
     this.rKey = c.u32(rn)
     this.respRows = c.i32(rows)
     this.respGens = c.i32(rows)
-    this.flags = c.u16(sqDepth)
-    this.op = c.u8(sqDepth)
-    this.st = c.u8(sqDepth)
-    this.started = c.u8(sqDepth)
-    this.nsge = c.u8(sqDepth)
     this.rNsge = c.u8(this.rqDepth)
     this.sCtx = new Array(sqDepth)
     this.inlineBase = -1
@@ -892,6 +885,39 @@ export class NicCore implements Port {
       dstVa += n
     }
     return true
+  }
+
+  /**
+   * `dma` of `len` bytes in segments of `seg` (one copy per packet of a burst). When both rows are contiguous and
+   * hold the whole range, the row lookups and bounds checks are done once for all segments.
+   */
+  dmaSegments(
+    dstRow: number,
+    dstVa: number,
+    src: NicCore,
+    srcRow: number,
+    srcVa: number,
+    len: number,
+    seg: number
+  ): void {
+    if (dstRow > 0 && srcRow > 0) {
+      const dp = this.kPhys[dstRow]!
+      const sp = src.kPhys[srcRow]!
+      if (dp >= 0 && sp >= 0 && this.kStore[dstRow] === 0 && src.kStore[srcRow] === 0) {
+        const dOff = dstVa - this.kVa[dstRow]!
+        const sOff = srcVa - src.kVa[srcRow]!
+        if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
+          const copy = this.fabric.phys.copy
+          const d = dp + dOff
+          const s = sp + sOff
+          for (let off = 0; off < len; off += seg) copy(d + off, s + off, len - off < seg ? len - off : seg)
+          return
+        }
+      }
+    }
+    for (let off = 0; off < len; off += seg) {
+      this.dma(dstRow, dstVa + off, src, srcRow, srcVa + off, len - off < seg ? len - off : seg)
+    }
   }
 
   /** Checks a local SGE; returns the row to use, or -1 on violation. */
@@ -1414,12 +1440,12 @@ export class NicCore implements Port {
 
   private begin(q: Qp, op: number, flags: number, ctx: unknown): number {
     const i = q.sqTail % q.sqDepth
-    q.op[i] = op
-    q.flags[i] = flags
-    q.st[i] = 0
-    q.started[i] = 0
-    q.nsge[i] = 0
-    q.total[i] = 0
+    q.w[i * WS + W_OP] = op
+    q.w[i * WS + W_FLAGS] = flags
+    q.w[i * WS + W_ST] = 0
+    q.w[i * WS + W_STARTED] = 0
+    q.w[i * WS + W_NSGE] = 0
+    q.w[i * WS + W_TOTAL] = 0
     q.sCtx[i] = ctx
     return i
   }
@@ -1427,27 +1453,12 @@ export class NicCore implements Port {
   /** Widens the per-WQE SGE stride (reads may carry more SGEs than the QP's send limit). */
   private widen(q: Qp, n: number): void {
     const old = q.sStride
-    const ns = n
-    const addr = new Float64Array(q.sqDepth * ns)
-    const len = new Float64Array(q.sqDepth * ns)
-    const key = new Uint32Array(q.sqDepth * ns)
-    const row = new Int32Array(q.sqDepth * ns)
-    const gen = new Uint8Array(q.sqDepth * ns)
+    const sg = new Float64Array(q.sqDepth * n * SGS)
     for (let i = 0; i < q.sqDepth; i++) {
-      for (let k = 0; k < old; k++) {
-        gen[i * ns + k] = q.sGen[i * old + k]!
-        addr[i * ns + k] = q.sAddr[i * old + k]!
-        len[i * ns + k] = q.sLen[i * old + k]!
-        key[i * ns + k] = q.sKey[i * old + k]!
-        row[i * ns + k] = q.sRow[i * old + k]!
-      }
+      sg.set(q.sg.subarray(i * old * SGS, (i + 1) * old * SGS), i * n * SGS)
     }
-    q.sAddr = addr
-    q.sLen = len
-    q.sKey = key
-    q.sRow = row
-    q.sGen = gen
-    q.sStride = ns
+    q.sg = sg
+    q.sStride = n
   }
 
   /** SEND, SEND_INV (with ikey), WRITE (raddr/rkey), READ (raddr/rkey). */
@@ -1483,10 +1494,10 @@ export class NicCore implements Port {
     }
     if (!inline && n > qq.sStride) this.widen(qq, n)
     const i = this.begin(qq, op, flags, ctx)
-    qq.total[i] = total
-    qq.raddr[i] = raddr
-    qq.rkey[i] = rkey >>> 0
-    qq.ikey[i] = ikey >>> 0
+    qq.w[i * WS + W_TOTAL] = total
+    qq.w[i * WS + W_RADDR] = raddr
+    qq.w[i * WS + W_RKEY] = rkey >>> 0
+    qq.w[i * WS + W_IKEY] = ikey >>> 0
     const b = i * qq.sStride
     if (inline) {
       // copy the payload now (the caller's buffers may change after the call returns)
@@ -1497,25 +1508,25 @@ export class NicCore implements Port {
         const va = sgl.addr[k]!
         if (l > 0) {
           if (!this.inHost(va, l)) {
-            qq.st[i] = C.LOCAL_PROTECTION_ERROR
+            qq.w[i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
             break
           }
           this.fabric.phys.copy(dst + off, this.hostPhys(va), l)
           off += l
         }
       }
-      qq.nsge[i] = 1
-      qq.sAddr[b] = dst
-      qq.sLen[b] = total
-      qq.sKey[b] = 0
-      qq.sRow[b] = total > 0 ? ROW_INLINE : ROW_NONE
-      qq.started[i] = 2 // local SGEs already resolved
+      qq.w[i * WS + W_NSGE] = 1
+      qq.sg[b * SGS + SG_ADDR] = dst
+      qq.sg[b * SGS + SG_LEN] = total
+      qq.sg[b * SGS + SG_KEY] = 0
+      qq.sg[b * SGS + SG_ROW] = total > 0 ? ROW_INLINE : ROW_NONE
+      qq.w[i * WS + W_STARTED] = 2 // local SGEs already resolved
     } else {
-      qq.nsge[i] = n
+      qq.w[i * WS + W_NSGE] = n
       for (let k = 0; k < n; k++) {
-        qq.sAddr[b + k] = sgl.addr[k]!
-        qq.sLen[b + k] = sgl.len[k]!
-        qq.sKey[b + k] = sgl.key[k]!
+        qq.sg[(b + k) * SGS + SG_ADDR] = sgl.addr[k]!
+        qq.sg[(b + k) * SGS + SG_LEN] = sgl.len[k]!
+        qq.sg[(b + k) * SGS + SG_KEY] = sgl.key[k]!
       }
     }
     return this.commit(qq, i, flags)
@@ -1542,7 +1553,7 @@ export class NicCore implements Port {
       !mrValid || this.kState[mw] !== 0 || this.kPd[mw] !== qq.pd || this.kPd[mr] !== qq.pd ||
       va < base || va + len > base + this.kLen[mr]! || (!rw && !rr)
     ) {
-      qq.st[i] = C.LOCAL_OPERATION_ERROR
+      qq.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
     } else {
       this.kState[mw] = 1
       this.kParent[mw] = mr
@@ -1593,7 +1604,7 @@ export class NicCore implements Port {
     }
     const i = this.begin(qq, OP_FR, flags, ctx)
     if (this.kState[mr] === 2 || this.kPd[mr] !== qq.pd) {
-      qq.st[i] = C.LOCAL_OPERATION_ERROR
+      qq.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
     } else {
       const pg = this.kPages[mr]!
       let contiguous = true
@@ -1627,7 +1638,7 @@ export class NicCore implements Port {
     if (this.rowOk(target, KIND_MR)) return this.fail(qq, C.WRONG_MR_KIND)
     if (!this.rowOk(target, KIND_FR) && !this.rowOk(target, KIND_MW)) return this.fail(qq, C.INVALID_HANDLE)
     const i = this.begin(qq, OP_INV, flags, ctx)
-    qq.rkey[i] = target
+    qq.w[i * WS + W_RKEY] = target
     return this.commit(qq, i, flags)
   }
 
@@ -1706,7 +1717,9 @@ export class NicCore implements Port {
     const inbound = this.inbound
     while (inbound.count > 0 && budget > 0) {
       const i = inbound.shift()
-      budget -= 1 + (pk.len[i]! >> 10)
+      // work units: 1 per packet (a burst descriptor counts its segments) + 1 per 16 KiB copied (≈ 300 ns each)
+      const segs = pk.syndrome[i]!
+      budget -= (segs > 1 && pk.kind[i]! <= K_WRITE ? segs : 1) + (pk.len[i]! >> 14)
       this.counters.packetsIn++
       fabric.counters.delivered++
       if (!this.removed) this.receive(i)
@@ -1749,9 +1762,9 @@ export class NicCore implements Port {
     if (q.curPsn - q.ackPsn > this.config.windowPackets) return false
     if (!q.curActive) {
       const i = q.sqReq % q.sqDepth
-      if (q.started[i] !== 1) {
-        if ((q.flags[i]! & F_FENCE) !== 0 && q.readsOut > 0) return false
-        if (q.op[i] === OP_READ && q.readsOut >= q.ord) return false
+      if (q.w[i * WS + W_STARTED] !== 1) {
+        if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return false
+        if (q.w[i * WS + W_OP] === OP_READ && q.readsOut >= q.ord) return false
       }
     }
     return true
@@ -1799,8 +1812,8 @@ export class NicCore implements Port {
     // resend from the first unconfirmed PSN: an incomplete read at the head may sit below the ACKed PSN
     let target = q.ackPsn + 1
     const h = q.sqHead % q.sqDepth
-    if (q.sqHead < q.sqReq && q.op[h] === OP_READ && q.readNext[h]! <= q.lastPsn[h]!) {
-      target = Math.min(target, q.readNext[h]!)
+    if (q.sqHead < q.sqReq && q.w[h * WS + W_OP] === OP_READ && q.w[h * WS + W_RNEXT]! <= q.w[h * WS + W_LAST]!) {
+      target = Math.min(target, q.w[h * WS + W_RNEXT]!)
     }
     this.goBack(q, target, true)
     this.armTimer(q, now + this.config.ackTimeoutUs / 1000)
@@ -1814,7 +1827,7 @@ export class NicCore implements Port {
     let n = q.sqHead
     while (n < q.sqReq) {
       const i = n % q.sqDepth
-      if (q.lastPsn[i]! >= psn && q.op[i]! <= OP_READ) break
+      if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
       n++
     }
     if (n >= q.sqReq && !q.curActive) return
@@ -1822,8 +1835,8 @@ export class NicCore implements Port {
     const i = n % q.sqDepth
     q.sqReq = n
     q.curActive = false
-    if (n < q.sqBell && q.started[i] === 1 && q.op[i]! <= OP_WRITE) {
-      this.seek(q, i, Math.max(psn, q.firstPsn[i]!))
+    if (n < q.sqBell && q.w[i * WS + W_STARTED] === 1 && q.w[i * WS + W_OP]! <= OP_WRITE) {
+      this.seek(q, i, Math.max(psn, q.w[i * WS + W_FIRST]!))
     }
     q.reqBlocked = false
     this.makeReady(q)
@@ -1832,14 +1845,14 @@ export class NicCore implements Port {
   /** Positions the cursor of a started SEND/WRITE WQE at `psn`. */
   private seek(q: Qp, i: number, psn: number): void {
     const b = i * q.sStride
-    const n = q.nsge[i]!
+    const n = q.w[i * WS + W_NSGE]!
     const mtu = q.mtu
-    let p = q.firstPsn[i]!
+    let p = q.w[i * WS + W_FIRST]!
     let msg = 0
     let sge = 0
     let off = 0
     while (p < psn && sge < n) {
-      const l = q.sLen[b + sge]!
+      const l = q.sg[(b + sge) * SGS + SG_LEN]!
       const remaining = l - off
       if (remaining <= 0) {
         sge++
@@ -1872,92 +1885,97 @@ export class NicCore implements Port {
     const mtu = q.mtu
     while (budget > 0 && q.sqReq < q.sqBell && !q.reqBlocked && q.timerKind !== 2) {
       const i = q.sqReq % q.sqDepth
-      const op = q.op[i]!
+      const op = q.w[i * WS + W_OP]!
       if (!q.curActive) {
-        if (q.started[i] !== 1) {
+        if (q.w[i * WS + W_STARTED] !== 1) {
           // first start of this WQE
-          if ((q.flags[i]! & F_FENCE) !== 0 && q.readsOut > 0) return budget
+          if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return budget
           if (op === OP_READ && q.readsOut >= q.ord) return budget
-          if (q.st[i] === 0 && op <= OP_READ && !this.validateLocal(q, i)) q.st[i] = C.LOCAL_PROTECTION_ERROR
-          if (q.st[i] !== 0 || op > OP_READ) {
-            if (op === OP_INV && q.st[i] === 0) {
-              const t = q.rkey[i]!
+          if (q.w[i * WS + W_ST] === 0 && op <= OP_READ && !this.validateLocal(q, i)) {
+            q.w[i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
+          }
+          if (q.w[i * WS + W_ST] !== 0 || op > OP_READ) {
+            if (op === OP_INV && q.w[i * WS + W_ST] === 0) {
+              const t = q.w[i * WS + W_RKEY]!
               const ok = (this.kKind[t] === KIND_FR && this.kState[t] === 2) ||
                 (this.kKind[t] === KIND_MW && this.kState[t] === 1)
               if (ok && this.kPd[t] === q.pd) this.invalidateKey(q.pd, this.keyOf(t))
-              else q.st[i] = C.LOCAL_OPERATION_ERROR
+              else q.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
             }
-            q.started[i] = 1
-            q.firstPsn[i] = q.nextPsn
-            q.lastPsn[i] = q.nextPsn - 1
+            q.w[i * WS + W_STARTED] = 1
+            q.w[i * WS + W_FIRST] = q.nextPsn
+            q.w[i * WS + W_LAST] = q.nextPsn - 1
             q.sqReq++
-            if (q.st[i] !== 0) q.reqBlocked = true
+            if (q.w[i * WS + W_ST] !== 0) q.reqBlocked = true
             this.complete(q)
             continue
           }
-          q.started[i] = 1
-          q.firstPsn[i] = q.nextPsn
+          q.w[i * WS + W_STARTED] = 1
+          q.w[i * WS + W_FIRST] = q.nextPsn
           if (op === OP_READ) {
-            const n = Math.max(1, Math.ceil(q.total[i]! / mtu))
-            q.lastPsn[i] = q.nextPsn + n - 1
-            q.readNext[i] = q.nextPsn
+            const n = Math.max(1, Math.ceil(q.w[i * WS + W_TOTAL]! / mtu))
+            q.w[i * WS + W_LAST] = q.nextPsn + n - 1
+            q.w[i * WS + W_RNEXT] = q.nextPsn
             q.nextPsn += n
             q.readsOut++
           } else {
-            q.lastPsn[i] = q.nextPsn + this.packetCount(q, i) - 1
-            q.nextPsn = q.lastPsn[i]! + 1
+            q.w[i * WS + W_LAST] = q.nextPsn + this.packetCount(q, i) - 1
+            q.nextPsn = q.w[i * WS + W_LAST]! + 1
           }
-          q.curPsn = q.firstPsn[i]!
+          q.curPsn = q.w[i * WS + W_FIRST]!
           q.curSge = 0
           q.curOff = 0
           q.msgOff = 0
           q.curActive = true
         } else {
-          if (op > OP_READ || q.st[i] !== 0 || (op === OP_READ && q.readNext[i]! > q.lastPsn[i]!)) {
+          if (
+            op > OP_READ || q.w[i * WS + W_ST] !== 0 ||
+            (op === OP_READ && q.w[i * WS + W_RNEXT]! > q.w[i * WS + W_LAST]!)
+          ) {
             q.sqReq++
             continue
           }
           if (op === OP_READ) {
-            q.curPsn = q.firstPsn[i]!
+            q.curPsn = q.w[i * WS + W_FIRST]!
             q.curActive = true
-          } else this.seek(q, i, q.firstPsn[i]!)
+          } else this.seek(q, i, q.w[i * WS + W_FIRST]!)
         }
       }
       if (q.curPsn - q.ackPsn > window) return budget
       if (op === OP_READ) {
         // one request for the (remaining) response range
-        const first = q.firstPsn[i]!
+        const first = q.w[i * WS + W_FIRST]!
         const pkt = this.newPacket(q, K_READ_REQ)
         const pk = this.fabric.pk
         pk.psn[pkt] = first
-        pk.raddr[pkt] = q.raddr[i]!
-        pk.rkey[pkt] = q.rkey[i]!
-        pk.total[pkt] = q.total[i]!
+        pk.raddr[pkt] = q.w[i * WS + W_RADDR]!
+        pk.rkey[pkt] = q.w[i * WS + W_RKEY]!
+        pk.total[pkt] = q.w[i * WS + W_TOTAL]!
         pk.len[pkt] = 0
         this.xmit(q, pkt)
         budget--
         q.curActive = false
-        q.curPsn = q.lastPsn[i]! + 1
+        q.curPsn = q.w[i * WS + W_LAST]! + 1
         q.sqReq++
         continue
       }
       // SEND / WRITE data packet
       const b = i * q.sStride
-      const nsge = q.nsge[i]!
-      while (q.curSge < nsge && q.sLen[b + q.curSge]! - q.curOff <= 0 && q.total[i]! > 0) {
+      const nsge = q.w[i * WS + W_NSGE]!
+      while (q.curSge < nsge && q.sg[(b + q.curSge) * SGS + SG_LEN]! - q.curOff <= 0 && q.w[i * WS + W_TOTAL]! > 0) {
         q.curSge++
         q.curOff = 0
       }
-      const total = q.total[i]!
+      const total = q.w[i * WS + W_TOTAL]!
       let len = 0
       let row = ROW_NONE
       let va = 0
       let count = 1
       if (q.curSge < nsge && total > 0) {
-        const l = q.sLen[b + q.curSge]! - q.curOff
+        const l = q.sg[(b + q.curSge) * SGS + SG_LEN]! - q.curOff
         len = l < mtu ? l : mtu
-        row = q.sRow[b + q.curSge]!
-        va = q.sAddr[b + q.curSge]! + q.curOff
+        row = q.sg[(b + q.curSge) * SGS + SG_ROW]!
+        va = q.sg[(b + q.curSge) * SGS + SG_ADDR]! + q.curOff
         if (l > mtu && this.fabric.fastPath()) {
           // burst: consecutive MTU segments of one SGE travel as one descriptor on a fault-free, zero-latency
           // link; the responder still places them segment by segment (one copy per packet)
@@ -1973,29 +1991,29 @@ export class NicCore implements Port {
       if (q.msgOff === 0) f |= PF_FIRST
       if (q.msgOff + len >= total) {
         f |= PF_LAST
-        if ((q.flags[i]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
+        if ((q.w[i * WS + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
         if (op === OP_SEND_INV) f |= PF_INVALIDATE
       }
       pk.flags[pkt] = f
       pk.psn[pkt] = q.curPsn
       pk.row[pkt] = row
-      pk.sgen[pkt] = row > 0 ? q.sGen[b + q.curSge]! : 0
+      pk.sgen[pkt] = row > 0 ? q.sg[(b + q.curSge) * SGS + SG_GEN]! : 0
       pk.va[pkt] = va
       pk.len[pkt] = len
       pk.offset[pkt] = q.msgOff
       pk.total[pkt] = total
-      pk.raddr[pkt] = q.raddr[i]!
-      pk.rkey[pkt] = q.rkey[i]!
-      pk.ikey[pkt] = q.ikey[i]!
+      pk.raddr[pkt] = q.w[i * WS + W_RADDR]!
+      pk.rkey[pkt] = q.w[i * WS + W_RKEY]!
+      pk.ikey[pkt] = q.w[i * WS + W_IKEY]!
       pk.syndrome[pkt] = count > 1 ? count : 0
       pk.at[pkt] = mtu
       if (count > 1) this.counters.packetsOut += count - 1
       this.xmit(q, pkt)
-      budget -= count + (len >> 10)
+      budget -= count + (len >> 14)
       q.curOff += len
       q.msgOff += len
       q.curPsn += count
-      if (q.curPsn > q.lastPsn[i]!) {
+      if (q.curPsn > q.w[i * WS + W_LAST]!) {
         q.curActive = false
         q.sqReq++
       }
@@ -2005,25 +2023,32 @@ export class NicCore implements Port {
 
   private packetCount(q: Qp, i: number): number {
     const b = i * q.sStride
-    const n = q.nsge[i]!
+    const n = q.w[i * WS + W_NSGE]!
     let c = 0
     for (let k = 0; k < n; k++) {
-      const l = q.sLen[b + k]!
+      const l = q.sg[(b + k) * SGS + SG_LEN]!
       if (l > 0) c += Math.ceil(l / q.mtu)
     }
     return c === 0 ? 1 : c
   }
 
   private validateLocal(q: Qp, i: number): boolean {
-    if (q.started[i] === 2) return true
+    if (q.w[i * WS + W_STARTED] === 2) return true
     const b = i * q.sStride
-    const n = q.nsge[i]!
-    const isRead = q.op[i] === OP_READ
+    const n = q.w[i * WS + W_NSGE]!
+    const isRead = q.w[i * WS + W_OP] === OP_READ
     for (let k = 0; k < n; k++) {
-      const row = this.checkLocal(q.pd, q.sKey[b + k]!, q.sAddr[b + k]!, q.sLen[b + k]!, isRead, isRead)
+      const row = this.checkLocal(
+        q.pd,
+        q.sg[(b + k) * SGS + SG_KEY]!,
+        q.sg[(b + k) * SGS + SG_ADDR]!,
+        q.sg[(b + k) * SGS + SG_LEN]!,
+        isRead,
+        isRead
+      )
       if (row === -1) return false
-      q.sRow[b + k] = row
-      q.sGen[b + k] = row > 0 ? this.kGen[row]! : 0
+      q.sg[(b + k) * SGS + SG_ROW] = row
+      q.sg[(b + k) * SGS + SG_GEN] = row > 0 ? this.kGen[row]! : 0
     }
     return true
   }
@@ -2123,10 +2148,7 @@ export class NicCore implements Port {
       }
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       const srow = pk.row[i]!
-      for (let k = 0; k < n; k++) {
-        const off = k * seg
-        this.dma(q.respRow, q.respVa + off0 + off, src, srow, va0 + off, Math.min(seg, len0 - off))
-      }
+      this.dmaSegments(q.respRow, q.respVa + off0, src, srow, va0, len0, seg)
       q.ePsn += n
       if (!q.needAck) {
         q.needAck = true
@@ -2443,15 +2465,15 @@ export class NicCore implements Port {
     let idx = -1
     while (n < q.sqTail) {
       const j = n % q.sqDepth
-      if (q.started[j] !== 1) break
-      if (q.op[j] === OP_READ && q.firstPsn[j]! <= psn && psn <= q.lastPsn[j]!) {
+      if (q.w[j * WS + W_STARTED] !== 1) break
+      if (q.w[j * WS + W_OP] === OP_READ && q.w[j * WS + W_FIRST]! <= psn && psn <= q.w[j * WS + W_LAST]!) {
         idx = j
         break
       }
       n++
     }
     if (idx < 0) return
-    const expect = q.readNext[idx]!
+    const expect = q.w[idx * WS + W_RNEXT]!
     if (psn < expect) return
     if (psn > expect) {
       this.goBack(q, expect, false)
@@ -2462,10 +2484,10 @@ export class NicCore implements Port {
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       this.placeRead(q, idx, pk.offset[i]!, src, pk.row[i]!, pk.va[i]!, len)
     }
-    q.readNext[idx] = expect + 1
+    q.w[idx * WS + W_RNEXT] = expect + 1
     q.retryLeft = this.config.retryCount
     q.goBackMark = -1
-    if (expect + 1 > q.lastPsn[idx]!) {
+    if (expect + 1 > q.w[idx * WS + W_LAST]!) {
       const before = q.sqHead
       this.complete(q)
       if (q.state === QP_RTS && q.sqHead !== before && q.timerKind === 0) {
@@ -2477,14 +2499,14 @@ export class NicCore implements Port {
 
   private placeRead(q: Qp, i: number, off: number, src: NicCore, srow: number, sva: number, len: number): void {
     const b = i * q.sStride
-    const n = q.nsge[i]!
+    const n = q.w[i * WS + W_NSGE]!
     let pos = 0
     for (let k = 0; k < n && len > 0; k++) {
-      const l = q.sLen[b + k]!
+      const l = q.sg[(b + k) * SGS + SG_LEN]!
       if (off < pos + l) {
         const within = off - pos
         const c = Math.min(len, l - within)
-        this.dma(q.sRow[b + k]!, q.sAddr[b + k]! + within, src, srow, sva, c)
+        this.dma(q.sg[(b + k) * SGS + SG_ROW]!, q.sg[(b + k) * SGS + SG_ADDR]! + within, src, srow, sva, c)
         off += c
         sva += c
         len -= c
@@ -2511,26 +2533,37 @@ export class NicCore implements Port {
   private complete(q: Qp): void {
     while (q.sqHead < q.sqReq) {
       const i = q.sqHead % q.sqDepth
-      const st = q.st[i]!
-      const op = q.op[i]!
+      const st = q.w[i * WS + W_ST]!
+      const op = q.w[i * WS + W_OP]!
       if (st !== 0) {
-        if (q.lastPsn[i]! > q.ackPsn) return
+        if (q.w[i * WS + W_LAST]! > q.ackPsn) return
         this.failHead(q, st)
         return
       }
       if (op === OP_READ) {
-        if (q.readNext[i]! <= q.lastPsn[i]!) return
+        if (q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) return
         q.readsOut--
-        if (q.lastPsn[i]! > q.ackPsn) q.ackPsn = q.lastPsn[i]!
-        if ((q.flags[i]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && q.nsge[i]! > 0) {
-          this.invalidateKey(q.pd, q.sKey[i * q.sStride]!)
+        if (q.w[i * WS + W_LAST]! > q.ackPsn) q.ackPsn = q.w[i * WS + W_LAST]!
+        if (
+          (q.w[i * WS + W_FLAGS]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && q.w[i * WS + W_NSGE]! > 0
+        ) {
+          this.invalidateKey(q.pd, q.sg[(i * q.sStride) * SGS + SG_KEY]!)
         }
-      } else if (q.lastPsn[i]! > q.ackPsn) return
+      } else if (q.w[i * WS + W_LAST]! > q.ackPsn) return
       const ctx = q.sCtx[i]
       q.sCtx[i] = undefined
       q.sqHead++
-      if ((q.flags[i]! & F_SILENT) === 0) {
-        this.pushCqe(q.sendCq, 0, op, q.qpn, op === OP_READ ? q.total[i]! : q.total[i]!, 0, ctx, false)
+      if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
+        this.pushCqe(
+          q.sendCq,
+          0,
+          op,
+          q.qpn,
+          op === OP_READ ? q.w[i * WS + W_TOTAL]! : q.w[i * WS + W_TOTAL]!,
+          0,
+          ctx,
+          false
+        )
       }
     }
     if (q.readsOut > 0 || q.sqReq < q.sqBell) this.makeReadyIfBlocked(q)
@@ -2544,15 +2577,17 @@ export class NicCore implements Port {
   private failAt(q: Qp, psn: number, code: number): void {
     while (q.sqHead < q.sqReq) {
       const i = q.sqHead % q.sqDepth
-      if (q.lastPsn[i]! >= psn && q.op[i]! <= OP_READ) break
-      if (q.st[i] !== 0) break
+      if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
+      if (q.w[i * WS + W_ST] !== 0) break
       // everything before psn is acknowledged
-      if (q.op[i] === OP_READ && q.readNext[i]! <= q.lastPsn[i]!) break
+      if (q.w[i * WS + W_OP] === OP_READ && q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) break
       const ctx = q.sCtx[i]
       q.sCtx[i] = undefined
       q.sqHead++
-      if (q.op[i] === OP_READ) q.readsOut--
-      if ((q.flags[i]! & F_SILENT) === 0) this.pushCqe(q.sendCq, 0, q.op[i]!, q.qpn, q.total[i]!, 0, ctx, false)
+      if (q.w[i * WS + W_OP] === OP_READ) q.readsOut--
+      if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
+        this.pushCqe(q.sendCq, 0, q.w[i * WS + W_OP]!, q.qpn, q.w[i * WS + W_TOTAL]!, 0, ctx, false)
+      }
     }
     this.failHead(q, code)
   }
@@ -2573,12 +2608,16 @@ export class NicCore implements Port {
     let first = true
     while (q.sqHead < q.sqTail) {
       const i = q.sqHead % q.sqDepth
-      const code = first && headCode !== 0 ? headCode : rest === C.FATAL_ERROR && q.started[i] !== 1 ? C.FLUSHED : rest
+      const code = first && headCode !== 0
+        ? headCode
+        : rest === C.FATAL_ERROR && q.w[i * WS + W_STARTED] !== 1
+        ? C.FLUSHED
+        : rest
       first = false
       const ctx = q.sCtx[i]
       q.sCtx[i] = undefined
       q.sqHead++
-      this.pushCqe(q.sendCq, code, q.op[i]!, q.qpn, 0, 0, ctx, false)
+      this.pushCqe(q.sendCq, code, q.w[i * WS + W_OP]!, q.qpn, 0, 0, ctx, false)
     }
     q.sqReq = q.sqTail
     q.sqBell = q.sqTail
