@@ -23,6 +23,8 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { AdapterImpl, AdapterSettings } from "./internal/adapter.js"
 import { closeAdapter, openAdapter } from "./internal/adapter.js"
+import { managerOf } from "./internal/cm.js"
+import { connectionObjects } from "./internal/connections.js"
 import type { CompletionMode, ProviderCore, ProviderFaults, Violation } from "./internal/object.js"
 import type { ConnectionObjects } from "./internal/seam.js"
 
@@ -135,6 +137,8 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       whenNoAdapters: [],
       sink: options.sink
     }
+    // the host's connection manager answers MADs from the start (a host without listeners refuses connects)
+    managerOf(core, nic, core.fork)
     const settings: AdapterSettings = {
       maxCallerData: options.maxCallerData ?? 56,
       maxCalleeData: options.maxCalleeData ?? 148,
@@ -194,10 +198,11 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
   })
 
 /**
- * ndkpi's `NdkProvider` over the {@link NicTag Nic} in context.
+ * ndkpi's `NdkProvider` over the {@link NicTag Nic} in context, with the connection side (connector, listener,
+ * shared endpoint) wired unless `options.connections` says otherwise.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<NdkProvider, never, Nic> =>
-  Layer.scoped(NdkProvider, Effect.flatMap(NicTag, (nic) => make(nic, options)))
+  Layer.scoped(NdkProvider, Effect.flatMap(NicTag, (nic) => make(nic, { connections: connectionObjects, ...options })))

@@ -1,0 +1,197 @@
+/**
+ * The Effect face of NDKPI over any provider (ndkpi's `NdkProvider`): the `Ndk` service.
+ *
+ * - every object is a scoped resource: leaving the scope closes it (children before parents, by scope order) and
+ *   waits for its close completion; `close` closes it early (once; the scope's release then waits for that close);
+ * - pending calls (create, register, connect, accept, listen, disconnect) are Effects that resume when the
+ *   provider's callback fires; failures are ndkpi's typed errors;
+ * - work requests are Effects that resolve with their completion: the post and the wait are one `Effect.async`,
+ *   resumed by the CQ's dispatcher (one per CQ, running inside the CQ's notification callback) — no fiber, Queue
+ *   or Deferred per operation. `batch` posts many and resumes once. Completions nobody waits for (`submit`)
+ *   arrive on the CQ's `results` Stream;
+ * - interrupting a fiber that waits for an operation leaves the work request posted and tracked; its completion
+ *   is dropped (counted as `abandoned`) when it arrives, so the QP is never corrupted and nothing leaks.
+ *
+ * @since 0.1.0
+ */
+import type { NdkError } from "@effect-ndk/ndkpi/NdkError"
+import { NdkProvider } from "@effect-ndk/ndkpi/ProviderHost"
+import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type { HostMemory } from "./HostMemory.js"
+import { HostMemoryTag } from "./HostMemory.js"
+import * as internal from "./internal/ndk.js"
+
+/**
+ * A buffer in host memory.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Buffer = internal.Buffer
+
+/**
+ * What an operation resolves with: final status, bytes received, the caller's context.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Completion = internal.Completion
+
+/**
+ * Lifetime and traffic counters.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Stats = internal.Stats
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Adapter = internal.Adapter
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ProtectionDomain = internal.ProtectionDomain
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type CompletionQueue = internal.CompletionQueue
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type MemoryRegion = internal.MemoryRegion
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type MemoryWindow = internal.MemoryWindow
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SharedReceiveQueue = internal.SharedReceiveQueue
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type QueuePair = internal.QueuePair
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type QpOptions = internal.QpOptions
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type WorkRequest = internal.WorkRequest
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Posted = internal.Posted
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Listener = internal.Listener
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectionRequest = internal.ConnectionRequest
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Connection = internal.Connection
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectOptions = internal.ConnectOptions
+
+/**
+ * The service: open adapters over one provider, allocate from one host memory, read the counters.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NdkService extends internal.NdkService {}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Ndk extends Context.Tag("@effect-ndk/consumer/Ndk")<Ndk, NdkService>() {}
+
+/**
+ * Builds the service over a provider and a host memory.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (provider: NdkProviderHost, memory: HostMemory) => NdkService = internal.make
+
+/**
+ * The service over the provider and host memory in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Ndk, never, NdkProvider | HostMemoryTag> = Layer.effect(
+  Ndk,
+  Effect.map(Effect.all([NdkProvider, HostMemoryTag]), ([p, m]) => make(p, m))
+)
+
+/**
+ * The open adapter of a program: one per layer build, closed when the layer is released.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class NdkAdapter extends Context.Tag("@effect-ndk/consumer/NdkAdapter")<NdkAdapter, Adapter>() {}
+
+/**
+ * Opens an adapter of the `Ndk` in context for as long as the layer lives.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerAdapter: Layer.Layer<NdkAdapter, NdkError, Ndk> = Layer.scoped(
+  NdkAdapter,
+  Effect.flatMap(Ndk, (ndk) => ndk.openAdapter())
+)
+
+/**
+ * Opens an adapter with the `Ndk` in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const openAdapter: Effect.Effect<Adapter, NdkError, Ndk | Scope.Scope> = Effect.flatMap(
+  Ndk,
+  (ndk) => ndk.openAdapter()
+)

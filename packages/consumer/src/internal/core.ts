@@ -1,0 +1,400 @@
+/**
+ * The machinery under the Effect face: pending-call waits (create, request, close), lifetime statistics, work
+ * request tracking (intrusive lists, no fiber or Deferred per operation) and the per-CQ dispatcher.
+ */
+import * as NdkError from "@effect-ndk/ndkpi/NdkError"
+import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
+import { isSuccess, NtStatus } from "@effect-ndk/ndkpi/NtStatus"
+import { objectTypeName } from "@effect-ndk/ndkpi/ObjectType"
+import type { Out } from "@effect-ndk/ndkpi/OutParam"
+import type {
+  NdkCloseCompletion,
+  NdkCreateCompletion,
+  NdkObject,
+  NdkRequestCompletion
+} from "@effect-ndk/ndkpi/RawInterface"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
+import type * as Queue from "effect/Queue"
+
+const S = NtStatus
+
+// ---------------------------------------------------------------------------------------------------------------
+// statistics
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Lifetime and traffic counters of one `Ndk` instance (mutable; snapshots are copies). */
+export interface Stats {
+  readonly created: Record<string, number>
+  readonly closed: Record<string, number>
+  /** closes that returned STATUS_PENDING */
+  closesPended: number
+  /** close completions that fired */
+  closeCompletionsFired: number
+  /** work requests completed with STATUS_CANCELLED (flushed) */
+  requestsFlushed: number
+  /** armed CQ notifications that never fired because their CQ closed first */
+  notificationsCancelled: number
+  /** CQ notifications delivered */
+  notifications: number
+  /** work-request completions seen by the dispatchers */
+  completions: number
+  /** completions of operations whose waiting fiber had been interrupted */
+  abandoned: number
+  /** operations posted and not yet completed */
+  outstanding: number
+  /** operations still tracked when their queue pair finished closing (must stay 0) */
+  lost: number
+  /** completions whose context was not a consumer operation and no stream took them (must stay 0) */
+  strays: number
+}
+
+export const makeStats = (): Stats => ({
+  created: {},
+  closed: {},
+  closesPended: 0,
+  closeCompletionsFired: 0,
+  requestsFlushed: 0,
+  notificationsCancelled: 0,
+  notifications: 0,
+  completions: 0,
+  abandoned: 0,
+  outstanding: 0,
+  lost: 0,
+  strays: 0
+})
+
+export const snapshot = (s: Stats): Stats => ({ ...s, created: { ...s.created }, closed: { ...s.closed } })
+
+const typeName = (type: number): string => objectTypeName(type).replace("NdkObjectType", "")
+
+export const countCreated = (stats: Stats, type: number): void => {
+  const k = typeName(type)
+  stats.created[k] = (stats.created[k] ?? 0) + 1
+}
+
+const countClosed = (stats: Stats, type: number): void => {
+  const k = typeName(type)
+  stats.closed[k] = (stats.closed[k] ?? 0) + 1
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// pending calls: one wait cell per call (creation, control and close paths only, never per work request)
+// ---------------------------------------------------------------------------------------------------------------
+
+class Wait<A> {
+  done = false
+  status: number = S.STATUS_SUCCESS
+  value: A | undefined = undefined
+  resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  finish(status: number, value: A | undefined): void {
+    if (this.done) return
+    this.done = true
+    this.status = status
+    this.value = value
+    const r = this.resume
+    this.resume = undefined
+    if (r !== undefined) r(Effect.void)
+  }
+  await(): Effect.Effect<void> {
+    return this.done ? Effect.void : Effect.async<void>((resume) => {
+      if (this.done) resume(Effect.void)
+      else this.resume = resume
+    })
+  }
+}
+
+const requestDone: NdkRequestCompletion = (context, status) =>
+  Effect.sync(() => (context as Wait<undefined>).finish(status, undefined))
+
+const createDone: NdkCreateCompletion = (context, status, object) =>
+  Effect.sync(() => (context as Wait<NdkObject>).finish(status, object ?? undefined))
+
+/** The error of a final status (a failing NTSTATUS, or any non-success code). */
+export const toError = (status: number): NdkError.NdkError => NdkError.fromStatus(status >>> 0)
+
+/**
+ * Runs a request that may pend (`STATUS_PENDING` ⇒ one later request completion) and waits for its final status.
+ * Uninterruptible: a pending request cannot be abandoned, only cancelled by closing its object.
+ */
+export const request = (
+  start: (completion: NdkRequestCompletion, context: unknown) => Effect.Effect<number>
+): Effect.Effect<void, NdkError.NdkError> =>
+  Effect.uninterruptible(Effect.suspend(() => {
+    const w = new Wait<undefined>()
+    return Effect.flatMap(start(requestDone, w), (st) => {
+      if (st !== S.STATUS_PENDING) return isSuccess(st) ? Effect.void : Effect.fail(toError(st))
+      return Effect.flatMap(w.await(), () => isSuccess(w.status) ? Effect.void : Effect.fail(toError(w.status)))
+    })
+  }))
+
+/** Runs a create that may pend and yields the new object. Uninterruptible (a created object is never lost). */
+export const create = <O extends NdkObject>(
+  stats: Stats,
+  type: number,
+  start: (completion: NdkCreateCompletion, context: unknown, out: Out<O>) => Effect.Effect<number>
+): Effect.Effect<O, NdkError.NdkError> =>
+  Effect.uninterruptible(Effect.suspend(() => {
+    const w = new Wait<NdkObject>()
+    const out: Out<O> = {}
+    return Effect.flatMap(start(createDone, w, out), (st): Effect.Effect<O, NdkError.NdkError> => {
+      if (st === S.STATUS_PENDING) {
+        return Effect.flatMap(w.await(), () => {
+          if (!isSuccess(w.status) || w.value === undefined) {
+            return Effect.fail(toError(w.status === S.STATUS_SUCCESS ? S.STATUS_UNSUCCESSFUL : w.status))
+          }
+          countCreated(stats, type)
+          return Effect.succeed(w.value as O)
+        })
+      }
+      if (!isSuccess(st)) return Effect.fail(toError(st))
+      if (out.value === undefined) return Effect.fail(toError(S.STATUS_UNSUCCESSFUL))
+      countCreated(stats, type)
+      return Effect.succeed(out.value)
+    })
+  }))
+
+const closeDone: NdkCloseCompletion = (context) => Effect.sync(() => (context as Wait<undefined>).finish(0, undefined))
+
+/**
+ * Closes an object and waits for its close completion (when the close pends). Runs once: later calls wait for
+ * the first (a second NDK close would be a consumer violation, R31).
+ */
+export const closer = (
+  stats: Stats,
+  type: number,
+  close: (completion: NdkCloseCompletion, context: unknown) => Effect.Effect<number>,
+  after?: Effect.Effect<void>
+): Effect.Effect<void> => {
+  let done: Deferred.Deferred<void> | undefined
+  return Effect.uninterruptible(Effect.suspend(() => {
+    if (done !== undefined) return Deferred.await(done)
+    const d = Deferred.unsafeMake<void>(FiberId.none)
+    done = d
+    const w = new Wait<undefined>()
+    const body = Effect.flatMap(close(closeDone, w), (st) => {
+      if (st !== S.STATUS_PENDING) {
+        countClosed(stats, type)
+        return Effect.void
+      }
+      stats.closesPended++
+      return Effect.map(w.await(), () => {
+        stats.closeCompletionsFired++
+        countClosed(stats, type)
+      })
+    })
+    return (after === undefined ? body : Effect.zipRight(body, after)).pipe(
+      Effect.exit,
+      Effect.flatMap((exit) => Deferred.done(d, exit)),
+      Effect.zipRight(Deferred.await(d))
+    )
+  }))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// work-request tracking
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What a completed operation resolves with. */
+export interface Completion {
+  /** the final NTSTATUS of the work request */
+  readonly status: number
+  /** bytes received (receive completions only) */
+  readonly bytesTransferred: number
+  /** the caller's own context, when the operation was posted with one */
+  readonly context: unknown
+}
+
+/** A batch being collected: one resume for many operations. */
+export class Batch {
+  remaining: number
+  readonly results: Array<Completion>
+  resume: ((effect: Effect.Effect<ReadonlyArray<Completion>>) => void) | undefined = undefined
+  constructor(n: number) {
+    this.remaining = n
+    this.results = new Array(n)
+  }
+  set(index: number, c: Completion): void {
+    this.results[index] = c
+    if (--this.remaining === 0) {
+      const r = this.resume
+      this.resume = undefined
+      if (r !== undefined) r(Effect.succeed(this.results))
+    }
+  }
+}
+
+/** A receiver of completions that no fiber waits for (a CQ's result stream). */
+export interface Sink {
+  readonly queue: Queue.Queue<Completion>
+  open: boolean
+}
+
+/**
+ * One posted work request: the `RequestContext` handed to the provider and back in its `NDK_RESULT`. Linked into
+ * its owner's list of outstanding operations until its completion arrives.
+ */
+export class Op {
+  prev: Op | undefined = undefined
+  next: Op | undefined = undefined
+  /** a waiting fiber (per-operation form) */
+  resume: ((effect: Effect.Effect<Completion, NdkError.NdkError>) => void) | undefined = undefined
+  batch: Batch | undefined = undefined
+  index = 0
+  sink: Sink | undefined = undefined
+  /** the waiter was interrupted: the completion is dropped when it arrives */
+  abandoned = false
+  done = false
+  result: Completion | undefined = undefined
+  constructor(readonly owner: Owner, readonly context: unknown) {}
+}
+
+/** Anything work requests are posted to (a QP or an SRQ): its outstanding operations. */
+export class Owner {
+  head: Op | undefined = undefined
+  count = 0
+  constructor(readonly stats: Stats) {}
+  add(op: Op): void {
+    op.next = this.head
+    if (this.head !== undefined) this.head.prev = op
+    this.head = op
+    this.count++
+    this.stats.outstanding++
+  }
+  remove(op: Op): void {
+    if (op.prev !== undefined) op.prev.next = op.next
+    else this.head = op.next
+    if (op.next !== undefined) op.next.prev = op.prev
+    op.prev = undefined
+    op.next = undefined
+    this.count--
+    this.stats.outstanding--
+  }
+  /** Resolves every operation still tracked with `status` (a failed CQ, or a QP whose flush never reached us). */
+  failAll(status: number): number {
+    let n = 0
+    while (this.head !== undefined) {
+      const op = this.head
+      this.remove(op)
+      finish(this.stats, op, status, 0)
+      n++
+    }
+    return n
+  }
+}
+
+/** Delivers one completion to its operation's waiter, batch, stream, or drops it (interrupted waiter). */
+export const finish = (stats: Stats, op: Op, status: number, bytes: number): void => {
+  op.done = true
+  if (status === S.STATUS_CANCELLED) stats.requestsFlushed++
+  const c: Completion = { status, bytesTransferred: bytes, context: op.context }
+  if (op.batch !== undefined) {
+    op.batch.set(op.index, c)
+    return
+  }
+  const r = op.resume
+  if (r !== undefined) {
+    op.resume = undefined
+    r(isSuccess(status) ? Effect.succeed(c) : Effect.fail(toError(status)))
+    return
+  }
+  if (op.abandoned) {
+    stats.abandoned++
+    return
+  }
+  if (op.sink !== undefined) {
+    if (op.sink.open) op.sink.queue.unsafeOffer(c)
+    return
+  }
+  op.result = c
+}
+
+/** Waits for a posted operation (once); interruption leaves it tracked and drops its completion later. */
+export const awaitOp = (op: Op): Effect.Effect<Completion, NdkError.NdkError> =>
+  Effect.async<Completion, NdkError.NdkError>((resume) => {
+    if (op.done) {
+      const c = op.result!
+      resume(isSuccess(c.status) ? Effect.succeed(c) : Effect.fail(toError(c.status)))
+      return
+    }
+    op.resume = resume
+    return Effect.sync(() => {
+      if (!op.done) {
+        op.resume = undefined
+        op.abandoned = true
+      }
+    })
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// the CQ dispatcher
+// ---------------------------------------------------------------------------------------------------------------
+
+const POLL = 64
+
+/**
+ * One per CQ. Runs inside the CQ's notification callback (which the provider serializes per CQ): polls every
+ * result, hands each to its operation (resuming the waiting fiber directly), re-arms, polls once more to close
+ * the race between the last poll and the arm.
+ */
+export class Dispatcher {
+  readonly buffer: Array<NdkResult> = new Array(POLL)
+  armed = false
+  failed = 0
+  constructor(
+    readonly stats: Stats,
+    readonly sink: Sink,
+    readonly poll: (results: Array<NdkResult>, n: number) => number,
+    readonly arm: () => void,
+    readonly onFailure: (status: number) => void
+  ) {}
+
+  deliver(n: number): void {
+    const stats = this.stats
+    const b = this.buffer
+    stats.completions += n
+    for (let i = 0; i < n; i++) {
+      const r = b[i]!
+      const ctx = r.RequestContext
+      if (ctx instanceof Op) {
+        ctx.owner.remove(ctx)
+        finish(stats, ctx, r.Status >>> 0, r.BytesTransferred)
+      } else if (this.sink.open) {
+        this.sink.queue.unsafeOffer({ status: r.Status >>> 0, bytesTransferred: r.BytesTransferred, context: ctx })
+      } else {
+        stats.strays++
+      }
+    }
+  }
+
+  /** Polls until empty (bounded by the CQ depth: completions come only from posted work requests). */
+  drain(): void {
+    let n: number
+    do {
+      n = this.poll(this.buffer, POLL)
+      this.deliver(n)
+    } while (n === POLL)
+  }
+
+  /** The notification callback's body. */
+  notified(status: number): void {
+    this.armed = false
+    this.stats.notifications++
+    if (status !== S.STATUS_SUCCESS) {
+      this.failed = status
+      this.drain()
+      this.onFailure(status)
+      return
+    }
+    this.drain()
+    this.rearm()
+  }
+
+  rearm(): void {
+    if (this.failed !== 0) return
+    this.armed = true
+    this.arm()
+    this.drain()
+  }
+}

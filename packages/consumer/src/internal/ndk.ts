@@ -1,0 +1,1073 @@
+/**
+ * The `Ndk` service over any provider: every object a scoped resource, every pending call an Effect, every work
+ * request an operation resolved by its CQ's dispatcher.
+ */
+import type { NdkAdapterInfo } from "@effect-ndk/ndkpi/AdapterInfo"
+import * as AdapterInfo from "@effect-ndk/ndkpi/AdapterInfo"
+import { NdkCqNotifyType } from "@effect-ndk/ndkpi/CqNotifyType"
+import type { Mdl } from "@effect-ndk/ndkpi/Mdl"
+import type * as NdkError from "@effect-ndk/ndkpi/NdkError"
+import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
+import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
+import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
+import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
+import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
+import * as OutParam from "@effect-ndk/ndkpi/OutParam"
+import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
+import type {
+  NdkAdapter,
+  NdkConnector,
+  NdkCq,
+  NdkListener,
+  NdkMr,
+  NdkMw,
+  NdkPd,
+  NdkQp,
+  NdkSrq
+} from "@effect-ndk/ndkpi/RawInterface"
+import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
+import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
+import { byteLength } from "@effect-ndk/ndkpi/SockAddr"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { HostMemory } from "../HostMemory.js"
+import type { Completion, Sink, Stats } from "./core.js"
+import {
+  awaitOp,
+  Batch,
+  closer,
+  countCreated,
+  create,
+  Dispatcher,
+  makeStats,
+  Op,
+  Owner,
+  request,
+  snapshot,
+  toError
+} from "./core.js"
+
+const S = NtStatus
+const T = NdkObjectType
+type E = NdkError.NdkError
+
+// ---------------------------------------------------------------------------------------------------------------
+// models
+// ---------------------------------------------------------------------------------------------------------------
+
+export type { Completion, Stats }
+
+/** A buffer in host memory: its virtual address, bytes and MDL. */
+export interface Buffer {
+  readonly address: bigint
+  readonly length: number
+  /** live bytes (no copy) */
+  readonly bytes: Uint8Array
+  readonly mdl: Mdl
+}
+
+/** A registered memory region. */
+export interface MemoryRegion {
+  readonly raw: NdkMr
+  readonly buffer: Buffer
+  readonly localToken: number
+  readonly remoteToken: number
+  /** an SGE over `[offset, offset + length)` of the buffer (default: all of it) */
+  readonly sge: (offset?: number, length?: number) => NdkSge
+  readonly close: Effect.Effect<void>
+}
+
+/** A memory window. */
+export interface MemoryWindow {
+  readonly raw: NdkMw
+  readonly remoteToken: Effect.Effect<number>
+  readonly close: Effect.Effect<void>
+}
+
+/** A completion queue with its dispatcher. */
+export interface CompletionQueue {
+  readonly raw: NdkCq
+  /** completions no fiber waits for: operations posted with `submit`, or foreign contexts */
+  readonly results: Stream.Stream<Completion>
+  readonly close: Effect.Effect<void>
+}
+
+/** A work request (for the batch and submit forms). */
+export type WorkRequest =
+  | { readonly _tag: "Send"; readonly sgl: ReadonlyArray<NdkSge>; readonly flags?: number; readonly context?: unknown }
+  | { readonly _tag: "Receive"; readonly sgl: ReadonlyArray<NdkSge>; readonly context?: unknown }
+  | {
+    readonly _tag: "Read" | "Write"
+    readonly sgl: ReadonlyArray<NdkSge>
+    readonly remoteAddress: bigint
+    readonly remoteToken: number
+    readonly flags?: number
+    readonly context?: unknown
+  }
+
+/** An operation posted ahead of time (a pre-posted receive): await it once. */
+export interface Posted {
+  readonly await: Effect.Effect<Completion, E>
+  /** the completion has arrived (awaiting it will not suspend) */
+  readonly done: () => boolean
+}
+
+/** A shared receive queue. */
+export interface SharedReceiveQueue {
+  readonly raw: NdkSrq
+  readonly receive: (sgl: ReadonlyArray<NdkSge>, context?: unknown) => Effect.Effect<Completion, E>
+  readonly postReceive: (sgl: ReadonlyArray<NdkSge>, context?: unknown) => Effect.Effect<Posted, E>
+  readonly outstanding: () => number
+  readonly close: Effect.Effect<void>
+}
+
+/** A queue pair: operations as Effects resolving with their completion. */
+export interface QueuePair {
+  readonly raw: NdkQp
+  readonly send: (sgl: ReadonlyArray<NdkSge>, flags?: number) => Effect.Effect<Completion, E>
+  readonly receive: (sgl: ReadonlyArray<NdkSge>) => Effect.Effect<Completion, E>
+  readonly read: (
+    sgl: ReadonlyArray<NdkSge>,
+    remoteAddress: bigint,
+    remoteToken: number,
+    flags?: number
+  ) => Effect.Effect<Completion, E>
+  readonly write: (
+    sgl: ReadonlyArray<NdkSge>,
+    remoteAddress: bigint,
+    remoteToken: number,
+    flags?: number
+  ) => Effect.Effect<Completion, E>
+  /** posts one work request and waits for it */
+  readonly post: (wr: WorkRequest) => Effect.Effect<Completion, E>
+  /** posts a receive now; await its completion later */
+  readonly postReceive: (sgl: ReadonlyArray<NdkSge>, context?: unknown) => Effect.Effect<Posted, E>
+  /** posts many and resumes once with every completion (in posting order); no Deferred per operation */
+  readonly batch: (wrs: ReadonlyArray<WorkRequest>) => Effect.Effect<ReadonlyArray<Completion>, E>
+  /** posts without waiting: the completion goes to the CQ's `results` stream */
+  readonly submit: (wr: WorkRequest) => Effect.Effect<void, E>
+  readonly bind: (
+    mr: MemoryRegion,
+    mw: MemoryWindow,
+    offset: number,
+    length: number,
+    flags: number
+  ) => Effect.Effect<Completion, E>
+  readonly invalidate: (mw: MemoryWindow) => Effect.Effect<Completion, E>
+  /** cancels every outstanding work request (each completes with `Cancelled`) */
+  readonly flush: Effect.Effect<void>
+  /** operations posted and not completed */
+  readonly outstanding: () => number
+  readonly close: Effect.Effect<void>
+}
+
+/** Read limits and private data of a connection. */
+export interface ConnectOptions {
+  readonly inboundReadLimit?: number
+  readonly outboundReadLimit?: number
+  readonly privateData?: Uint8Array
+}
+
+/** An established connection. */
+export interface Connection {
+  readonly qp: QueuePair
+  readonly connector: NdkConnector
+  readonly inboundReadLimit: number
+  readonly outboundReadLimit: number
+  /** the peer's private data */
+  readonly privateData: Uint8Array
+  /** completes when the peer disconnects or the connection is aborted (the disconnect event) */
+  readonly disconnected: Effect.Effect<void>
+  readonly isDisconnected: () => boolean
+  /** graceful disconnect (idempotent): completes once the peer has disconnected too (SPEC.md §9.8) */
+  readonly disconnect: Effect.Effect<void, E>
+  readonly close: Effect.Effect<void>
+}
+
+/** An incoming connection request at a listener. */
+export interface ConnectionRequest {
+  readonly connector: NdkConnector
+  readonly privateData: Uint8Array
+  readonly inboundReadLimit: number
+  readonly outboundReadLimit: number
+  readonly accept: (qp: QueuePair, options?: ConnectOptions) => Effect.Effect<Connection, E>
+  readonly reject: (privateData?: Uint8Array) => Effect.Effect<void, E>
+}
+
+/** A listener. */
+export interface Listener {
+  readonly raw: NdkListener
+  /** the next incoming request; its connector is closed with the scope (after accept: with the connection) */
+  readonly incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope>
+  readonly close: Effect.Effect<void>
+}
+
+/** Options of a queue pair. */
+export interface QpOptions {
+  readonly receiveCq: CompletionQueue
+  readonly initiatorCq: CompletionQueue
+  readonly receiveQueueDepth?: number
+  readonly initiatorQueueDepth?: number
+  readonly maxReceiveSge?: number
+  readonly maxInitiatorSge?: number
+  readonly inlineDataSize?: number
+  readonly srq?: SharedReceiveQueue
+  /** the QPContext of every completion (default: the QueuePair handle) */
+  readonly context?: unknown
+}
+
+/** A protection domain. */
+export interface ProtectionDomain {
+  readonly raw: NdkPd
+  /** allocates a buffer from host memory and registers it (the fast path) */
+  readonly registerMemory: (size: number, flags: number) => Effect.Effect<MemoryRegion, E, Scope.Scope>
+  /** registers a caller's buffer (allocated by the caller; it stays the caller's) */
+  readonly registerBuffer: (buffer: Buffer, flags: number) => Effect.Effect<MemoryRegion, E, Scope.Scope>
+  readonly createMw: Effect.Effect<MemoryWindow, E, Scope.Scope>
+  readonly createSrq: (options: {
+    readonly depth: number
+    readonly maxSge?: number
+    readonly notifyThreshold?: number
+  }) => Effect.Effect<SharedReceiveQueue, E, Scope.Scope>
+  readonly createQp: (options: QpOptions) => Effect.Effect<QueuePair, E, Scope.Scope>
+  readonly close: Effect.Effect<void>
+}
+
+/** An open adapter. */
+export interface Adapter {
+  readonly raw: NdkAdapter
+  readonly info: NdkAdapterInfo
+  readonly version: NdkVersion.NdkVersion
+  /** a buffer from host memory, freed with the scope */
+  readonly allocate: (size: number) => Effect.Effect<Buffer, E, Scope.Scope>
+  readonly createPd: Effect.Effect<ProtectionDomain, E, Scope.Scope>
+  readonly createCq: (depth: number) => Effect.Effect<CompletionQueue, E, Scope.Scope>
+  readonly listen: (address: SockAddr) => Effect.Effect<Listener, E, Scope.Scope>
+  readonly connect: (
+    qp: QueuePair,
+    source: SockAddr,
+    destination: SockAddr,
+    options?: ConnectOptions
+  ) => Effect.Effect<Connection, E, Scope.Scope>
+}
+
+/** The service. */
+export interface NdkService {
+  readonly memory: HostMemory
+  readonly openAdapter: (options?: {
+    readonly version?: NdkVersion.NdkVersion
+  }) => Effect.Effect<Adapter, E, Scope.Scope>
+  readonly stats: Effect.Effect<Stats>
+  readonly unsafeStats: () => Stats
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// implementation
+// ---------------------------------------------------------------------------------------------------------------
+
+const SILENT = NdkOpFlag.NDK_OP_FLAG_SILENT_SUCCESS
+const DEFER = NdkOpFlag.NDK_OP_FLAG_DEFER
+/** every tracked operation needs its completion: silent success and deferral are masked out */
+const tracked = (flags: number | undefined): number => ((flags ?? 0) & ~(SILENT | DEFER)) >>> 0
+
+const ANY = NdkCqNotifyType.NDK_CQ_NOTIFY_ANY
+
+export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService => {
+  const stats = makeStats()
+  /** one close per object, whoever asks first (scope release or an explicit early close) */
+  const closers = new WeakMap<object, Effect.Effect<void>>()
+  const closeOnce = (
+    key: object,
+    type: number,
+    close: Parameters<typeof closer>[2],
+    after?: Effect.Effect<void>
+  ): Effect.Effect<void> => {
+    let c = closers.get(key)
+    if (c === undefined) {
+      c = closer(stats, type, close, after)
+      closers.set(key, c)
+    }
+    return c
+  }
+
+  const allocate = (size: number): Effect.Effect<Buffer, E, Scope.Scope> =>
+    Effect.acquireRelease(
+      Effect.suspend(() => {
+        if (!(Number.isInteger(size) && size > 0)) return Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
+        const va = memory.alloc(size)
+        if (va < 0) return Effect.fail(toError(S.STATUS_INSUFFICIENT_RESOURCES))
+        const address = BigInt(va)
+        return Effect.succeed<Buffer>({
+          address,
+          length: size,
+          bytes: memory.view(va, size),
+          mdl: { virtualAddress: address, byteCount: size }
+        })
+      }),
+      (b) => Effect.sync(() => void memory.free(Number(b.address)))
+    )
+
+  // ---- CQ -------------------------------------------------------------------------------------------------
+
+  interface CqState {
+    readonly handle: CompletionQueue
+    readonly dispatcher: Dispatcher | undefined
+    readonly sink: Sink
+    readonly owners: Set<Owner>
+    drain(): Effect.Effect<void>
+  }
+  const cqStates = new WeakMap<CompletionQueue, CqState>()
+
+  const createCq = (adapter: NdkAdapter, depth: number): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
+    Effect.gen(function*() {
+      const queue = yield* Queue.unbounded<Completion>()
+      const sink: Sink = { queue, open: true }
+      const owners = new Set<Owner>()
+      const failAll = (status: number) => {
+        for (const o of owners) o.failAll(status)
+      }
+      // the dispatcher needs the CQ (poll/arm); the callback is wired before the CQ exists
+      const slot: { cq: NdkCq | undefined; dispatcher: Dispatcher | undefined } = {
+        cq: undefined,
+        dispatcher: undefined
+      }
+      const fallbackBuffer: Array<NdkResult> = new Array(64)
+      const fallbackNotified = (status: number): Effect.Effect<void> =>
+        Effect.gen(function*() {
+          const cq = slot.cq
+          if (cq === undefined) return
+          stats.notifications++
+          const d = new Dispatcher(stats, sink, () => 0, () => {}, failAll)
+          const drainFx = Effect.gen(function*() {
+            let n: number
+            do {
+              n = yield* cq.Dispatch.NdkGetCqResults(cq, fallbackBuffer, 64)
+              for (let i = 0; i < n; i++) d.buffer[i] = fallbackBuffer[i]!
+              d.deliver(n)
+            } while (n === 64)
+          })
+          yield* drainFx
+          if (status !== S.STATUS_SUCCESS) {
+            failAll(status)
+            return
+          }
+          yield* cq.Dispatch.NdkArmCq(cq, ANY)
+          yield* drainFx
+        })
+      const raw = yield* Effect.acquireRelease(
+        create<NdkCq>(stats, T.NdkObjectTypeCq, (cc, ctx, out) =>
+          adapter.Dispatch.NdkCreateCq(
+            adapter,
+            depth,
+            (_c, status) =>
+              slot.dispatcher !== undefined
+                ? Effect.sync(() => slot.dispatcher!.notified(status >>> 0))
+                : fallbackNotified(status >>> 0),
+            slot,
+            null,
+            cc,
+            ctx,
+            out
+          )),
+        (cq) => closeCq(cq)
+      )
+      slot.cq = raw
+      const unsafe = raw.unsafe
+      if (unsafe !== undefined) {
+        slot.dispatcher = new Dispatcher(
+          stats,
+          sink,
+          (results, n) => unsafe.NdkGetCqResults(raw, results, n),
+          () => unsafe.NdkArmCq(raw, ANY),
+          failAll
+        )
+      }
+      const closeCq = (cq: NdkCq) =>
+        closeOnce(
+          cq,
+          T.NdkObjectTypeCq,
+          (cc, ctx) =>
+            Effect.suspend(() => {
+              if (slot.dispatcher?.armed === true) stats.notificationsCancelled++
+              return cq.Dispatch.NdkCloseCq(cq, cc, ctx)
+            }),
+          Effect.zipRight(
+            Effect.sync(() => {
+              sink.open = false
+            }),
+            Queue.shutdown(queue)
+          )
+        )
+      const handle: CompletionQueue = {
+        raw,
+        results: Stream.fromQueue(queue),
+        close: closeCq(raw)
+      }
+      const state: CqState = {
+        handle,
+        dispatcher: slot.dispatcher,
+        sink,
+        owners,
+        drain: () =>
+          slot.dispatcher !== undefined
+            ? Effect.sync(() => slot.dispatcher!.drain())
+            : fallbackNotified(S.STATUS_SUCCESS)
+      }
+      cqStates.set(handle, state)
+      if (slot.dispatcher !== undefined) slot.dispatcher.rearm()
+      else yield* raw.Dispatch.NdkArmCq(raw, ANY)
+      return handle
+    })
+
+  // ---- MR / MW --------------------------------------------------------------------------------------------
+
+  const registerOver = (pd: NdkPd, buffer: Buffer, flags: number): Effect.Effect<MemoryRegion, E, Scope.Scope> =>
+    Effect.gen(function*() {
+      const raw = yield* Effect.acquireRelease(
+        create<NdkMr>(stats, T.NdkObjectTypeMr, (cc, ctx, out) => pd.Dispatch.NdkCreateMr(pd, false, cc, ctx, out)),
+        (mr) => closeOnce(mr, T.NdkObjectTypeMr, (cc, ctx) => mr.Dispatch.NdkCloseMr(mr, cc, ctx))
+      )
+      yield* Effect.acquireRelease(
+        request((rc, ctx) => raw.Dispatch.NdkRegisterMr(raw, buffer.mdl, BigInt(buffer.length), flags, rc, ctx)),
+        // a deregistration can only fail if the MR is already unusable; the close that follows cleans up
+        () => Effect.ignore(request((rc, ctx) => raw.Dispatch.NdkDeregisterMr(raw, rc, ctx)))
+      )
+      const localToken = yield* raw.Dispatch.NdkGetLocalTokenFromMr(raw)
+      const remoteToken = yield* raw.Dispatch.NdkGetRemoteTokenFromMr(raw)
+      const mr: MemoryRegion = {
+        raw,
+        buffer,
+        localToken,
+        remoteToken,
+        sge: (offset = 0, length = buffer.length - offset) => ({
+          VirtualAddress: buffer.address + BigInt(offset),
+          Length: length,
+          MemoryRegionToken: localToken
+        }),
+        close: closeOnce(raw, T.NdkObjectTypeMr, (cc, ctx) => raw.Dispatch.NdkCloseMr(raw, cc, ctx))
+      }
+      return mr
+    })
+
+  const createMw = (pd: NdkPd): Effect.Effect<MemoryWindow, E, Scope.Scope> =>
+    Effect.map(
+      Effect.acquireRelease(
+        create<NdkMw>(stats, T.NdkObjectTypeMw, (cc, ctx, out) => pd.Dispatch.NdkCreateMw(pd, cc, ctx, out)),
+        (mw) => closeOnce(mw, T.NdkObjectTypeMw, (cc, ctx) => mw.Dispatch.NdkCloseMw(mw, cc, ctx))
+      ),
+      (raw): MemoryWindow => ({
+        raw,
+        remoteToken: raw.Dispatch.NdkGetRemoteTokenFromMw(raw),
+        close: closeOnce(raw, T.NdkObjectTypeMw, (cc, ctx) => raw.Dispatch.NdkCloseMw(raw, cc, ctx))
+      })
+    )
+
+  // ---- posting ----------------------------------------------------------------------------------------------
+
+  /** Posts one work request with `op` as its context; returns the NTSTATUS (sync twin when present). */
+  const postEffect = (qp: NdkQp, op: Op, wr: WorkRequest): Effect.Effect<number> => {
+    const d = qp.Dispatch
+    switch (wr._tag) {
+      case "Send":
+        return d.NdkSend(qp, op, wr.sgl, wr.sgl.length, tracked(wr.flags))
+      case "Receive":
+        return d.NdkReceive(qp, op, wr.sgl, wr.sgl.length)
+      case "Read":
+        return d.NdkRead(qp, op, wr.sgl, wr.sgl.length, wr.remoteAddress, wr.remoteToken, tracked(wr.flags))
+      case "Write":
+        return d.NdkWrite(qp, op, wr.sgl, wr.sgl.length, wr.remoteAddress, wr.remoteToken, tracked(wr.flags))
+    }
+  }
+  const postSync = (qp: NdkQp, op: Op, wr: WorkRequest): number => {
+    const u = qp.unsafe!
+    switch (wr._tag) {
+      case "Send":
+        return u.NdkSend(qp, op, wr.sgl, wr.sgl.length, tracked(wr.flags))
+      case "Receive":
+        return u.NdkReceive(qp, op, wr.sgl, wr.sgl.length)
+      case "Read":
+        return u.NdkRead(qp, op, wr.sgl, wr.sgl.length, wr.remoteAddress, wr.remoteToken, tracked(wr.flags))
+      case "Write":
+        return u.NdkWrite(qp, op, wr.sgl, wr.sgl.length, wr.remoteAddress, wr.remoteToken, tracked(wr.flags))
+    }
+  }
+
+  /**
+   * Post + wait in one `Effect.async` (sync twin): the dispatcher resumes this fiber with the completion.
+   * Interruption leaves the work request posted and tracked; its completion is dropped when it arrives.
+   */
+  const postAndWait = (
+    owner: Owner,
+    context: unknown,
+    post: (op: Op) => number,
+    postFx: (op: Op) => Effect.Effect<number>,
+    hasSync: boolean
+  ): Effect.Effect<Completion, E> => {
+    if (hasSync) {
+      return Effect.async<Completion, E>((resume) => {
+        const op = new Op(owner, context)
+        const st = post(op)
+        if (st !== S.STATUS_SUCCESS) {
+          resume(Effect.fail(toError(st)))
+          return
+        }
+        owner.add(op)
+        op.resume = resume
+        return Effect.sync(() => {
+          if (!op.done) {
+            op.resume = undefined
+            op.abandoned = true
+          }
+        })
+      })
+    }
+    return Effect.suspend(() => {
+      const op = new Op(owner, context)
+      return Effect.flatMap(postFx(op), (st) => {
+        if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
+        owner.add(op)
+        return awaitOp(op)
+      })
+    })
+  }
+
+  const prePost = (
+    owner: Owner,
+    context: unknown,
+    post: (op: Op) => Effect.Effect<number>
+  ): Effect.Effect<Posted, E> =>
+    Effect.suspend(() => {
+      const op = new Op(owner, context)
+      return Effect.flatMap(post(op), (st) => {
+        if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
+        owner.add(op)
+        return Effect.succeed<Posted>({ await: awaitOp(op), done: () => op.done })
+      })
+    })
+
+  // ---- SRQ ------------------------------------------------------------------------------------------------
+
+  const createSrq = (
+    pd: NdkPd,
+    o: { readonly depth: number; readonly maxSge?: number; readonly notifyThreshold?: number }
+  ): Effect.Effect<SharedReceiveQueue, E, Scope.Scope> =>
+    Effect.gen(function*() {
+      const owner = new Owner(stats)
+      const raw = yield* Effect.acquireRelease(
+        create<NdkSrq>(stats, T.NdkObjectTypeSrq, (cc, ctx, out) =>
+          pd.Dispatch.NdkCreateSrq(
+            pd,
+            o.depth,
+            o.maxSge ?? 4,
+            o.notifyThreshold ?? 0,
+            null,
+            null,
+            null,
+            cc,
+            ctx,
+            out
+          )),
+        (srq) => closeOnce(srq, T.NdkObjectTypeSrq, (cc, ctx) => srq.Dispatch.NdkCloseSrq(srq, cc, ctx))
+      )
+      const post = (op: Op, sgl: ReadonlyArray<NdkSge>) => raw.Dispatch.NdkSrqReceive(raw, op, sgl, sgl.length)
+      const unsafe = raw.unsafe
+      const handle: SharedReceiveQueue = {
+        raw,
+        receive: (sgl, context) =>
+          postAndWait(
+            owner,
+            context,
+            (op) => unsafe!.NdkSrqReceive(raw, op, sgl, sgl.length),
+            (op) => post(op, sgl),
+            unsafe !== undefined
+          ),
+        postReceive: (sgl, context) => prePost(owner, context, (op) => post(op, sgl)),
+        outstanding: () => owner.count,
+        close: closeOnce(raw, T.NdkObjectTypeSrq, (cc, ctx) => raw.Dispatch.NdkCloseSrq(raw, cc, ctx))
+      }
+      srqOwners.set(handle, owner)
+      return handle
+    })
+  const srqOwners = new WeakMap<SharedReceiveQueue, Owner>()
+
+  // ---- QP -------------------------------------------------------------------------------------------------
+
+  const createQp = (pd: NdkPd, o: QpOptions): Effect.Effect<QueuePair, E, Scope.Scope> =>
+    Effect.gen(function*() {
+      const rcq = cqStates.get(o.receiveCq)
+      const icq = cqStates.get(o.initiatorCq)
+      if (rcq === undefined || icq === undefined) return yield* Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
+      const owner = new Owner(stats)
+      const holder: { handle: QueuePair | undefined } = { handle: undefined }
+      const context = o.context ?? holder
+      const raw = yield* Effect.acquireRelease(
+        create<NdkQp>(stats, T.NdkObjectTypeQp, (cc, ctx, out) =>
+          o.srq !== undefined
+            ? pd.Dispatch.NdkCreateQpWithSrq(
+              pd,
+              o.receiveCq.raw,
+              o.initiatorCq.raw,
+              o.srq.raw,
+              context,
+              o.initiatorQueueDepth ?? 64,
+              o.maxInitiatorSge ?? 4,
+              o.inlineDataSize ?? 0,
+              cc,
+              ctx,
+              out
+            )
+            : pd.Dispatch.NdkCreateQp(
+              pd,
+              o.receiveCq.raw,
+              o.initiatorCq.raw,
+              context,
+              o.receiveQueueDepth ?? 64,
+              o.initiatorQueueDepth ?? 64,
+              o.maxReceiveSge ?? 4,
+              o.maxInitiatorSge ?? 4,
+              o.inlineDataSize ?? 0,
+              cc,
+              ctx,
+              out
+            )),
+        (qp) => closeQp(qp)
+      )
+      rcq.owners.add(owner)
+      icq.owners.add(owner)
+      // close: the provider flushes what is outstanding; the flushed completions reach the dispatchers; anything
+      // still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever)
+      const closeQp = (qp: NdkQp) =>
+        closeOnce(
+          qp,
+          T.NdkObjectTypeQp,
+          (cc, ctx) => qp.Dispatch.NdkCloseQp(qp, cc, ctx),
+          Effect.gen(function*() {
+            yield* rcq.drain()
+            if (icq !== rcq) yield* icq.drain()
+            const lost = owner.failAll(S.STATUS_CANCELLED)
+            stats.lost += lost
+            rcq.owners.delete(owner)
+            icq.owners.delete(owner)
+          })
+        )
+      const unsafe = raw.unsafe
+      const hasSync = unsafe !== undefined
+      const one = (wr: WorkRequest) =>
+        postAndWait(owner, wr.context, (op) => postSync(raw, op, wr), (op) => postEffect(raw, op, wr), hasSync)
+      const handle: QueuePair = {
+        raw,
+        send: hasSync
+          ? (sgl, flags) =>
+            postAndWait(
+              owner,
+              undefined,
+              (op) => unsafe.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
+              (op) => raw.Dispatch.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
+              true
+            )
+          : (sgl, flags) => one({ _tag: "Send", sgl, ...(flags === undefined ? {} : { flags }) }),
+        receive: hasSync
+          ? (sgl) =>
+            postAndWait(
+              owner,
+              undefined,
+              (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length),
+              (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length),
+              true
+            )
+          : (sgl) => one({ _tag: "Receive", sgl }),
+        read: (sgl, remoteAddress, remoteToken, flags) =>
+          one({ _tag: "Read", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
+        write: (sgl, remoteAddress, remoteToken, flags) =>
+          one({ _tag: "Write", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
+        post: one,
+        postReceive: (sgl, context) =>
+          prePost(owner, context, (op) =>
+            hasSync
+              ? Effect.sync(() => unsafe.NdkReceive(raw, op, sgl, sgl.length))
+              : raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
+        batch: (wrs) =>
+          wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
+            const batch = new Batch(wrs.length)
+            const posts = (i: number): Effect.Effect<number> => {
+              const op = new Op(owner, wrs[i]!.context)
+              op.batch = batch
+              op.index = i
+              const fx = hasSync ? Effect.sync(() => postSync(raw, op, wrs[i]!)) : postEffect(raw, op, wrs[i]!)
+              return Effect.map(fx, (st) => {
+                if (st === S.STATUS_SUCCESS) owner.add(op)
+                return st
+              })
+            }
+            // post all, synchronously when the twins exist
+            const postAll: Effect.Effect<number> = hasSync
+              ? Effect.sync(() => {
+                for (let i = 0; i < wrs.length; i++) {
+                  const op = new Op(owner, wrs[i]!.context)
+                  op.batch = batch
+                  op.index = i
+                  const st = postSync(raw, op, wrs[i]!)
+                  if (st !== S.STATUS_SUCCESS) {
+                    abandonBatch(batch, wrs.length - i)
+                    return st
+                  }
+                  owner.add(op)
+                }
+                return S.STATUS_SUCCESS
+              })
+              : Effect.gen(function*() {
+                for (let i = 0; i < wrs.length; i++) {
+                  const st = yield* posts(i)
+                  if (st !== S.STATUS_SUCCESS) {
+                    abandonBatch(batch, wrs.length - i)
+                    return st
+                  }
+                }
+                return S.STATUS_SUCCESS
+              })
+            return Effect.flatMap(postAll, (st) =>
+              st !== S.STATUS_SUCCESS
+                ? Effect.fail(toError(st))
+                : Effect.async<ReadonlyArray<Completion>, E>((resume) => {
+                  if (batch.remaining === 0) {
+                    resume(Effect.succeed(batch.results))
+                    return
+                  }
+                  batch.resume = resume
+                  return Effect.sync(() => {
+                    batch.resume = undefined
+                  })
+                }))
+          }),
+        submit: (wr) =>
+          Effect.suspend(() => {
+            const op = new Op(owner, wr.context)
+            op.sink = wr._tag === "Receive" ? rcq.sink : icq.sink
+            const fx = hasSync ? Effect.sync(() => postSync(raw, op, wr)) : postEffect(raw, op, wr)
+            return Effect.flatMap(fx, (st) => {
+              if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
+              owner.add(op)
+              return Effect.void
+            })
+          }),
+        bind: (mr, mw, offset, length, flags) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) =>
+              unsafe!.NdkBind(
+                raw,
+                op,
+                mr.raw,
+                mw.raw,
+                mr.buffer.address + BigInt(offset),
+                BigInt(length),
+                tracked(flags)
+              ),
+            (op) =>
+              raw.Dispatch.NdkBind(
+                raw,
+                op,
+                mr.raw,
+                mw.raw,
+                mr.buffer.address + BigInt(offset),
+                BigInt(length),
+                tracked(flags)
+              ),
+            hasSync
+          ),
+        invalidate: (mw) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) => unsafe!.NdkInvalidate(raw, op, mw.raw, 0),
+            (op) => raw.Dispatch.NdkInvalidate(raw, op, mw.raw, 0),
+            hasSync
+          ),
+        flush: raw.Dispatch.NdkFlush(raw),
+        outstanding: () => owner.count,
+        close: closeQp(raw)
+      }
+      holder.handle = handle
+      return handle
+    })
+
+  /** A batch whose post failed part-way: the operations never posted count as done (no completion will come). */
+  const abandonBatch = (batch: Batch, notPosted: number) => {
+    batch.remaining -= notPosted
+    batch.resume = undefined
+  }
+
+  // ---- PD -------------------------------------------------------------------------------------------------
+
+  const createPd = (adapter: NdkAdapter): Effect.Effect<ProtectionDomain, E, Scope.Scope> =>
+    Effect.map(
+      Effect.acquireRelease(
+        create<NdkPd>(stats, T.NdkObjectTypePd, (cc, ctx, out) => adapter.Dispatch.NdkCreatePd(adapter, cc, ctx, out)),
+        (pd) => closeOnce(pd, T.NdkObjectTypePd, (cc, ctx) => pd.Dispatch.NdkClosePd(pd, cc, ctx))
+      ),
+      (raw): ProtectionDomain => ({
+        raw,
+        registerMemory: (size, flags) => Effect.flatMap(allocate(size), (b) => registerOver(raw, b, flags)),
+        registerBuffer: (buffer, flags) => registerOver(raw, buffer, flags),
+        createMw: createMw(raw),
+        createSrq: (o) => createSrq(raw, o),
+        createQp: (o) => createQp(raw, o),
+        close: closeOnce(raw, T.NdkObjectTypePd, (cc, ctx) => raw.Dispatch.NdkClosePd(raw, cc, ctx))
+      })
+    )
+
+  // ---- connections ----------------------------------------------------------------------------------------
+
+  const closeConnector = (c: NdkConnector) =>
+    closeOnce(c, T.NdkObjectTypeConnector, (cc, ctx) => c.Dispatch.NdkCloseConnector(c, cc, ctx))
+
+  interface ConnectionData {
+    readonly inboundReadLimit: number
+    readonly outboundReadLimit: number
+    readonly privateData: Uint8Array
+  }
+
+  const connectionData = (c: NdkConnector): Effect.Effect<ConnectionData, E> =>
+    Effect.gen(function*() {
+      const ird = OutParam.out<number>()
+      const ord = OutParam.out<number>()
+      let buf = new Uint8Array(256)
+      let len = OutParam.inOut(buf.length)
+      let st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
+      if (st === S.STATUS_BUFFER_TOO_SMALL) {
+        buf = new Uint8Array(len.value)
+        len = OutParam.inOut(buf.length)
+        st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
+      }
+      if (st !== S.STATUS_SUCCESS) return yield* Effect.fail(toError(st))
+      return {
+        inboundReadLimit: ird.value ?? 0,
+        outboundReadLimit: ord.value ?? 0,
+        privateData: buf.slice(0, len.value)
+      }
+    })
+
+  const makeConnection = (
+    qp: QueuePair,
+    connector: NdkConnector,
+    data: ConnectionData,
+    disconnected: Disconnect,
+    closeIt: Effect.Effect<void>
+  ): Connection => {
+    const disconnect = Effect.suspend(() => {
+      if (disconnected.requested || disconnected.done) return Effect.void
+      disconnected.requested = true
+      return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
+    })
+    return {
+      qp,
+      connector,
+      ...data,
+      disconnected: Deferred.await(disconnected.deferred),
+      isDisconnected: () => disconnected.done,
+      disconnect,
+      close: closeIt
+    }
+  }
+
+  /** The disconnect-event state of one connection (its context value). */
+  class Disconnect {
+    done = false
+    requested = false
+    readonly deferred = Deferred.unsafeMake<void>(FiberId.none)
+  }
+  const disconnectEvent = (ctx: unknown) =>
+    Effect.suspend(() => {
+      const d = ctx as Disconnect
+      d.done = true
+      return Deferred.succeed(d.deferred, undefined)
+    })
+
+  /**
+   * Release of a connection: close the connector. A connected connector's close aborts the connection (the peer
+   * gets its disconnect event, local work requests are flushed); a graceful `disconnect` is the caller's choice,
+   * since it completes only once the peer disconnects too (SPEC.md §9.8).
+   */
+  const releaseConnection = (connector: NdkConnector, _disconnected: Disconnect): Effect.Effect<void> =>
+    closeConnector(connector)
+
+  const connect = (
+    adapter: NdkAdapter,
+    qp: QueuePair,
+    source: SockAddr,
+    destination: SockAddr,
+    options: ConnectOptions = {}
+  ): Effect.Effect<Connection, E, Scope.Scope> =>
+    Effect.gen(function*() {
+      const disconnected = new Disconnect()
+      const connector = yield* Effect.acquireRelease(
+        create<NdkConnector>(
+          stats,
+          T.NdkObjectTypeConnector,
+          (cc, ctx, out) => adapter.Dispatch.NdkCreateConnector(adapter, cc, ctx, out)
+        ),
+        (c) => releaseConnection(c, disconnected)
+      )
+      const pdata = options.privateData ?? null
+      const closeIt = releaseConnection(connector, disconnected)
+      const data = yield* Effect.gen(function*() {
+        yield* request((rc, ctx) =>
+          connector.Dispatch.NdkConnect(
+            connector,
+            qp.raw,
+            source,
+            byteLength(source),
+            destination,
+            byteLength(destination),
+            options.inboundReadLimit ?? 0,
+            options.outboundReadLimit ?? 0,
+            pdata,
+            pdata?.length ?? 0,
+            rc,
+            ctx
+          )
+        )
+        const data = yield* connectionData(connector)
+        yield* request((rc, ctx) =>
+          connector.Dispatch.NdkCompleteConnect(connector, (c) => disconnectEvent(c), disconnected, rc, ctx)
+        )
+        return data
+      }).pipe(Effect.tapError(() => closeConnector(connector)))
+      return makeConnection(qp, connector, data, disconnected, closeIt)
+    })
+
+  const listen = (adapter: NdkAdapter, address: SockAddr): Effect.Effect<Listener, E, Scope.Scope> =>
+    Effect.gen(function*() {
+      const queue = yield* Queue.unbounded<NdkConnector>()
+      const raw = yield* Effect.acquireRelease(
+        create<NdkListener>(stats, T.NdkObjectTypeListener, (cc, ctx, out) =>
+          adapter.Dispatch.NdkCreateListener(
+            adapter,
+            (q, connector) =>
+              Effect.sync(() => {
+                countCreated(stats, T.NdkObjectTypeConnector)
+                ;(q as Queue.Queue<NdkConnector>).unsafeOffer(connector)
+              }),
+            queue,
+            cc,
+            ctx,
+            out
+          )),
+        (l) =>
+          Effect.zipRight(
+            closeOnce(l, T.NdkObjectTypeListener, (cc, ctx) => l.Dispatch.NdkCloseListener(l, cc, ctx)),
+            // connectors nobody took are the consumer's: close them
+            Effect.flatMap(Queue.takeAll(queue), (left) =>
+              Effect.zipRight(
+                Effect.forEach(left, (c) => closeConnector(c), { discard: true }),
+                Queue.shutdown(queue)
+              ))
+          )
+      )
+      yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
+      const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
+        const disconnected = new Disconnect()
+        const connector = yield* Effect.acquireRelease(
+          Queue.take(queue),
+          (c) => releaseConnection(c, disconnected)
+        )
+        const data = yield* connectionData(connector)
+        const closeIt = releaseConnection(connector, disconnected)
+        const req: ConnectionRequest = {
+          connector,
+          ...data,
+          accept: (qp, options = {}) => {
+            const pdata = options.privateData ?? null
+            return Effect.as(
+              request((rc, ctx) =>
+                connector.Dispatch.NdkAccept(
+                  connector,
+                  qp.raw,
+                  options.inboundReadLimit ?? 0,
+                  options.outboundReadLimit ?? 0,
+                  pdata,
+                  pdata?.length ?? 0,
+                  (c) => disconnectEvent(c),
+                  disconnected,
+                  rc,
+                  ctx
+                )
+              ),
+              makeConnection(qp, connector, data, disconnected, closeIt)
+            )
+          },
+          reject: (privateData) =>
+            Effect.flatMap(
+              connector.Dispatch.NdkReject(connector, privateData ?? null, privateData?.length ?? 0),
+              (st) => st === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(st))
+            )
+        }
+        return req
+      })
+      return {
+        raw,
+        incoming,
+        close: closeOnce(raw, T.NdkObjectTypeListener, (cc, ctx) => raw.Dispatch.NdkCloseListener(raw, cc, ctx))
+      }
+    })
+
+  // ---- adapter --------------------------------------------------------------------------------------------
+
+  const openAdapter = (
+    options: { readonly version?: NdkVersion.NdkVersion } = {}
+  ): Effect.Effect<Adapter, E, Scope.Scope> =>
+    Effect.gen(function*() {
+      const version = options.version ?? NdkVersion.V2_1
+      const raw = yield* Effect.acquireRelease(
+        Effect.suspend(() => {
+          const out = OutParam.out<NdkAdapter>()
+          return Effect.flatMap(
+            provider.OpenNdkAdapter(
+              provider.MiniportAdapterContext,
+              { Version: version, SwitchId: 0, VPortId: 0 },
+              out
+            ),
+            (st): Effect.Effect<NdkAdapter, E> => {
+              if (st !== S.STATUS_SUCCESS || out.value === undefined) {
+                return Effect.fail(toError(st === S.STATUS_SUCCESS ? S.STATUS_UNSUCCESSFUL : st))
+              }
+              countCreated(stats, T.NdkObjectTypeAdapter)
+              return Effect.succeed(out.value)
+            }
+          )
+        }),
+        (a) =>
+          Effect.map(provider.CloseNdkAdapter(provider.MiniportAdapterContext, a), () => {
+            stats.closed["Adapter"] = (stats.closed["Adapter"] ?? 0) + 1
+          })
+      )
+      const infoOut = OutParam.out<NdkAdapterInfo>()
+      const size = OutParam.inOut(AdapterInfo.SIZE)
+      const st = yield* raw.Dispatch.NdkQueryAdapterInfo(raw, infoOut, size)
+      if (st !== S.STATUS_SUCCESS || infoOut.value === undefined) return yield* Effect.fail(toError(st))
+      const info = infoOut.value
+      const adapter: Adapter = {
+        raw,
+        info,
+        version: info.Version,
+        allocate,
+        createPd: createPd(raw),
+        createCq: (depth) => createCq(raw, depth),
+        listen: (address) => listen(raw, address),
+        connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o)
+      }
+      return adapter
+    })
+
+  return {
+    memory,
+    openAdapter,
+    stats: Effect.sync(() => snapshot(stats)),
+    unsafeStats: () => stats
+  }
+}

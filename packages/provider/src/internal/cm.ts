@@ -1,0 +1,411 @@
+/**
+ * The connection manager of one host: a small handshake protocol carried in the NIC's management datagrams
+ * (`Nic.sendMad` / `Nic.onMad`), in the spirit of the InfiniBand CM (REQ / MRA / REP / RTU / REJ, then DREQ /
+ * DREP for the NetworkDirect disconnect scheme, SPEC.md §9.8, §9.10).
+ *
+ * MADs are datagrams: the fabric may lose, duplicate or reorder them. Every message that expects an answer is
+ * retransmitted on the Clock until answered or until its retry budget runs out; receivers are idempotent
+ * (duplicate REQs are recognised by (sender address, sender connection id); a message for a connection that
+ * no longer exists is answered statelessly: REJ for establishment messages, DREP for DREQ).
+ *
+ * The manager owns no NDK object: the connector / listener layer implements {@link ConnHandler} and
+ * {@link Acceptor}. Timers are one fiber each, forked into the manager's FiberSet (connection control plane
+ * only; never per work request).
+ *
+ * @internal
+ */
+import type { Nic } from "@effect-ndk/hardware/Nic"
+import { NicCode } from "@effect-ndk/hardware/NicCode"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import type { EndpointRegistry } from "./endpoints.js"
+import { ipKey, registryOf } from "./endpoints.js"
+
+// ---------------------------------------------------------------------------------------------------------------
+// wire format
+
+/** Message types. */
+export const Msg = {
+  REQ: 1,
+  /** message receipt acknowledgement: the REQ reached a listener and was handed to the consumer */
+  MRA: 2,
+  REP: 3,
+  RTU: 4,
+  REJ: 5,
+  /** graceful disconnect notification (DREQ) */
+  DREQ: 6,
+  /** acknowledgement of a DREQ or ABORT */
+  DREP: 7,
+  /** abortive disconnect (connector closed while connected) */
+  ABORT: 8
+} as const
+
+/** REJ reasons. */
+export const Reason = {
+  NO_LISTENER: 1,
+  CONSUMER_REJECT: 2,
+  /** the sender abandoned establishment (connector closed / cancelled) */
+  ABANDONED: 3,
+  /** the sender timed out */
+  TIMEOUT: 4,
+  /** the message names a connection the receiver does not know */
+  STALE: 5,
+  BACKLOG: 6
+} as const
+
+/** A decoded message. */
+export interface Message {
+  readonly type: number
+  /** connection id at the sender */
+  readonly srcConn: number
+  /** connection id at the receiver (0 in a REQ) */
+  readonly dstConn: number
+  readonly qpn: number
+  readonly ird: number
+  readonly ord: number
+  readonly reason: number
+  readonly family: 2 | 23
+  readonly srcPort: number
+  readonly dstPort: number
+  readonly srcIp: string
+  readonly dstIp: string
+  readonly data: Uint8Array
+}
+
+const DEVICE_REMOVED: number = NicCode.DEVICE_REMOVED
+
+/** Fixed header bytes before the variable part. */
+const FIXED = 25
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+
+/** Bytes a REQ with two IPv6 addresses spends before the private data (the worst case). */
+export const REQ_OVERHEAD = FIXED + 3 + 2 * 45
+
+/** Encodes a message (the caller keeps private data within the adapter limits). */
+export const encode = (m: Partial<Message> & { readonly type: number }): Uint8Array => {
+  const src = enc.encode(m.srcIp ?? "")
+  const dst = enc.encode(m.dstIp ?? "")
+  const data = m.data ?? new Uint8Array(0)
+  const out = new Uint8Array(FIXED + 3 + src.length + dst.length + data.length)
+  const v = new DataView(out.buffer)
+  v.setUint8(0, m.type)
+  v.setUint8(1, 1)
+  v.setUint32(2, m.srcConn ?? 0)
+  v.setUint32(6, m.dstConn ?? 0)
+  v.setUint32(10, m.qpn ?? 0)
+  v.setUint16(14, Math.min(m.ird ?? 0, 0xffff))
+  v.setUint16(16, Math.min(m.ord ?? 0, 0xffff))
+  v.setUint16(18, m.reason ?? 0)
+  v.setUint8(20, m.family ?? 2)
+  v.setUint16(21, m.srcPort ?? 0)
+  v.setUint16(23, m.dstPort ?? 0)
+  let o = FIXED
+  out[o++] = src.length
+  out.set(src, o)
+  o += src.length
+  out[o++] = dst.length
+  out.set(dst, o)
+  o += dst.length
+  out[o++] = data.length
+  out.set(data, o)
+  return out
+}
+
+/** Decodes a message; `undefined` for a malformed or foreign datagram (dropped). */
+export const decode = (b: Uint8Array): Message | undefined => {
+  if (b.length < FIXED + 3) return undefined
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  const type = v.getUint8(0)
+  if (type < Msg.REQ || type > Msg.ABORT || v.getUint8(1) !== 1) return undefined
+  const family = v.getUint8(20)
+  if (family !== 2 && family !== 23) return undefined
+  let o = FIXED
+  const sl = b[o++]!
+  if (o + sl > b.length) return undefined
+  const srcIp = dec.decode(b.subarray(o, o + sl))
+  o += sl
+  const dl = b[o++]!
+  if (o + dl >= b.length) return undefined
+  const dstIp = dec.decode(b.subarray(o, o + dl))
+  o += dl
+  const pl = b[o++]!
+  if (o + pl !== b.length) return undefined
+  return {
+    type,
+    srcConn: v.getUint32(2),
+    dstConn: v.getUint32(6),
+    qpn: v.getUint32(10),
+    ird: v.getUint16(14),
+    ord: v.getUint16(16),
+    reason: v.getUint16(18),
+    family,
+    srcPort: v.getUint16(21),
+    dstPort: v.getUint16(23),
+    srcIp,
+    dstIp,
+    data: b.slice(o, o + pl)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// configuration
+
+/** Timeouts of the connection manager (virtual milliseconds). */
+export interface CmConfig {
+  /** retransmission interval of an unanswered MAD */
+  readonly retryMs: number
+  /** sends of an unanswered MAD before giving up (REQ: host unreachable; DREQ: disconnect timeout) */
+  readonly retries: number
+  /** active side: REQ acknowledged (MRA) but no REP/REJ within this time ⇒ `STATUS_IO_TIMEOUT` */
+  readonly connectTimeoutMs: number
+  /** passive side: REP sent but no RTU within this time ⇒ accept fails `STATUS_IO_TIMEOUT` */
+  readonly acceptTimeoutMs: number
+  /** active side: REP received but `NdkCompleteConnect` not called within this time ⇒ abandoned */
+  readonly completeTimeoutMs: number
+  /** `NdkDisconnect`: the peer's graceful notification not received within this time ⇒ `STATUS_IO_TIMEOUT` */
+  readonly disconnectTimeoutMs: number
+  /** incoming requests delivered to a listener and not yet accepted/rejected, beyond which REQs are refused */
+  readonly backlog: number
+  /** report `STATUS_CONNECTION_REFUSED` instead of `STATUS_CONNECTION_ABORTED` for an active reject (R142) */
+  readonly activeRejectRefused: boolean
+}
+
+/** Defaults: a few retransmissions at 50 ms; "long" consumer-facing timeouts (SPEC.md §9.4). */
+export const defaultCmConfig: CmConfig = {
+  retryMs: 50,
+  retries: 6,
+  connectTimeoutMs: 30_000,
+  acceptTimeoutMs: 30_000,
+  completeTimeoutMs: 60_000,
+  disconnectTimeoutMs: 30_000,
+  backlog: 128,
+  activeRejectRefused: false
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the manager
+
+/** The connector side of one connection (active or passive). */
+export interface ConnHandler {
+  /** a message addressed to this connection */
+  readonly onMessage: (m: Message, from: number) => void
+  /** the NIC was reset / surprise-removed: pending requests fail, connections are over */
+  readonly onRemoved?: () => void
+}
+
+/** The listener side of an endpoint: receives new (non-duplicate) REQs. */
+export interface Acceptor {
+  readonly onRequest: (m: Message, from: number) => void
+}
+
+/** A one-shot timer (one fiber); `cancel` is idempotent. */
+export interface Timer {
+  readonly cancel: () => void
+}
+
+/**
+ * The connection manager of one host.
+ */
+export class HostCm {
+  readonly conns = new Map<number, ConnHandler>()
+  /** passive connections by `${fromAddress}|${remoteConnId}` (REQ de-duplication) */
+  readonly passiveByRemote = new Map<string, number>()
+  /** acceptors by endpoint key */
+  readonly acceptors = new Map<string, Acceptor>()
+  private nextConn = 1
+  config: CmConfig = defaultCmConfig
+  /** the NIC reported DEVICE_REMOVED (reset / surprise removal) */
+  removed = false
+
+  constructor(
+    readonly nic: Nic,
+    readonly registry: EndpointRegistry,
+    readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
+  ) {}
+
+  get address(): number {
+    return this.nic.address
+  }
+
+  /** A new connection id (never 0). */
+  allocConn(h: ConnHandler): number {
+    let id = this.nextConn
+    this.nextConn = (this.nextConn % 0x7fffffff) + 1
+    while (this.conns.has(id)) {
+      id = this.nextConn
+      this.nextConn = (this.nextConn % 0x7fffffff) + 1
+    }
+    this.conns.set(id, h)
+    return id
+  }
+
+  freeConn(id: number): void {
+    this.conns.delete(id)
+  }
+
+  /**
+   * Forgets a passive connection's REQ key after a grace period (retransmitted REQs of a finished request are
+   * answered with a stale reject instead of raising a new connect event).
+   */
+  retire(key: string, id: number): void {
+    if (this.passiveByRemote.get(key) !== id) return
+    this.passiveByRemote.set(key, 0)
+    this.timer(this.config.retryMs * (this.config.retries + 2), () => {
+      if (this.passiveByRemote.get(key) === 0) this.passiveByRemote.delete(key)
+    })
+  }
+
+  /** Whether the NIC is gone (checked by every request that would need the network). */
+  isRemoved(): boolean {
+    if (!this.removed && this.nic.stats().removed) this.noteRemoved()
+    return this.removed
+  }
+
+  private noteRemoved(): void {
+    if (this.removed) return
+    this.removed = true
+    for (const h of Array.from(this.conns.values())) h.onRemoved?.()
+  }
+
+  private sent(code: number): number {
+    if (code === DEVICE_REMOVED) this.noteRemoved()
+    return code
+  }
+
+  /** Sends one MAD (fire and forget; loss is handled by the caller's retransmission). */
+  send(to: number, m: Partial<Message> & { readonly type: number }): number {
+    return this.sent(this.nic.sendMad(to, encode(m)))
+  }
+
+  /** Runs `f` after `ms` virtual milliseconds on a fiber of the manager, unless cancelled first. */
+  timer(ms: number, f: () => void): Timer {
+    let fiber: Fiber.RuntimeFiber<void, never> | undefined
+    let done = false
+    fiber = this.runFork(Effect.zipRight(
+      Effect.sleep(Duration.millis(ms)),
+      Effect.sync(() => {
+        if (!done) {
+          done = true
+          fiber = undefined
+          f()
+        }
+      })
+    ))
+    return {
+      cancel: () => {
+        if (done) return
+        done = true
+        const fb = fiber
+        fiber = undefined
+        if (fb !== undefined) fb.unsafeInterruptAsFork(FiberId.none)
+      }
+    }
+  }
+
+  /**
+   * Sends `m` to `to` now and every `retryMs` until `cancel`, `retries` sends in all; then runs `exhausted`.
+   */
+  reliable(to: number, m: Partial<Message> & { readonly type: number }, exhausted: () => void): Timer {
+    const bytes = encode(m)
+    let left = this.config.retries
+    let current: Timer | undefined
+    let stopped = false
+    const shot = () => {
+      if (stopped) return
+      this.sent(this.nic.sendMad(to, bytes))
+      if (stopped) return
+      left--
+      current = this.timer(this.config.retryMs, () => {
+        if (stopped) return
+        if (left > 0) shot()
+        else {
+          stopped = true
+          exhausted()
+        }
+      })
+    }
+    shot()
+    return {
+      cancel: () => {
+        stopped = true
+        current?.cancel()
+      }
+    }
+  }
+
+  /**
+   * Runs an Effect (a callback delivery) on its own fiber of the manager. The fiber yields before its first
+   * step, so a callback never runs inside the provider call that scheduled it (R168, SPEC.md §8.10).
+   */
+  fork(effect: Effect.Effect<void>): void {
+    this.runFork(Effect.zipRight(Effect.yieldNow(), effect))
+  }
+
+  /** The MAD handler installed on the NIC. */
+  onMad(from: number, bytes: Uint8Array): void {
+    const m = decode(bytes)
+    if (m === undefined) return
+    if (m.type === Msg.REQ) {
+      const dupKey = `${from}|${m.srcConn}`
+      const existing = this.passiveByRemote.get(dupKey)
+      if (existing !== undefined) {
+        const h = this.conns.get(existing)
+        if (h !== undefined) h.onMessage(m, from)
+        else this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.STALE })
+        return
+      }
+      const acceptor = this.acceptors.get(`${ipKey({ family: m.family, address: m.dstIp, port: 0 })}|${m.dstPort}`)
+      if (acceptor === undefined) {
+        this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.NO_LISTENER })
+        return
+      }
+      acceptor.onRequest(m, from)
+      return
+    }
+    const h = m.dstConn !== 0
+      ? this.conns.get(m.dstConn)
+      : this.conns.get(this.passiveByRemote.get(`${from}|${m.srcConn}`) ?? 0)
+    if (h !== undefined) {
+      h.onMessage(m, from)
+      return
+    }
+    // stateless answers for connections that are gone
+    switch (m.type) {
+      case Msg.REP:
+      case Msg.RTU:
+      case Msg.MRA:
+        this.send(from, { type: Msg.REJ, srcConn: m.dstConn, dstConn: m.srcConn, reason: Reason.STALE })
+        return
+      case Msg.DREQ:
+      case Msg.ABORT:
+        this.send(from, { type: Msg.DREP, srcConn: m.dstConn, dstConn: m.srcConn })
+        return
+      default:
+        return
+    }
+  }
+}
+
+const managers = new WeakMap<object, HostCm>()
+
+/**
+ * The connection manager of a host, created on first use: `host` is the provider-core object shared by every
+ * adapter instance of that host (its `fork` runs fibers in the provider's scope); the manager installs itself
+ * as the NIC's MAD handler.
+ */
+export const managerOf = (
+  host: object,
+  nic: Nic,
+  fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
+): HostCm => {
+  const existing = managers.get(host)
+  if (existing !== undefined) return existing
+  const cm = new HostCm(nic, registryOf(nic, nic.address), fork)
+  managers.set(host, cm)
+  nic.onMad((from, data) => Effect.sync(() => cm.onMad(from, data)))
+  return cm
+}
