@@ -23,6 +23,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { AdapterImpl, AdapterSettings } from "./internal/adapter.js"
 import { closeAdapter, openAdapter } from "./internal/adapter.js"
+import type { CmConfig } from "./internal/cm.js"
 import { managerOf } from "./internal/cm.js"
 import { connectionObjects } from "./internal/connections.js"
 import type { CompletionMode, ProviderCore, ProviderFaults, Violation } from "./internal/object.js"
@@ -70,6 +71,8 @@ export interface Options {
   readonly onViolation?: (violation: Violation) => void
   /** lifetime-kernel event sink (every adapter instance's kernel reports to it) */
   readonly sink?: LifetimeEvent.Sink
+  /** connection-manager retransmission and timeout settings (virtual ms; defaults in `cm.ts`) */
+  readonly connectionManager?: Partial<CmConfig>
 }
 
 /**
@@ -138,7 +141,8 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       sink: options.sink
     }
     // the host's connection manager answers MADs from the start (a host without listeners refuses connects)
-    managerOf(core, nic, core.fork)
+    const cm = managerOf(core, nic, core.fork)
+    if (options.connectionManager !== undefined) cm.config = { ...cm.config, ...options.connectionManager }
     const settings: AdapterSettings = {
       maxCallerData: options.maxCallerData ?? 56,
       maxCalleeData: options.maxCalleeData ?? 148,

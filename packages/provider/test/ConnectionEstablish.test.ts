@@ -21,6 +21,7 @@ import {
   world,
   worldWith
 } from "./utils/conn.js"
+import { collect, registered, sge } from "./utils/setup.js"
 
 const bytes = (...xs: Array<number>) => new Uint8Array(xs)
 
@@ -123,14 +124,25 @@ describe("Connection establishment", () => {
       const qb = yield* qpOf(b!)
       yield* connect(ca, qa, v4(a!.n, 0), v4(b!.n, 5000), log)
       yield* until(() => incoming.length === 1)
+      const ba = yield* registered(a!.host.nic, a!.pd, 4096)
+      const bb = yield* registered(b!.host.nic, b!.pd, 4096)
+      expect(yield* qb.Dispatch.NdkReceive(qb, "rb", [sge(bb, 0, 64)], 1)).toBe(S.STATUS_SUCCESS)
       expect(yield* accept(incoming[0]!, qb, log)).toBe(S.STATUS_PENDING)
+      // not connected before the accept completes: initiator posts are refused
+      expect(yield* qb.Dispatch.NdkSend(qb, "early", [sge(bb, 0, 8)], 1, 0)).toBe(S.STATUS_CONNECTION_INVALID)
       yield* waitFor(log, "connect")
       expect(log.of("connect")[0]!.status).toBe(S.STATUS_SUCCESS)
       yield* TestClock.adjust("5 seconds")
       expect(log.of("accept").length).toBe(0)
       expect(yield* completeConnect(ca, log)).toBe(S.STATUS_SUCCESS)
+      // the active side may send at once; the data reaches the passive QP once it is connected
+      expect(yield* qa.Dispatch.NdkSend(qa, "first", [sge(ba, 0, 8)], 1, 0)).toBe(S.STATUS_SUCCESS)
       yield* waitFor(log, "accept")
       expect(log.of("accept")).toEqual([{ what: "accept", context: "accept", status: S.STATUS_SUCCESS }])
+      const rb = yield* collect(b!.cq, 1)
+      expect(rb.map((r) => [r.RequestContext, r.Status])).toEqual([["rb", S.STATUS_SUCCESS]])
+      const ra = yield* collect(a!.cq, 1)
+      expect(ra.map((r) => [r.RequestContext, r.Status])).toEqual([["first", S.STATUS_SUCCESS]])
     }))
 
   it.scoped("R141: if the active side never completes, the passive NdkAccept fails with STATUS_IO_TIMEOUT", () =>
@@ -198,9 +210,8 @@ describe("Connection establishment", () => {
 
   it.scoped("R142: with the NDSPI option an active reject after reply fails the passive accept REFUSED", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const cmB = cmFor(b!)
-      cmB.config = { ...cmB.config, activeRejectRefused: true }
+      const { sides: [a, b] } = yield* world(2, { provider: { connectionManager: { activeRejectRefused: true } } })
+      expect(cmFor(b!).config.activeRejectRefused).toBe(true)
       const log = new Log()
       const incoming: Array<NdkConnector> = []
       const l = yield* listener(b!, incoming)

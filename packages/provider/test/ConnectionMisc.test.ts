@@ -111,6 +111,10 @@ describe("Connection bad input", () => {
       const l = yield* listener(a!, [])
       expect(yield* l.Dispatch.NdkListen(l, v4(a!.n, 1), 4, () => Effect.void, null)).toBe(S.STATUS_INVALID_PARAMETER)
       yield* l.Dispatch.NdkControlConnectEvents(null as never, true)
+      // use after close: refused with STATUS_INVALID_DEVICE_STATE
+      expect(yield* closeWith(c, log, "c")).toBe(S.STATUS_SUCCESS)
+      expect(yield* d.NdkGetConnectionData(c, null, null, null, OutParam.inOut(0))).toBe(S.STATUS_INVALID_DEVICE_STATE)
+      expect(yield* connect(c, qa, v4(a!.n, 0), v4(b!.n, 1), log)).toBe(S.STATUS_INVALID_DEVICE_STATE)
       expect(log.calls).toEqual([])
     }))
 
@@ -240,6 +244,23 @@ describe("Layer wiring", () => {
     ))
 })
 
+describe("Callback context", () => {
+  it.scoped("R39: adapter close from inside a connect event is reported as a violation (callback context)", () =>
+    Effect.gen(function*() {
+      const violations: Array<{ readonly rule: string }> = []
+      const { sides: [a, b] } = yield* world(2, { provider: { onViolation: (v) => void violations.push(v) } })
+      const log = new Log()
+      const incoming: Array<NdkConnector> = []
+      const l = yield* listener(b!, incoming, () => b!.provider.CloseNdkAdapter(null, b!.adapter))
+      yield* listen(l, v4(b!.n, 5000))
+      const ca = yield* connector(a!)
+      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      yield* until(() => incoming.length === 1)
+      yield* until(() => violations.length === 1)
+      expect(violations.map((v) => v.rule)).toEqual(["R39"])
+    }))
+})
+
 describe("NIC reset", () => {
   it.scoped("a pending disconnect fails DEVICE_REMOVED, new connects are refused, everything stays closable", () =>
     Effect.gen(function*() {
@@ -318,7 +339,24 @@ describe("Connection close races", () => {
           expect(Array.from(kb.objects.values()).filter((o) => o.type === 8 || o.type === 9).length).toBe(0)
           // no connection state is left in either connection manager once the retransmissions ran out
           expect(cmFor(a!).conns.size + cmFor(b!).conns.size).toBe(0)
+          // every endpoint and 4-tuple of the connectors and the listener was released
+          expect(cmFor(a!).registry.byKey.size + cmFor(b!).registry.byKey.size).toBe(0)
+          expect(cmFor(a!).registry.tuples.size + cmFor(b!).registry.tuples.size).toBe(0)
         }))
       }
+    }))
+
+  it.scoped("the same seed and workload replay the same handshakes (trace hash and callback log)", () =>
+    Effect.gen(function*() {
+      const once = Effect.scoped(Effect.gen(function*() {
+        const { fabric, sides: [a, b] } = yield* world(2, { fabric: { seed: 11 } })
+        yield* fabric.setFaults({ loss: 0.15, duplicate: 0.1, reorder: 0.2 })
+        const log = new Log()
+        for (let i = 0; i < 3; i++) yield* established(a!, b!, log, 7000 + i)
+        return { hash: yield* fabric.traceHash, calls: log.calls.map((c) => `${c.what}:${String(c.status)}`) }
+      }))
+      const first = yield* once
+      const second = yield* once
+      expect(second).toEqual(first)
     }))
 })

@@ -35,6 +35,7 @@ import type { Endpoint } from "./endpoints.js"
 import { nicAddressOf } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
+  asCallback,
   BAD_HANDLE,
   BAD_STATE,
   close,
@@ -43,7 +44,8 @@ import {
   makeObject,
   queryExtension,
   register,
-  request
+  request,
+  validate
 } from "./object.js"
 import { qpSeam } from "./qp.js"
 import type { QpSeam } from "./seam.js"
@@ -67,7 +69,9 @@ export const St = {
   DISCONNECTED: 8,
   REJECTED: 9,
   FAILED: 10,
-  CLOSED: 11
+  CLOSED: 11,
+  /** passive: RTU received, the QP is being moved to connected */
+  COMPLETING: 12
 } as const
 type St = typeof St[keyof typeof St]
 
@@ -157,7 +161,7 @@ const finish = (c: ConnectorImpl, status: number): void => {
   if (p === undefined) return
   c.pending = undefined
   const k = c.adapter.kernel
-  c.cm.fork(Lifetime.complete(k, c.rec, Effect.suspend(() => p.completion(p.context, status))))
+  c.cm.fork(Lifetime.complete(k, c.rec, asCallback(() => p.completion(p.context, status))))
 }
 
 const beginPending = (c: ConnectorImpl, completion: NdkRequestCompletion, context: unknown): number => {
@@ -215,8 +219,8 @@ const raiseDisconnectEvent = (c: ConnectorImpl, reason: number): void => {
   if (d === undefined || typeof d.callback !== "function") return
   const cb = d.callback
   const run = d.ex
-    ? Effect.suspend(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
-    : Effect.suspend(() => (cb as NdkDisconnectEventCallback)(d.context))
+    ? asCallback(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
+    : asCallback(() => (cb as NdkDisconnectEventCallback)(d.context))
   c.cm.fork(Effect.asVoid(Lifetime.notify(c.adapter.kernel, c.rec, run)))
 }
 
@@ -250,11 +254,7 @@ const onMessage = (c: ConnectorImpl, m: Message): void => {
     case Msg.REP:
       return onReply(c, m)
     case Msg.RTU:
-      if (c.state === St.ACCEPTING) {
-        stopTimers(c)
-        c.state = St.CONNECTED
-        finish(c, S.STATUS_SUCCESS)
-      }
+      onReadyToUse(c)
       return
     case Msg.REQ:
       // a retransmitted request for a connection this host already knows
@@ -335,7 +335,8 @@ const onReject = (c: ConnectorImpl, m: Message): void => {
     case St.INCOMING:
       c.abandoned = true
       return
-    case St.ACCEPTING: {
+    case St.ACCEPTING:
+    case St.COMPLETING: {
       const status = m.reason === Reason.CONSUMER_REJECT && c.cm.config.activeRejectRefused
         ? S.STATUS_CONNECTION_REFUSED
         : m.reason === Reason.TIMEOUT
@@ -394,6 +395,7 @@ const onRemoved = (c: ConnectorImpl): void => {
       failConnect(c, S.STATUS_DEVICE_REMOVED)
       return
     case St.ACCEPTING:
+    case St.COMPLETING:
     case St.DISCONNECTING:
       endConnection(c, St.FAILED)
       finish(c, S.STATUS_DEVICE_REMOVED)
@@ -472,12 +474,8 @@ export const writeAddress = (
   return S.STATUS_SUCCESS
 }
 
-const asConnector = (p: unknown): ConnectorImpl | number => {
-  const c = lookup<ConnectorImpl>(p, CONNECTOR)
-  if (c === undefined) return BAD_HANDLE
-  if (c.rec.state !== 1) return BAD_STATE
-  return c
-}
+/** The connector behind a handle, or the status (a use after close is recorded as a violation, R31). */
+const asConnector = (p: unknown): ConnectorImpl | number => validate<ConnectorImpl>(p, CONNECTOR)
 
 // ---------------------------------------------------------------------------------------------------------------
 // connect (active side)
@@ -597,7 +595,7 @@ const connect = (
       const p = c.pending!
       c.pending = undefined
       return Effect.as(
-        Lifetime.complete(k, c.rec, Effect.suspend(() => p.completion(p.context, S.STATUS_CONNECTION_REFUSED))),
+        Lifetime.complete(k, c.rec, asCallback(() => p.completion(p.context, S.STATUS_CONNECTION_REFUSED))),
         S.STATUS_PENDING
       )
     }
@@ -717,46 +715,60 @@ const accept = (
     // c.myIrd / c.myOrd hold the active side's capped offer (A.IRD', A.ORD') on a passive connector
     const inbound = Math.min(myIrd, c.myOrd)
     const outbound = Math.min(myOrd, c.myIrd)
-    return Effect.flatMap(
-      qp.connectToRemote({ remoteAddress: c.remote, remoteQpn: c.remoteQpn, ird: inbound, ord: outbound }),
-      (s) =>
-        Effect.sync(() => {
-          if (s !== S.STATUS_SUCCESS) {
-            qp.abortConnect()
-            removeEdge(c, qp.rec)
-            c.qp = undefined
-            return s
-          }
-          const begun = beginPending(c, completion, context)
-          if (begun !== S.STATUS_SUCCESS) {
-            endConnection(c, St.FAILED)
-            return begun
-          }
-          leaveIncoming(c)
-          c.inbound = inbound
-          c.outbound = outbound
-          c.disconnect = { callback, context: eventContext, ex }
-          c.state = St.ACCEPTING
-          c.replyData = (dataLength as number) > 0 ? data!.slice(0, dataLength as number) : new Uint8Array(0)
-          c.retransmit = c.cm.reliable(c.remote, {
-            type: Msg.REP,
-            srcConn: c.connId,
-            dstConn: c.remoteConn,
-            qpn: qp.qpn,
-            ird: myIrd,
-            ord: myOrd,
-            data: c.replyData
-          }, () => {})
-          c.deadline = c.cm.timer(c.cm.config.acceptTimeoutMs, () => {
-            if (c.state !== St.ACCEPTING) return
-            sendTo(c, Msg.REJ, { reason: Reason.TIMEOUT })
-            endConnection(c, St.FAILED)
-            finish(c, S.STATUS_IO_TIMEOUT)
-          })
-          return S.STATUS_PENDING
-        })
-    )
+    const begun = beginPending(c, completion, context)
+    if (begun !== S.STATUS_SUCCESS) {
+      qp.abortConnect()
+      removeEdge(c, qp.rec)
+      c.qp = undefined
+      return Effect.succeed(begun)
+    }
+    leaveIncoming(c)
+    c.inbound = inbound
+    c.outbound = outbound
+    c.disconnect = { callback, context: eventContext, ex }
+    c.state = St.ACCEPTING
+    c.replyData = (dataLength as number) > 0 ? data!.slice(0, dataLength as number) : new Uint8Array(0)
+    // the QP stays "connecting" until the active side's RTU (SPEC.md §9.1): then it moves to connected
+    c.retransmit = c.cm.reliable(c.remote, {
+      type: Msg.REP,
+      srcConn: c.connId,
+      dstConn: c.remoteConn,
+      qpn: qp.qpn,
+      ird: myIrd,
+      ord: myOrd,
+      data: c.replyData
+    }, () => {})
+    c.deadline = c.cm.timer(c.cm.config.acceptTimeoutMs, () => {
+      if (c.state !== St.ACCEPTING) return
+      sendTo(c, Msg.REJ, { reason: Reason.TIMEOUT })
+      endConnection(c, St.FAILED)
+      finish(c, S.STATUS_IO_TIMEOUT)
+    })
+    return Effect.succeed(S.STATUS_PENDING)
   })
+
+/** The active side completed (RTU): the passive QP moves to connected and the accept completes. */
+const onReadyToUse = (c: ConnectorImpl): void => {
+  if (c.state !== St.ACCEPTING || c.qp === undefined) return
+  stopTimers(c)
+  c.state = St.COMPLETING
+  const qp = c.qp
+  c.cm.fork(Effect.flatMap(
+    qp.connectToRemote({ remoteAddress: c.remote, remoteQpn: c.remoteQpn, ird: c.inbound, ord: c.outbound }),
+    (s) =>
+      Effect.sync(() => {
+        if (c.state !== St.COMPLETING) return
+        if (s !== S.STATUS_SUCCESS) {
+          sendTo(c, Msg.REJ, { reason: Reason.ABANDONED })
+          endConnection(c, St.FAILED)
+          finish(c, s)
+          return
+        }
+        c.state = St.CONNECTED
+        finish(c, S.STATUS_SUCCESS)
+      })
+  ))
+}
 
 const reject = (pNdkConnector: unknown, data: Uint8Array | null, dataLength: unknown): Effect.Effect<number> =>
   Effect.sync(() => {
@@ -885,6 +897,7 @@ const teardown = (c: ConnectorImpl): void => {
       if (!c.abandoned) sendTo(c, Msg.REJ, { reason: Reason.CONSUMER_REJECT })
       break
     case St.ACCEPTING:
+    case St.COMPLETING:
       sendTo(c, Msg.REJ, { reason: Reason.ABANDONED })
       endConnection(c, St.FAILED)
       break

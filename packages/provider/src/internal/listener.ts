@@ -27,6 +27,7 @@ import { checkAddress, cmOf, dropIncoming, makeIncoming, writeAddress } from "./
 import type { Endpoint } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
+  asCallback,
   BAD_HANDLE,
   BAD_STATE,
   close,
@@ -35,7 +36,8 @@ import {
   makeObject,
   queryExtension,
   register,
-  request
+  request,
+  validate
 } from "./object.js"
 
 const S = NtStatus
@@ -94,18 +96,13 @@ const onRequest = (l: ListenerImpl, m: Message, from: number): void => {
   const ctx = l.connectEventContext
   cm.fork(
     Effect.flatMap(
-      Lifetime.notify(a.kernel, l.rec, Effect.suspend(() => event(ctx, c.object))),
+      Lifetime.notify(a.kernel, l.rec, asCallback(() => event(ctx, c.object))),
       (raised) => raised ? Effect.void : dropIncoming(c)
     )
   )
 }
 
-const asListener = (p: unknown): ListenerImpl | number => {
-  const l = lookup<ListenerImpl>(p, LISTENER)
-  if (l === undefined) return BAD_HANDLE
-  if (l.rec.state !== 1) return BAD_STATE
-  return l
-}
+const asListener = (p: unknown): ListenerImpl | number => validate<ListenerImpl>(p, LISTENER)
 
 const stopAccepting = (l: ListenerImpl): void => {
   const ep = l.endpoint

@@ -19,7 +19,7 @@ import type { AdapterImpl } from "./adapter.js"
 import type { Endpoint, EndpointRegistry } from "./endpoints.js"
 import { registryOf } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
-import { BAD_HANDLE, BAD_STATE, close, create, lookup, makeObject, queryExtension, register } from "./object.js"
+import { BAD_HANDLE, close, create, lookup, makeObject, queryExtension, register, validate } from "./object.js"
 
 const S = NtStatus
 /** `NDK_OBJECT_TYPE` of a shared endpoint. */
@@ -70,9 +70,8 @@ export const sharedEndpointDispatch: NdkSharedEndpointDispatch = {
   NdkQueryExtension: queryExtension,
   NdkGetLocalAddress: (o, pAddress, pLength) =>
     Effect.sync(() => {
-      const s = lookup<SharedEndpointImpl>(o, SEP)
-      if (s === undefined) return BAD_HANDLE
-      if (s.rec.state !== 1) return BAD_STATE
+      const s = validate<SharedEndpointImpl>(o, SEP)
+      if (typeof s === "number") return s
       return writeAddress(s.endpoint.address, pAddress, pLength)
     })
 }
