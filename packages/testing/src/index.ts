@@ -12,3 +12,13 @@ export * as EventLog from "./EventLog.js"
  * @since 0.1.0
  */
 export * as Verifier from "./Verifier.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Broken from "./Broken.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ProviderSuite from "./ProviderSuite.js"
