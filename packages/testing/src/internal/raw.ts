@@ -23,6 +23,7 @@ import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
 import { ipv4Addr } from "@effect-ndk/ndkpi/SockAddr"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
+import { VirtualClock } from "./virtualClock.js"
 
 /** @internal */
 export const S = NtStatus
@@ -58,7 +59,9 @@ export const until = (done: () => boolean, steps = 400, stepMs = 1) =>
         yield* Effect.yieldNow()
       }
       if (done()) return true
-      yield* TestClock.adjust(`${stepMs} millis`)
+      const clock = yield* Effect.clock
+      if (clock instanceof VirtualClock) yield* clock.adjust(stepMs)
+      else yield* TestClock.adjust(`${stepMs} millis`)
     }
     return done()
   })
@@ -69,8 +72,6 @@ export const v4 = (ip: string, port: number): SockAddr => ipv4Addr(ip, port)
 /** The IPv4 text of a simulated host (`10.x.y.z` of its fabric address). @internal */
 export const ipOf = (n: number): string => `10.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
 
-const noCreate = () => Effect.void
-
 /** @internal */
 export class Failed extends Error {}
 
@@ -78,6 +79,34 @@ const need = <T>(st: number, out: OutParam.Out<T>, what: string): Effect.Effect<
   st === S.STATUS_SUCCESS && out.value !== undefined ?
     Effect.succeed(out.value) :
     Effect.fail(new Failed(`${what} returned 0x${(st >>> 0).toString(16)}`))
+
+/**
+ * Runs a create that may pend (the provider's completion mode): waits for its create completion in virtual
+ * time when it returns STATUS_PENDING.
+ */
+const create = <T>(
+  what: string,
+  call: (
+    completion: (ctx: unknown, status: number, obj: unknown) => Effect.Effect<void>,
+    out: OutParam.Out<T>
+  ) => Effect.Effect<number>
+): Effect.Effect<T, Failed> =>
+  Effect.gen(function*() {
+    const out = OutParam.out<T>()
+    let status = -1
+    let created: unknown = undefined
+    const st = yield* call((_c, s, obj) =>
+      Effect.sync(() => {
+        status = s
+        created = obj
+      }), out)
+    if (st !== S.STATUS_PENDING) return yield* need(st, out, what)
+    yield* until(() => status !== -1, 2000)
+    if (status !== S.STATUS_SUCCESS || created === undefined) {
+      return yield* Effect.fail(new Failed(`${what} completed 0x${(status >>> 0).toString(16)}`))
+    }
+    return created as T
+  })
 
 /** @internal */
 export const open = (host: NdkProviderHost) =>
@@ -93,11 +122,7 @@ export const open = (host: NdkProviderHost) =>
 
 /** @internal */
 export const createPd = (adapter: NdkAdapter) =>
-  Effect.gen(function*() {
-    const out = OutParam.out<NdkPd>()
-    const st = yield* adapter.Dispatch.NdkCreatePd(adapter, noCreate, null, out)
-    return yield* need(st, out, "NdkCreatePd")
-  })
+  create<NdkPd>("NdkCreatePd", (c, out) => adapter.Dispatch.NdkCreatePd(adapter, c, null, out))
 
 /** @internal */
 export const createCq = (
@@ -106,19 +131,17 @@ export const createCq = (
   notify: (ctx: unknown, status: number) => Effect.Effect<void>,
   ctx: unknown
 ) =>
-  Effect.gen(function*() {
-    const out = OutParam.out<NdkCq>()
-    const st = yield* adapter.Dispatch.NdkCreateCq(adapter, depth, notify, ctx, null, noCreate, null, out)
-    return yield* need(st, out, "NdkCreateCq")
-  })
+  create<NdkCq>(
+    "NdkCreateCq",
+    (c, out) => adapter.Dispatch.NdkCreateCq(adapter, depth, notify, ctx, null, c, null, out)
+  )
 
 /** @internal */
 export const createQp = (pd: NdkPd, cq: NdkCq, qpCtx: unknown, depth = 32) =>
-  Effect.gen(function*() {
-    const out = OutParam.out<NdkQp>()
-    const st = yield* pd.Dispatch.NdkCreateQp(pd, cq, cq, qpCtx, depth, depth, 2, 2, 64, noCreate, null, out)
-    return yield* need(st, out, "NdkCreateQp")
-  })
+  create<NdkQp>(
+    "NdkCreateQp",
+    (c, out) => pd.Dispatch.NdkCreateQp(pd, cq, cq, qpCtx, depth, depth, 2, 2, 64, c, null, out)
+  )
 
 /** @internal */
 export interface Buffer {
@@ -132,9 +155,7 @@ export interface Buffer {
 /** Creates an MR and registers `[va, va + size)` (local + remote read/write). @internal */
 export const registered = (pd: NdkPd, va: number, size: number) =>
   Effect.gen(function*() {
-    const out = OutParam.out<NdkMr>()
-    const st = yield* pd.Dispatch.NdkCreateMr(pd, false, noCreate, null, out)
-    const mr = yield* need(st, out, "NdkCreateMr")
+    const mr = yield* create<NdkMr>("NdkCreateMr", (c, out) => pd.Dispatch.NdkCreateMr(pd, false, c, null, out))
     let done = -1
     const rs = yield* mr.Dispatch.NdkRegisterMr(
       mr,
@@ -156,26 +177,14 @@ export const registered = (pd: NdkPd, va: number, size: number) =>
 
 /** @internal */
 export const connector = (adapter: NdkAdapter) =>
-  Effect.gen(function*() {
-    const out = OutParam.out<NdkConnector>()
-    const st = yield* adapter.Dispatch.NdkCreateConnector(adapter, noCreate, null, out)
-    return yield* need(st, out, "NdkCreateConnector")
-  })
+  create<NdkConnector>("NdkCreateConnector", (c, out) => adapter.Dispatch.NdkCreateConnector(adapter, c, null, out))
 
 /** @internal */
 export const listener = (adapter: NdkAdapter, onConnect: (c: NdkConnector) => Effect.Effect<void>) =>
-  Effect.gen(function*() {
-    const out = OutParam.out<NdkListener>()
-    const st = yield* adapter.Dispatch.NdkCreateListener(
-      adapter,
-      (_ctx, c) => onConnect(c),
-      "listen-events",
-      noCreate,
-      null,
-      out
-    )
-    return yield* need(st, out, "NdkCreateListener")
-  })
+  create<NdkListener>(
+    "NdkCreateListener",
+    (c, out) => adapter.Dispatch.NdkCreateListener(adapter, (_ctx, x) => onConnect(x), "listen-events", c, null, out)
+  )
 
 /** The close function of any object (the first member of every dispatch table is its close). @internal */
 export const close = (
