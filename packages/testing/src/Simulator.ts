@@ -384,6 +384,30 @@ const body = (
     yield* poll(a)
     yield* poll(b)
 
+    // every WR completes at most once (R78); successes of one queue come in posting order (R82; context ids
+    // are given in order of first appearance, i.e. posting order)
+    const seen = new Map<number, number>()
+    const lastOf = new Map<string, number>()
+    for (const e of log.events) {
+      if (e.kind !== "return" || e.results === undefined) continue
+      for (const r of e.results) {
+        const n = (seen.get(r.ctx) ?? 0) + 1
+        seen.set(r.ctx, n)
+        if (n === 2) finding("WR_COMPLETES_ONCE", ["R78"], `request context ${r.ctx} completed twice (event #${e.seq})`)
+        // one queue per QP here: host A's QP only initiates, host B's only receives
+        const queue = `QPContext ${r.qpCtx}`
+        const prev = lastOf.get(queue)
+        if (prev !== undefined && r.ctx < prev && r.status === R.S.STATUS_SUCCESS) {
+          finding(
+            "COMPLETION_ORDER",
+            ["R82"],
+            `queue ${queue}: context ${r.ctx} completed after ${prev} (event #${e.seq})`
+          )
+        }
+        lastOf.set(queue, Math.max(prev ?? 0, r.ctx))
+      }
+    }
+
     // RDMA write integrity (only when nothing could have overwritten the slot: last write per slot, no reset)
     let writesChecked = 0
     if (!resetDone) {
