@@ -8,11 +8,16 @@
  *
  * @since 0.1.0
  */
+import * as Fabric from "@effect-ndk/hardware/Fabric"
+import * as Nic from "@effect-ndk/hardware/Nic"
 import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
+import { NdkProvider } from "@effect-ndk/ndkpi/ProviderHost"
 import * as Sge from "@effect-ndk/ndkpi/Sge"
 import type * as NdkProviderImpl from "@effect-ndk/provider/NdkProvider"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as EventLog from "./EventLog.js"
 import * as R from "./internal/raw.js"
@@ -108,6 +113,36 @@ export const simulated = (
         write: h.nic.memory.write
       }))
   )
+
+/**
+ * Any provider layer over the simulated NIC (`Layer<NdkProvider, E, Nic>`, e.g. `NdkProvider.layer()` of
+ * `@effect-ndk/provider`) as a target: N NICs on one fabric, the layer built once per NIC, host memory from the
+ * NIC.
+ *
+ * @since 0.1.0
+ * @category targets
+ */
+export const fromLayer = <E>(provider: Layer.Layer<NdkProvider, E, Nic.Nic>): Factory => (count) =>
+  Effect.gen(function*() {
+    const fabric = yield* Fabric.make({ memoryBytes: 16 * 1024 * 1024 })
+    const hosts: Array<Host> = []
+    for (let i = 0; i < count; i++) {
+      const nic = yield* Effect.provideService(
+        Nic.make({ address: i + 1, config: { hostMemoryBytes: 1024 * 1024, deviceMemoryBytes: 256 * 1024 } }),
+        Fabric.Fabric,
+        fabric
+      )
+      const ctx = yield* Layer.build(provider).pipe(Effect.provideService(Nic.Nic, nic))
+      hosts.push({
+        provider: Context.get(ctx, NdkProvider),
+        ip: R.ipOf(i + 1),
+        alloc: (size: number) => nic.memory.alloc(size, 4096),
+        read: nic.memory.read,
+        write: nic.memory.write
+      })
+    }
+    return hosts
+  })
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`
 

@@ -1,3 +1,4 @@
+import * as NdkProvider from "@effect-ndk/provider/NdkProvider"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Broken from "../src/Broken.js"
@@ -42,5 +43,13 @@ describe("ProviderSuite: broken providers are caught", () => {
       const target = ProviderSuite.simulated({ wrap: (h) => Broken.wrapHost("closeTooEarly", h) })
       const o = yield* ProviderSuite.runCase(target, ProviderSuite.cases.find((x) => x.name.startsWith("R29"))!)
       expect(ProviderSuite.format(o)).toBe(`ok   ${o.name}`)
+    }))
+})
+
+describe("ProviderSuite: any provider layer over the simulated NIC", () => {
+  it.effect("NdkProvider.layer() passes every case (pending completion mode)", () =>
+    Effect.gen(function*() {
+      const outcomes = yield* ProviderSuite.run(ProviderSuite.fromLayer(NdkProvider.layer({ mode: "pending" })))
+      expect(outcomes.map(ProviderSuite.format)).toEqual(ProviderSuite.cases.map((c) => `ok   ${c.name}`))
     }))
 })
