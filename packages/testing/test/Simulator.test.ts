@@ -12,12 +12,13 @@ import * as Simulator from "../src/Simulator.js"
 const CI_SEEDS = 150
 
 /**
- * A provider bug the simulator found (reported, not fixed here): after a QP close / several arms, one CQ can
- * raise two notifications for a single `NdkArmCq` (R57). These seeds reproduce it without faults.
+ * A finding of the simulator (reported, not fixed here; README "Findings" 1): an arm made after the provider
+ * satisfied the previous one but before that callback started is treated as a new arm by the provider and as
+ * merged by the verifier, so the verifier sees two notifications for one arm (R57; a §10.7 ambiguity).
  */
 const KNOWN = "NOTIFY_ONLY_WHEN_ARMED"
 
-/** Seeds of the CI range (no faults) where the second reported bug shows (writes reported done, data absent). */
+/** Seeds of the CI range (no faults) where the reported provider bug shows (writes reported done, data absent). */
 const KNOWN_SEEDS: ReadonlyArray<number> = [1067]
 
 describe("Simulator", () => {
@@ -66,7 +67,7 @@ describe("Simulator", () => {
       expect(checks).toContain("ANTECEDENT_CLOSES_LAST")
     }))
 
-  it.effect("known provider bug (R57): seed 2 without faults raises two notifications for one arm", () =>
+  it.effect("known finding (R57 ambiguity): seed 2 without faults — an arm between satisfaction and callback start", () =>
     Effect.gen(function*() {
       const r = yield* Simulator.runOne(2, [])
       expect(r.findings.map((f) => f.check)).toEqual([KNOWN])
