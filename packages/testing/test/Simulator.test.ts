@@ -1,0 +1,112 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Broken from "../src/Broken.js"
+import * as Report from "../src/Report.js"
+import * as Simulator from "../src/Simulator.js"
+
+/**
+ * Seeds per CI batch. Measured on the shared 2-core machine: ~1000 runs/minute with every fault on, so 2 × 150
+ * seeds take about 20 s of the package's minute.
+ */
+const CI_SEEDS = 150
+
+/**
+ * A finding of the simulator (reported, not fixed here; README "Findings" 1): an arm made after the provider
+ * satisfied the previous one but before that callback started is treated as a new arm by the provider and as
+ * merged by the verifier, so the verifier sees two notifications for one arm (R57; a §10.7 ambiguity).
+ */
+const KNOWN = "NOTIFY_ONLY_WHEN_ARMED"
+
+/** Seeds of the CI range (no faults) where the reported provider bug shows (writes reported done, data absent). */
+const KNOWN_SEEDS: ReadonlyArray<number> = [1067]
+
+describe("Simulator", () => {
+  it.effect("same seed ⇒ byte-identical event log (hash), whatever ran before it", () =>
+    Effect.gen(function*() {
+      const a = yield* Simulator.runOne(7, Simulator.faults, { log: true })
+      const b = yield* Simulator.runOne(7, Simulator.faults, { log: true })
+      expect(a.hash).toMatch(/^[0-9a-f]{64}$/)
+      expect(b.hash).toBe(a.hash)
+      expect(b.log).toBe(a.log)
+      const batch = yield* Simulator.runBatch({ seed: 5, runs: 3, faults: Simulator.faults })
+      const again = yield* Simulator.runBatch({ seed: 5, runs: 3, faults: Simulator.faults })
+      expect(again.hash).toBe(batch.hash)
+      const c = yield* Simulator.runOne(8, Simulator.faults)
+      expect(c.hash).not.toBe(a.hash)
+      const d = yield* Simulator.runOne(7, [])
+      expect(d.hash).not.toBe(a.hash)
+    }))
+
+  it("parses the fault menu and prints the replay command", () => {
+    expect(Simulator.parseFaults("loss,reset")).toEqual(Either.right(["loss", "reset"]))
+    expect(Simulator.parseFaults("all")).toEqual(Either.right(Simulator.faults))
+    expect(Either.isLeft(Simulator.parseFaults("loss,meteor"))).toBe(true)
+    expect(Simulator.replayCommand(42, ["loss", "slow"])).toBe(
+      "pnpm sim --seed 42 --runs 1 --faults loss,slow --verbose"
+    )
+  })
+
+  it.effect("a broken provider fails its seeds with the named check (closeTwice ⇒ PENDING_COMPLETES_ONCE)", () =>
+    Effect.gen(function*() {
+      const checks = new Set<string>()
+      for (let seed = 1; seed <= 5; seed++) {
+        const r = yield* Simulator.runOne(seed, [], { wrap: (h) => Broken.wrapHost("closeTwice", h) })
+        for (const f of r.findings) checks.add(f.check)
+      }
+      expect(checks).toContain("PENDING_COMPLETES_ONCE")
+    }))
+
+  it.effect("a broken provider is caught: antecedentFirst ⇒ ANTECEDENT_CLOSES_LAST", () =>
+    Effect.gen(function*() {
+      const checks = new Set<string>()
+      for (let seed = 1; seed <= 5; seed++) {
+        const r = yield* Simulator.runOne(seed, [], { wrap: (h) => Broken.wrapHost("antecedentFirst", h) })
+        for (const f of r.findings) checks.add(f.check)
+      }
+      expect(checks).toContain("ANTECEDENT_CLOSES_LAST")
+    }))
+
+  it.effect("known finding (R57 ambiguity): seed 2 without faults — an arm between satisfaction and callback start", () =>
+    Effect.gen(function*() {
+      const r = yield* Simulator.runOne(2, [])
+      expect(r.findings.map((f) => f.check)).toEqual([KNOWN])
+    }))
+
+  it.effect("known bug (reported): seed 1067 without faults — RDMA writes complete STATUS_SUCCESS, data never lands", () =>
+    Effect.gen(function*() {
+      const r = yield* Simulator.runOne(1067, [])
+      expect(r.findings.map((f) => f.check)).toEqual(["DATA_INTEGRITY", "DATA_INTEGRITY"])
+    }))
+
+  it.effect(
+    `CI batch: ${CI_SEEDS} seeds with every fault, ${CI_SEEDS} without; no violation but the known ones`,
+    () =>
+      Effect.gen(function*() {
+        const unexpected: Array<string> = []
+        for (const faults of [Simulator.faults, []]) {
+          const s = yield* Simulator.runBatch({
+            seed: 1000,
+            runs: CI_SEEDS,
+            faults,
+            onRun: (run) =>
+              Effect.sync(() => {
+                for (const f of run.findings) {
+                  if (f.check === KNOWN) continue
+                  if (faults.length === 0 && KNOWN_SEEDS.includes(run.seed) && f.check === "DATA_INTEGRITY") continue
+                  unexpected.push(`seed ${run.seed} (${Simulator.replayCommand(run.seed, faults)}): ${f.text}`)
+                }
+              })
+          })
+          expect(s.runs).toBe(CI_SEEDS)
+          expect(s.connected).toBeGreaterThan(CI_SEEDS / 2)
+          expect(s.events).toBeGreaterThan(CI_SEEDS * 50)
+          expect(s.received + s.writes).toBeGreaterThan(CI_SEEDS)
+          const lines = Report.summary(s, { seed: 1000, faults, elapsedMs: 1000 })
+          expect(lines.at(-1)).toContain(s.hash)
+        }
+        expect(unexpected).toEqual([])
+      }),
+    120_000
+  )
+})
