@@ -145,7 +145,7 @@ export class ConnectorImpl implements ObjectImpl {
 }
 
 /** The connection manager of an adapter's host. */
-export const cmOf = (a: AdapterImpl): HostCm => managerOf(a.core, a.core.nic, a.core.fork)
+export const cmOf = (a: AdapterImpl): HostCm => managerOf(a.core, a.core.nic, a.core.fork, a.core.clock)
 
 const loopbackSupported = (a: AdapterImpl): boolean =>
   (a.info.AdapterFlags & NdkAdapterFlag.NDK_ADAPTER_FLAG_LOOPBACK_CONNECTIONS_SUPPORTED) !== 0
