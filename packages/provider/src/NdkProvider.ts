@@ -125,8 +125,10 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
   Effect.gen(function*() {
     const runFork = yield* FiberSet.makeRuntime<never>()
     const highest = options.version ?? NdkVersion.V2_1
+    const clock = yield* Effect.clock
     const core: ProviderCore = {
       nic,
+      clock,
       highest: NdkVersion.providerVersions.some((v) => NdkVersion.equals(v, highest)) ? highest : NdkVersion.V2_1,
       mode: { current: options.mode ?? "inline" },
       faults: { current: { createFailure: options.faults?.createFailure ?? 0 } },
@@ -141,7 +143,7 @@ export const make = (nic: Nic, options: Options = {}): Effect.Effect<Provider, n
       sink: options.sink
     }
     // the host's connection manager answers MADs from the start (a host without listeners refuses connects)
-    const cm = managerOf(core, nic, core.fork)
+    const cm = managerOf(core, nic, core.fork, core.clock)
     if (options.connectionManager !== undefined) cm.config = { ...cm.config, ...options.connectionManager }
     const settings: AdapterSettings = {
       maxCallerData: options.maxCallerData ?? 56,

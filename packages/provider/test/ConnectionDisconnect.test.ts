@@ -3,7 +3,9 @@ import type { NdkConnector } from "@effect-ndk/ndkpi/RawInterface"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import {
+  accept,
   closeWith,
+  completeConnect,
   connect,
   connector,
   disconnect,
@@ -31,6 +33,33 @@ describe("Disconnect", () => {
       yield* closeWith(ca, log, "abort")
       yield* TestClock.adjust("2 seconds")
       expect(log.of("disconnect-event").length).toBe(1)
+    }))
+
+  it.scoped("R150: a peer that aborts right after completing its connect (the passive accept still completing) raises the disconnect event after the accept completion", () =>
+    Effect.gen(function*() {
+      const { sides: [a, b] } = yield* world()
+      for (const [port, how] of [[5000, "abort"], [5001, "graceful"]] as const) {
+        const log = new Log()
+        const incoming: Array<NdkConnector> = []
+        const l = yield* listener(b!, incoming)
+        expect(yield* listen(l, v4(b!.n, port))).toBe(S.STATUS_SUCCESS)
+        const qa = yield* qpOf(a!, "qa")
+        const qb = yield* qpOf(b!, "qb")
+        const ca = yield* connector(a!)
+        expect(yield* connect(ca, qa, v4(a!.n, 0), v4(b!.n, port), log)).toBe(S.STATUS_PENDING)
+        yield* until(() => incoming.length > 0)
+        expect(yield* accept(incoming[0]!, qb, log)).toBe(S.STATUS_PENDING)
+        yield* waitFor(log, "connect")
+        // the RTU and the abort (or DREQ) leave back to back: both reach the passive side in one engine pass
+        expect(yield* completeConnect(ca, log)).toBe(S.STATUS_SUCCESS)
+        if (how === "abort") yield* closeWith(ca, log, "ca")
+        else yield* disconnect(ca, log)
+        yield* waitFor(log, "disconnect-event")
+        expect(log.calls.filter((c) => c.what === "accept" || c.what === "disconnect-event")).toEqual([
+          { what: "accept", context: "accept", status: S.STATUS_SUCCESS },
+          { what: "disconnect-event", context: "passive-disc" }
+        ])
+      }
     }))
 
   it.scoped("R150: a peer-initiated disconnect raises the event and does not flush the notified side", () =>

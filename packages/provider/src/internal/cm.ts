@@ -16,10 +16,10 @@
  */
 import type { Nic } from "@effect-ndk/hardware/Nic"
 import { NicCode } from "@effect-ndk/hardware/NicCode"
+import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import type { EndpointRegistry } from "./endpoints.js"
 import { ipKey, registryOf } from "./endpoints.js"
 
@@ -207,6 +207,103 @@ export interface Timer {
   readonly cancel: () => void
 }
 
+interface TimerEntry {
+  readonly at: number
+  readonly seq: number
+  f: (() => void) | undefined
+}
+
+const before = (x: TimerEntry, y: TimerEntry): boolean => x.at < y.at || (x.at === y.at && x.seq < y.seq)
+
+/** The manager's timers: a binary min-heap by (deadline, order set); cancelled entries are dropped lazily. */
+class TimerHeap {
+  private heap: Array<TimerEntry> = []
+  private seq = 0
+  private live = 0
+  /** the earliest deadline a sleeper fiber waits for (Infinity: none) */
+  private sleeperAt = Infinity
+  constructor(
+    readonly clock: Clock.Clock,
+    readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
+  ) {}
+
+  add(ms: number, f: () => void): Timer {
+    const e: TimerEntry = { at: this.clock.unsafeCurrentTimeMillis() + ms, seq: this.seq++, f }
+    this.push(e)
+    this.live++
+    if (e.at < this.sleeperAt) this.sleep(e.at)
+    return {
+      cancel: () => {
+        if (e.f === undefined) return
+        e.f = undefined
+        this.live--
+        if (this.heap.length > 64 && this.live * 2 < this.heap.length) this.compact()
+      }
+    }
+  }
+
+  private sleep(at: number): void {
+    this.sleeperAt = at
+    const delay = Math.max(0, at - this.clock.unsafeCurrentTimeMillis())
+    this.runFork(Effect.zipRight(Effect.sleep(Duration.millis(delay)), Effect.sync(() => this.fire(at))))
+  }
+
+  private fire(at: number): void {
+    if (this.sleeperAt === at) this.sleeperAt = Infinity
+    const now = this.clock.unsafeCurrentTimeMillis()
+    const h = this.heap
+    while (h.length > 0 && h[0]!.at <= now) {
+      const e = this.pop()
+      const f = e.f
+      if (f === undefined) continue
+      e.f = undefined
+      this.live--
+      f()
+    }
+    if (h.length > 0 && h[0]!.at < this.sleeperAt) this.sleep(h[0]!.at)
+  }
+
+  private compact(): void {
+    const keep = this.heap.filter((e) => e.f !== undefined)
+    keep.sort((x, y) => before(x, y) ? -1 : before(y, x) ? 1 : 0)
+    this.heap = keep
+  }
+
+  private push(e: TimerEntry): void {
+    const h = this.heap
+    let i = h.length
+    h.push(e)
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!before(e, h[p]!)) break
+      h[i] = h[p]!
+      i = p
+    }
+    h[i] = e
+  }
+
+  private pop(): TimerEntry {
+    const h = this.heap
+    const top = h[0]!
+    const last = h.pop()!
+    const n = h.length
+    if (n > 0) {
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        if (l >= n) break
+        const r = l + 1
+        const c = r < n && before(h[r]!, h[l]!) ? r : l
+        if (!before(h[c]!, last)) break
+        h[i] = h[c]!
+        i = c
+      }
+      h[i] = last
+    }
+    return top
+  }
+}
+
 /**
  * The connection manager of one host.
  */
@@ -224,8 +321,13 @@ export class HostCm {
   constructor(
     readonly nic: Nic,
     readonly registry: EndpointRegistry,
-    readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
-  ) {}
+    readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>,
+    readonly clock: Clock.Clock
+  ) {
+    this.timers = new TimerHeap(clock, runFork)
+  }
+
+  private readonly timers: TimerHeap
 
   get address(): number {
     return this.nic.address
@@ -281,29 +383,14 @@ export class HostCm {
     return this.sent(this.nic.sendMad(to, encode(m)))
   }
 
-  /** Runs `f` after `ms` virtual milliseconds on a fiber of the manager, unless cancelled first. */
+  /**
+   * Runs `f` after `ms` virtual milliseconds (Clock time), unless cancelled first. Timers share one deadline heap:
+   * a sleeper fiber is forked only when a timer is due before every sleeper already waiting, so the many
+   * short-lived protocol timers of a connection (retransmissions, timeouts cancelled by the answer) cost no fiber
+   * each. Timers due at the same instant run in the order they were set.
+   */
   timer(ms: number, f: () => void): Timer {
-    let fiber: Fiber.RuntimeFiber<void, never> | undefined
-    let done = false
-    fiber = this.runFork(Effect.zipRight(
-      Effect.sleep(Duration.millis(ms)),
-      Effect.sync(() => {
-        if (!done) {
-          done = true
-          fiber = undefined
-          f()
-        }
-      })
-    ))
-    return {
-      cancel: () => {
-        if (done) return
-        done = true
-        const fb = fiber
-        fiber = undefined
-        if (fb !== undefined) fb.unsafeInterruptAsFork(FiberId.none)
-      }
-    }
+    return this.timers.add(ms, f)
   }
 
   /**
@@ -400,11 +487,12 @@ const managers = new WeakMap<object, HostCm>()
 export const managerOf = (
   host: object,
   nic: Nic,
-  fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
+  fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>,
+  clock: Clock.Clock
 ): HostCm => {
   const existing = managers.get(host)
   if (existing !== undefined) return existing
-  const cm = new HostCm(nic, registryOf(nic, nic.address), fork)
+  const cm = new HostCm(nic, registryOf(nic, nic.address), fork, clock)
   managers.set(host, cm)
   nic.onMad((from, data) => Effect.sync(() => cm.onMad(from, data)))
   return cm

@@ -128,6 +128,11 @@ export class ConnectorImpl implements ObjectImpl {
   peerDreq = false
   ownDreqDone = false
   peerAborted = false
+  /**
+   * passive: the peer disconnected (1 gracefully, 2 by abort) before this side's accept completed; the disconnect
+   * event follows the accept completion
+   */
+  peerEndedEarly = 0
   retransmit: Timer | undefined = undefined
   deadline: Timer | undefined = undefined
   /** private data of the reply being retransmitted (passive REP) */
@@ -140,7 +145,7 @@ export class ConnectorImpl implements ObjectImpl {
 }
 
 /** The connection manager of an adapter's host. */
-export const cmOf = (a: AdapterImpl): HostCm => managerOf(a.core, a.core.nic, a.core.fork)
+export const cmOf = (a: AdapterImpl): HostCm => managerOf(a.core, a.core.nic, a.core.fork, a.core.clock)
 
 const loopbackSupported = (a: AdapterImpl): boolean =>
   (a.info.AdapterFlags & NdkAdapterFlag.NDK_ADAPTER_FLAG_LOOPBACK_CONNECTIONS_SUPPORTED) !== 0
@@ -382,6 +387,14 @@ const onDisconnectRequest = (c: ConnectorImpl, m: Message): void => {
       return
     case St.PEER_DISCONNECTED:
       if (aborted) c.peerAborted = true
+      return
+    case St.ACCEPTING:
+      // the peer only disconnects once connected: its RTU was sent (lost or still on the way), so it counts
+      if (onReadyToUse(c)) c.peerEndedEarly = aborted ? 2 : 1
+      return
+    case St.COMPLETING:
+      // the accept is completing (the QP is being connected): the disconnect event follows its completion
+      c.peerEndedEarly = aborted ? 2 : 1
       return
     default:
       return
@@ -747,9 +760,12 @@ const accept = (
     return Effect.succeed(S.STATUS_PENDING)
   })
 
-/** The active side completed (RTU): the passive QP moves to connected and the accept completes. */
-const onReadyToUse = (c: ConnectorImpl): void => {
-  if (c.state !== St.ACCEPTING || c.qp === undefined) return
+/**
+ * The active side completed (RTU): the passive QP moves to connected and the accept completes. `true` when the
+ * accept is now completing.
+ */
+const onReadyToUse = (c: ConnectorImpl): boolean => {
+  if (c.state !== St.ACCEPTING || c.qp === undefined) return false
   stopTimers(c)
   c.state = St.COMPLETING
   const qp = c.qp
@@ -766,8 +782,12 @@ const onReadyToUse = (c: ConnectorImpl): void => {
         }
         c.state = St.CONNECTED
         finish(c, S.STATUS_SUCCESS)
+        const early = c.peerEndedEarly
+        c.peerEndedEarly = 0
+        if (early !== 0) endPeer(c, early === 2)
       })
   ))
+  return true
 }
 
 const reject = (pNdkConnector: unknown, data: Uint8Array | null, dataLength: unknown): Effect.Effect<number> =>

@@ -5,7 +5,6 @@
 import { CqResults } from "@effect-ndk/hardware/Nic"
 import { Arm, NicCode } from "@effect-ndk/hardware/NicCode"
 import type { Lifetime } from "@effect-ndk/lifetime"
-import { Lifetime as L } from "@effect-ndk/lifetime"
 import { NdkAdapterFlag } from "@effect-ndk/ndkpi/AdapterFlag"
 import { MAXULONG } from "@effect-ndk/ndkpi/Constants"
 import { NdkCqNotifyType } from "@effect-ndk/ndkpi/CqNotifyType"
@@ -26,9 +25,9 @@ import type {
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { AdapterImpl } from "./adapter.js"
+import { Notifier } from "./notifier.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
-  asCallback,
   close,
   create,
   lookup,
@@ -70,8 +69,6 @@ export class CqImpl implements ObjectImpl {
   /** 0, or the NTSTATUS of the CQ's failure (overrun / fatal) */
   errorStatus = 0
   errorReported = false
-  readonly queue: Array<number> = []
-  delivering = false
   moderationInterval = 0
   moderationCount = 0
   readonly buffer = new CqResults(64)
@@ -104,29 +101,17 @@ export class CqImpl implements ObjectImpl {
     }
   }
 
-  /** Queues one notification; one delivery fiber per CQ at a time serializes them (R63). */
-  enqueue(status: number): void {
-    this.queue.push(status)
-    if (this.delivering) return
-    this.delivering = true
-    this.adapter.core.fork(this.deliver)
-  }
+  /** Serialized delivery of this CQ's notifications (one long-lived fiber, R63). */
+  readonly notifier: Notifier = new Notifier(
+    this,
+    (status) => this.callback(this.context, status),
+    (status) => status === S.STATUS_SUCCESS ? this.moderation() : undefined
+  )
 
-  private readonly deliver: Effect.Effect<void> = Effect.suspend(() => {
-    const status = this.queue.shift()
-    if (status === undefined || !L.mayNotify(this.rec)) {
-      this.queue.length = 0
-      this.delivering = false
-      return Effect.void
-    }
-    const delay = status === S.STATUS_SUCCESS ? this.moderation() : Effect.void
-    const cb = this.callback
-    const ctx = this.context
-    return delay.pipe(
-      Effect.zipRight(L.notify(this.adapter.kernel, this.rec, asCallback(() => cb(ctx, status)))),
-      Effect.zipRight(this.deliver)
-    )
-  })
+  /** Queues one notification; the CQ's delivery fiber raises it (never inside the call that queued it). */
+  enqueue(status: number): void {
+    this.notifier.enqueue(status)
+  }
 
   /**
    * Interrupt moderation (SPEC.md §6.3): a satisfied arm's notification waits until `ModerationCount`
@@ -134,12 +119,12 @@ export class CqImpl implements ObjectImpl {
    * moderation; interval MAXULONG ⇒ only the count governs; count MAXULONG or > depth ⇒ only the interval. A wait
    * on the count alone is capped at one second so a notification is never withheld indefinitely.
    */
-  private moderation(): Effect.Effect<void> {
+  private moderation(): Effect.Effect<void> | undefined {
     const interval = this.moderationInterval
     const count = this.moderationCount
-    if (interval === 0 || count === 0 || count === 1) return Effect.void
+    if (interval === 0 || count === 0 || count === 1) return undefined
     const byCount = count !== MAXULONG && count <= this.depth
-    if (interval === MAXULONG && !byCount) return Effect.void
+    if (interval === MAXULONG && !byCount) return undefined
     const limitUs = interval === MAXULONG ? 1_000_000 : interval
     const stepUs = Math.max(1, Math.min(limitUs, 10))
     const nic = this.adapter.core.nic
@@ -250,7 +235,7 @@ export const cqDispatch: NdkCqDispatch = {
       const cancel = Effect.sync(() => {
         // an armed notification is discarded (R18, §8.8); none starts after the close call (R19)
         cq.arm = NONE
-        cq.queue.length = 0
+        cq.notifier.clear()
       })
       const destroy = Effect.suspend(() => {
         const h = cq.handle.current
@@ -260,7 +245,8 @@ export const cqDispatch: NdkCqDispatch = {
         })
       })
       cq.arm = NONE
-      return close(cq, completion, context, cancel, destroy)
+      // once the close was requested a parked delivery fiber ends (no notification starts after it, R19)
+      return Effect.tap(close(cq, completion, context, cancel, destroy), () => cq.notifier.stop())
     }),
   NdkQueryExtension: queryExtension,
   NdkResizeCq: (pNdkCq, depth, completion, context) =>

@@ -23,6 +23,7 @@ import type {
   NdkRequestCompletion
 } from "@effect-ndk/ndkpi/RawInterface"
 import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
@@ -44,6 +45,8 @@ export interface ProviderFaults {
  */
 export interface ProviderCore {
   readonly nic: Nic
+  /** the Clock of the provider's scope (virtual under TestClock): connection-manager timer deadlines */
+  readonly clock: Clock.Clock
   /** the highest version this provider implements (1.1, 1.2 or 2.1) */
   readonly highest: NdkVersion
   readonly mode: { current: CompletionMode }

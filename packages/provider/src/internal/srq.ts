@@ -4,7 +4,6 @@
  */
 import { Sgl } from "@effect-ndk/hardware/Nic"
 import { NicCode } from "@effect-ndk/hardware/NicCode"
-import { Lifetime as L } from "@effect-ndk/lifetime"
 import type { Lifetime } from "@effect-ndk/lifetime"
 import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
 import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
@@ -19,9 +18,9 @@ import type {
 } from "@effect-ndk/ndkpi/RawInterface"
 import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
 import * as Effect from "effect/Effect"
+import { Notifier } from "./notifier.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
-  asCallback,
   close,
   create,
   lookup,
@@ -43,8 +42,6 @@ const T = NdkObjectType.NdkObjectTypeSrq
 export class SrqImpl implements ObjectImpl {
   readonly type = T
   readonly ops = new Set<PendingOp>()
-  readonly queue: Array<number> = []
-  delivering = false
   sgl: Sgl
   object!: NdkSrq
   handle = -1
@@ -67,27 +64,26 @@ export class SrqImpl implements ObjectImpl {
     else if (code === NicCode.DEVICE_FATAL) this.enqueue(S.STATUS_INTERNAL_ERROR)
   }
 
+  /** Serialized delivery of this SRQ's notifications (one long-lived fiber). */
+  private readonly notifier: Notifier = new Notifier(
+    this,
+    (status) => this.callback === null ? Effect.void : this.callback(this.context, status),
+    () => undefined
+  )
+
   private enqueue(status: number): void {
-    this.queue.push(status)
-    if (this.delivering) return
-    this.delivering = true
-    this.adapter.core.fork(this.deliver)
+    this.notifier.enqueue(status)
   }
 
-  private readonly deliver: Effect.Effect<void> = Effect.suspend(() => {
-    const status = this.queue.shift()
-    const cb = this.callback
-    if (status === undefined || cb === null || !L.mayNotify(this.rec)) {
-      this.queue.length = 0
-      this.delivering = false
-      return Effect.void
-    }
-    const ctx = this.context
-    return Effect.zipRight(
-      L.notify(this.adapter.kernel, this.rec, asCallback(() => cb(ctx, status))),
-      this.deliver
-    )
-  })
+  /** The close's cancel step: queued notifications are dropped (R19). */
+  clearNotifications(): void {
+    this.notifier.clear()
+  }
+
+  /** After the close was requested: a parked delivery fiber ends. */
+  stopNotifications(): void {
+    this.notifier.stop()
+  }
 
   receiveSync(context: unknown, sges: ReadonlyArray<NdkSge>, nSge: number): number {
     if (this.rec.state !== 1) return refuse(this)
@@ -115,14 +111,12 @@ export const srqDispatch: NdkSrqDispatch = {
     Effect.suspend(() => {
       const srq = findSrq(pNdkSrq)
       if (srq === undefined) return Effect.succeed(S.STATUS_SUCCESS)
-      const cancel = Effect.sync(() => {
-        srq.queue.length = 0
-      })
+      const cancel = Effect.sync(() => srq.clearNotifications())
       const destroy = Effect.match(srq.adapter.core.nic.destroySrq(srq.handle), {
         onFailure: (e) => e.code !== NicCode.BUSY,
         onSuccess: () => true
       })
-      return close(srq, completion, context, cancel, destroy)
+      return Effect.tap(close(srq, completion, context, cancel, destroy), () => srq.stopNotifications())
     }),
   NdkQueryExtension: queryExtension,
   NdkModifySrq: (pNdkSrq, depth, threshold, completion, context) =>

@@ -1,0 +1,143 @@
+/**
+ * Notification delivery of one object (a CQ or an SRQ): one long-lived delivery fiber, not a fiber per
+ * notification. The fiber starts with the first notification, parks while nothing is queued and is resumed
+ * directly (one scheduler hop) by the next; it ends once the object's close was requested. Notifications of one
+ * object are serialized (R63) and never run inside the provider call that queued them (the fiber runs only after
+ * the caller yields). The fiber is marked as callback context once for its whole life (R39/R47 checks) instead of
+ * per callback.
+ */
+import { Lifetime as L } from "@effect-ndk/lifetime"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type { ObjectImpl } from "./object.js"
+import { insideCallback } from "./object.js"
+
+/** Where the delivery fiber is: between notifications, inside a begun one, or after one that made a close ready. */
+const IDLE = 0
+const IN_CALLBACK = 1
+const SETTLE = 2
+
+export class Notifier {
+  private readonly queue: Array<number> = []
+  private running = false
+  private phase = IDLE
+  private parked: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+
+  constructor(
+    readonly impl: ObjectImpl,
+    /** the consumer's callback for one notification status */
+    readonly callback: (status: number) => Effect.Effect<void>,
+    /** a wait before a notification is raised (CQ interrupt moderation), or undefined for none */
+    readonly delay: (status: number) => Effect.Effect<void> | undefined
+  ) {}
+
+  /** Queues one notification (any fiber, any context): the delivery fiber raises it later. */
+  enqueue(status: number): void {
+    this.queue.push(status)
+    const w = this.parked
+    if (w !== undefined) {
+      this.parked = undefined
+      w(Effect.void)
+      return
+    }
+    if (this.running) return
+    this.running = true
+    this.impl.adapter.core.fork(this.fiber)
+  }
+
+  /** Drops what is queued (the close's cancel step: nothing starts after the close call, R19). */
+  clear(): void {
+    this.queue.length = 0
+  }
+
+  /** After the close was requested: wakes a parked delivery fiber so it ends. */
+  stop(): void {
+    this.queue.length = 0
+    const w = this.parked
+    if (w === undefined) return
+    this.parked = undefined
+    w(Effect.void)
+  }
+
+  private readonly park: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.queue.length > 0 || !L.mayNotify(this.impl.rec)) resume(Effect.void)
+    else this.parked = resume
+  })
+
+  private readonly step: Effect.Effect<void> = Effect.suspend(() => this.next())
+  private readonly parkThenStep: Effect.Effect<void> = Effect.zipRight(this.park, this.step)
+
+  private next(): Effect.Effect<void> {
+    this.phase = IDLE
+    if (!L.mayNotify(this.impl.rec)) {
+      this.queue.length = 0
+      return Effect.void
+    }
+    const status = this.queue.shift()
+    if (status === undefined) return this.parkThenStep
+    const delay = this.delay(status)
+    if (delay !== undefined) return Effect.zipRight(delay, Effect.suspend(() => this.raise(status)))
+    return this.raise(status)
+  }
+
+  /** Raises one notification through the kernel (refused once the close was requested, R19). */
+  private raise(status: number): Effect.Effect<void> {
+    const k = this.impl.adapter.kernel
+    const rec = this.impl.rec
+    if (k.sink !== undefined) {
+      // with an event sink the kernel's own path records every callback event
+      return Effect.zipRight(L.notify(k, rec, Effect.suspend(() => this.callback(status))), this.step)
+    }
+    if (!L.unsafeBeginNotification(k, rec)) return this.step
+    this.phase = IN_CALLBACK
+    let cb: Effect.Effect<void>
+    try {
+      cb = this.callback(status)
+    } catch (defect) {
+      cb = Effect.die(defect)
+    }
+    return Effect.matchCauseEffect(cb, this.returned)
+  }
+
+  /** The callback returned (a failure or defect is contained: logged, and counts as returned, like R17's rule). */
+  private readonly returned = {
+    onFailure: (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+      Cause.isInterruptedOnly(cause)
+        ? this.ended()
+        : Effect.zipRight(
+          Effect.logError(
+            `provider: notification callback of object ${this.impl.rec.id} failed (contained, counts as returned)`,
+            cause
+          ),
+          Effect.suspend(() => this.ended())
+        ),
+    onSuccess: (): Effect.Effect<void> => this.ended()
+  }
+
+  private ended(): Effect.Effect<void> {
+    const k = this.impl.adapter.kernel
+    const rec = this.impl.rec
+    if (!L.unsafeEndNotification(k, rec)) return this.next()
+    // the close waited for this callback: its completion fires now (R17)
+    this.phase = SETTLE
+    return Effect.zipRight(L.settle(k, rec), this.step)
+  }
+
+  /** Interrupted (provider scope closing) inside a notification: it still ends, and a ready close still fires. */
+  private readonly stopped = Effect.suspend(() => {
+    this.running = false
+    this.parked = undefined
+    const phase = this.phase
+    this.phase = IDLE
+    const k = this.impl.adapter.kernel
+    const rec = this.impl.rec
+    if (phase === IN_CALLBACK) return L.unsafeEndNotification(k, rec) ? L.settle(k, rec) : Effect.void
+    if (phase === SETTLE) return L.settle(k, rec)
+    return Effect.void
+  })
+
+  private readonly fiber: Effect.Effect<void> = Effect.ensuring(
+    Effect.locally(this.step, insideCallback, true),
+    this.stopped
+  )
+}
