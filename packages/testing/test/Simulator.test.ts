@@ -11,13 +11,6 @@ import * as Simulator from "../src/Simulator.js"
  */
 const CI_SEEDS = 150
 
-/**
- * A finding of the simulator (reported, not fixed here; README "Findings" 1): an arm made after the provider
- * satisfied the previous one but before that callback started is treated as a new arm by the provider and as
- * merged by the verifier, so the verifier sees two notifications for one arm (R57; a §10.7 ambiguity).
- */
-const KNOWN = "NOTIFY_ONLY_WHEN_ARMED"
-
 describe("Simulator", () => {
   it.effect("same seed ⇒ byte-identical event log (hash), whatever ran before it", () =>
     Effect.gen(function*() {
@@ -64,10 +57,10 @@ describe("Simulator", () => {
       expect(checks).toContain("ANTECEDENT_CLOSES_LAST")
     }))
 
-  it.effect("known finding (R57 ambiguity): seed 2 without faults — an arm between satisfaction and callback start", () =>
+  it.effect("fixed (R57): seed 2 without faults — arms between satisfaction and callback start merge into it", () =>
     Effect.gen(function*() {
       const r = yield* Simulator.runOne(2, [])
-      expect(r.findings.map((f) => f.check)).toEqual([KNOWN])
+      expect(r.findings).toEqual([])
     }))
 
   it.effect("fixed (R78/R99): seed 1067 without faults — no WR reports STATUS_SUCCESS for data that never landed", () =>
@@ -78,7 +71,7 @@ describe("Simulator", () => {
     }))
 
   it.effect(
-    `CI batch: ${CI_SEEDS} seeds with every fault, ${CI_SEEDS} without; no violation but the known ones`,
+    `CI batch: ${CI_SEEDS} seeds with every fault, ${CI_SEEDS} without; no violation`,
     () =>
       Effect.gen(function*() {
         const unexpected: Array<string> = []
@@ -90,7 +83,6 @@ describe("Simulator", () => {
             onRun: (run) =>
               Effect.sync(() => {
                 for (const f of run.findings) {
-                  if (f.check === KNOWN) continue
                   unexpected.push(`seed ${run.seed} (${Simulator.replayCommand(run.seed, faults)}): ${f.text}`)
                 }
               })
