@@ -554,6 +554,20 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       })
     })
 
+  /** `prePost` through a synchronous twin: one Effect step. */
+  const prePostSync = (
+    owner: Owner,
+    context: unknown,
+    post: (op: Op) => number
+  ): Effect.Effect<Posted, E> =>
+    Effect.suspend(() => {
+      const op = new Op(owner, context)
+      const st = post(op)
+      if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
+      owner.add(op)
+      return Effect.succeed<Posted>({ await: awaitOp(op), done: () => op.done })
+    })
+
   // ---- SRQ ------------------------------------------------------------------------------------------------
 
   const createSrq = (
@@ -690,11 +704,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         write: (sgl, remoteAddress, remoteToken, flags) =>
           one({ _tag: "Write", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
         post: one,
-        postReceive: (sgl, context) =>
-          prePost(owner, context, (op) =>
-            hasSync
-              ? Effect.sync(() => unsafe.NdkReceive(raw, op, sgl, sgl.length))
-              : raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
+        postReceive: hasSync
+          ? (sgl, context) => prePostSync(owner, context, (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length))
+          : (sgl, context) => prePost(owner, context, (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
         batch: (wrs) =>
           wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
             const batch = new Batch(wrs.length)

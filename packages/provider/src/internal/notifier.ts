@@ -48,7 +48,7 @@ export class Notifier {
     const w = this.parked
     if (w !== undefined) {
       this.parked = undefined
-      w(Effect.void)
+      w(this.step)
       return
     }
     if (this.running) return
@@ -69,16 +69,16 @@ export class Notifier {
     const w = this.parked
     if (w === undefined) return
     this.parked = undefined
-    w(Effect.void)
+    w(this.step)
   }
 
-  private readonly park: Effect.Effect<void> = Effect.async<void>((resume) => {
-    if (this.queue.length > 0 || !L.mayNotify(this.impl.rec)) resume(Effect.void)
+  private readonly step: Effect.Effect<void> = Effect.suspend(() => this.next())
+
+  /** Parks until the next notification (or the close); the wake-up resumes straight into the next step. */
+  private readonly parkThenStep: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.queue.length > 0 || !L.mayNotify(this.impl.rec)) resume(this.step)
     else this.parked = resume
   })
-
-  private readonly step: Effect.Effect<void> = Effect.suspend(() => this.next())
-  private readonly parkThenStep: Effect.Effect<void> = Effect.zipRight(this.park, this.step)
 
   private next(): Effect.Effect<void> {
     this.phase = IDLE
