@@ -167,6 +167,34 @@ describe("faults", () => {
       assert.deepStrictEqual([cl[0]!.status, cl[0]!.context], [NicCode.FLUSHED, "late"])
     }))
 
+  it.scoped("R78/R99: a responder flushed while requests are in flight never lets the requester report success for them", () =>
+    Effect.gen(function*() {
+      // the link is slow enough that the write's packets are still on the wire when the responder is flushed:
+      // the send at the head is refused (RNR, no receive posted), then the responder QP goes to error, then the
+      // rest of the write arrives. Its NAKs must name the first PSN the responder did not execute — not the
+      // arriving packet's — or the requester takes them as acknowledging the send and the write
+      const { a, b } = yield* pair({
+        fabric: { bandwidthGbps: 1 },
+        config: { rnrRetry: 7, rnrTimerUs: 5000 },
+        side: big
+      })
+      const s = new Nic.Sgl(1)
+      const guard = b.nic.memory.read(b.buf, 64 * 1024)
+      a.nic.memory.write(a.buf, pattern(64 * 1024, 9))
+      assert.strictEqual(a.nic.postSend(a.qpn, "s", s.one(a.buf, 8, a.key), 0), 0)
+      assert.strictEqual(a.nic.postWrite(a.qpn, "w", s.one(a.buf, 64 * 1024, a.key), 0, b.buf, b.key), 0)
+      assert.strictEqual(a.nic.postWrite(a.qpn, "w2", s.one(a.buf, 8, a.key), 0, b.buf + 100_000, b.key), 0)
+      yield* settle(() => b.nic.stats().rnrNaks > 0, { stepUs: 5 })
+      assert.strictEqual(b.nic.qpToError(b.qpn), 0)
+      const ca = yield* collect(a, 3)
+      assert.deepStrictEqual(ca.map((c) => [c.status, c.context]), [
+        [NicCode.REMOTE_OPERATION_ERROR, "s"],
+        [NicCode.FLUSHED, "w"],
+        [NicCode.FLUSHED, "w2"]
+      ])
+      assert.deepStrictEqual(b.nic.memory.read(b.buf, 64 * 1024), guard)
+    }))
+
   it.scoped("R84: a send larger than the receive fails both sides", () =>
     Effect.gen(function*() {
       const { a, b } = yield* pair()

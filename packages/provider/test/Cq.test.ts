@@ -90,6 +90,33 @@ describe("completion queues", () => {
       expect(s.notes.statuses).toEqual([S.STATUS_SUCCESS])
     }))
 
+  it.scoped("R57: arms made after an arm was satisfied but before its callback starts merge into that notification", () =>
+    Effect.gen(function*() {
+      const s = yield* single()
+      // moderation holds the satisfied arm's notification back: decided, not started
+      yield* s.cq.Dispatch.NdkControlCqInterruptModeration(s.cq, 1000, 4)
+      yield* arm(s.cq, ANY)
+      yield* s.cancelled(1, "a")
+      yield* run(300)
+      expect(s.notes.statuses).toEqual([])
+      // the raise is the callback's start: these arms (any type) are consumed by the pending notification, even
+      // with a new completion arriving meanwhile
+      yield* arm(s.cq, ANY)
+      yield* arm(s.cq, SOLICITED)
+      yield* arm(s.cq, ERRORS)
+      yield* s.cancelled(1, "b")
+      yield* settle(() => s.notes.statuses.length > 0)
+      yield* run(2000)
+      expect(s.notes.statuses).toEqual([S.STATUS_SUCCESS])
+      expect(drain(s.cq).map((r) => r.RequestContext)).toEqual(["a0", "b0"])
+      // an arm made after the callback started is a new arm
+      yield* arm(s.cq, ANY)
+      yield* s.cancelled(1, "c")
+      yield* settle(() => s.notes.statuses.length > 1)
+      yield* run(2000)
+      expect(s.notes.statuses).toEqual([S.STATUS_SUCCESS, S.STATUS_SUCCESS])
+    }))
+
   it.scoped("R58, R64: arming while new completions are queued notifies at once (no lost wake-up)", () =>
     Effect.gen(function*() {
       const s = yield* single()

@@ -11,16 +11,6 @@ import * as Simulator from "../src/Simulator.js"
  */
 const CI_SEEDS = 150
 
-/**
- * A finding of the simulator (reported, not fixed here; README "Findings" 1): an arm made after the provider
- * satisfied the previous one but before that callback started is treated as a new arm by the provider and as
- * merged by the verifier, so the verifier sees two notifications for one arm (R57; a §10.7 ambiguity).
- */
-const KNOWN = "NOTIFY_ONLY_WHEN_ARMED"
-
-/** Seeds of the CI range (no faults) where the reported provider bug shows (writes reported done, data absent). */
-const KNOWN_SEEDS: ReadonlyArray<number> = [1067]
-
 describe("Simulator", () => {
   it.effect("same seed ⇒ byte-identical event log (hash), whatever ran before it", () =>
     Effect.gen(function*() {
@@ -67,20 +57,21 @@ describe("Simulator", () => {
       expect(checks).toContain("ANTECEDENT_CLOSES_LAST")
     }))
 
-  it.effect("known finding (R57 ambiguity): seed 2 without faults — an arm between satisfaction and callback start", () =>
+  it.effect("fixed (R57): seed 2 without faults — arms between satisfaction and callback start merge into it", () =>
     Effect.gen(function*() {
       const r = yield* Simulator.runOne(2, [])
-      expect(r.findings.map((f) => f.check)).toEqual([KNOWN])
+      expect(r.findings).toEqual([])
     }))
 
-  it.effect("known bug (reported): seed 1067 without faults — RDMA writes complete STATUS_SUCCESS, data never lands", () =>
+  it.effect("fixed (R78/R99): seed 1067 without faults — no WR reports STATUS_SUCCESS for data that never landed", () =>
     Effect.gen(function*() {
       const r = yield* Simulator.runOne(1067, [])
-      expect(r.findings.map((f) => f.check)).toEqual(["DATA_INTEGRITY", "DATA_INTEGRITY"])
+      expect(r.writes + r.received).toBeGreaterThan(0)
+      expect(r.findings).toEqual([])
     }))
 
   it.effect(
-    `CI batch: ${CI_SEEDS} seeds with every fault, ${CI_SEEDS} without; no violation but the known ones`,
+    `CI batch: ${CI_SEEDS} seeds with every fault, ${CI_SEEDS} without; no violation`,
     () =>
       Effect.gen(function*() {
         const unexpected: Array<string> = []
@@ -92,8 +83,6 @@ describe("Simulator", () => {
             onRun: (run) =>
               Effect.sync(() => {
                 for (const f of run.findings) {
-                  if (f.check === KNOWN) continue
-                  if (faults.length === 0 && KNOWN_SEEDS.includes(run.seed) && f.check === "DATA_INTEGRITY") continue
                   unexpected.push(`seed ${run.seed} (${Simulator.replayCommand(run.seed, faults)}): ${f.text}`)
                 }
               })

@@ -2169,7 +2169,9 @@ export class NicCore implements Port {
   private responder(q: Qp, i: number, kind: number): void {
     const pk = this.fabric.pk
     if (q.state === QP_ERROR) {
-      if (q.errNak !== 0) this.sendCtl(q, K_NAK, q.errNak, pk.psn[i]!)
+      // a NAK's PSN acknowledges every PSN before it: name the first PSN this responder did not execute (its
+      // expected PSN), never the arriving packet's, which may be ahead of it (packets still in flight)
+      if (q.errNak !== 0) this.sendCtl(q, K_NAK, q.errNak, q.ePsn)
       return
     }
     if (q.state !== QP_RTS) return

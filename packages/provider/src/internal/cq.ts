@@ -145,6 +145,11 @@ export class CqImpl implements ObjectImpl {
       return
     }
     if (type !== ANY && type !== ERRORS && type !== SOLICITED) return
+    // a notification decided but not started yet (queued, or waiting out moderation) is raised when its callback
+    // starts: an arm made until then merges into it (the §10.7 combination with a satisfied arm — whatever this
+    // arm's type — is that pending notification) and is consumed by it (rule 1), so it raises nothing more
+    // (a CQ error that came meanwhile is reported at the next arm)
+    if (this.notifier.pending) return
     if (this.errorStatus !== 0) {
       if (!this.errorReported) {
         this.errorReported = true

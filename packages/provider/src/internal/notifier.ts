@@ -22,6 +22,8 @@ export class Notifier {
   private running = false
   private phase = IDLE
   private parked: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  /** notifications queued (or waiting out a moderation delay) whose callback has not started yet */
+  private undelivered = 0
 
   constructor(
     readonly impl: ObjectImpl,
@@ -31,9 +33,18 @@ export class Notifier {
     readonly delay: (status: number) => Effect.Effect<void> | undefined
   ) {}
 
+  /**
+   * Whether a notification was decided but its callback has not started yet. The raise is the moment the
+   * callback starts (SPEC.md §10.7 rule 1): until then an arm of the object merges into the pending one.
+   */
+  get pending(): boolean {
+    return this.undelivered > 0
+  }
+
   /** Queues one notification (any fiber, any context): the delivery fiber raises it later. */
   enqueue(status: number): void {
     this.queue.push(status)
+    this.undelivered++
     const w = this.parked
     if (w !== undefined) {
       this.parked = undefined
@@ -48,11 +59,13 @@ export class Notifier {
   /** Drops what is queued (the close's cancel step: nothing starts after the close call, R19). */
   clear(): void {
     this.queue.length = 0
+    this.undelivered = 0
   }
 
   /** After the close was requested: wakes a parked delivery fiber so it ends. */
   stop(): void {
     this.queue.length = 0
+    this.undelivered = 0
     const w = this.parked
     if (w === undefined) return
     this.parked = undefined
@@ -71,6 +84,7 @@ export class Notifier {
     this.phase = IDLE
     if (!L.mayNotify(this.impl.rec)) {
       this.queue.length = 0
+      this.undelivered = 0
       return Effect.void
     }
     const status = this.queue.shift()
@@ -82,6 +96,9 @@ export class Notifier {
 
   /** Raises one notification through the kernel (refused once the close was requested, R19). */
   private raise(status: number): Effect.Effect<void> {
+    // from here to the callback's start nothing yields: the notification is no longer pending (started, or refused
+    // because the close was requested)
+    if (this.undelivered > 0) this.undelivered--
     const k = this.impl.adapter.kernel
     const rec = this.impl.rec
     if (k.sink !== undefined) {
