@@ -4,6 +4,7 @@
  * face (Nic.ts) drives `pass()` from one fiber per NIC and delivers events between passes.
  */
 import type { Effect } from "effect/Effect"
+import { NicCode } from "../NicCode.js"
 import type { FabricCore, Port } from "./fabric.js"
 import {
   DelayHeap,
@@ -29,50 +30,9 @@ import {
 import { PAGE, RangeAllocator } from "./phys.js"
 
 // ---------------------------------------------------------------------------------------------------------------
-// codes (mirrors NicCode.ts; kept as plain consts for the hot path)
+// codes: the NIC's own vocabulary, defined once in NicCode.ts (a leaf module with no imports)
 
-export const C = {
-  OK: 0,
-  INVALID_ARGUMENT: 1,
-  QUEUE_FULL: 2,
-  TOO_MANY_SGES: 3,
-  TRANSFER_TOO_LONG: 4,
-  INLINE_TOO_LONG: 5,
-  QP_NOT_CONNECTED: 6,
-  CQ_IN_ERROR: 7,
-  NO_RESOURCES: 8,
-  INVALID_HANDLE: 9,
-  BUSY: 10,
-  WRONG_MR_KIND: 11,
-  ACCESS_DENIED: 12,
-  ZERO_LENGTH: 13,
-  BAD_ALIGNMENT: 14,
-  LIMIT_EXCEEDED: 15,
-  INVALID_FLAGS: 16,
-  DEVICE_REMOVED: 17,
-  INVALID_STATE: 18,
-  CQ_TOO_SMALL: 19,
-  BAD_ADDRESS: 20,
-  ADDRESS_IN_USE: 21,
-  MAD_TOO_LONG: 22,
-  NOT_SUPPORTED: 23,
-  LOCAL_PROTECTION_ERROR: 40,
-  LOCAL_LENGTH_ERROR: 41,
-  LOCAL_OPERATION_ERROR: 42,
-  FLUSHED: 43,
-  REMOTE_ACCESS_ERROR: 44,
-  REMOTE_RANGE_ERROR: 45,
-  REMOTE_INVALID_REQUEST: 46,
-  REMOTE_OPERATION_ERROR: 47,
-  RETRY_EXCEEDED: 48,
-  RNR_RETRY_EXCEEDED: 49,
-  FATAL_ERROR: 50,
-  INVALID_REMOTE_INVALIDATE: 51,
-  CQ_NOTIFY: 60,
-  CQ_OVERRUN: 61,
-  DEVICE_FATAL: 62,
-  SRQ_LIMIT: 63
-} as const
+export const C = NicCode
 
 export const OP_SEND = 1
 export const OP_SEND_INV = 2
