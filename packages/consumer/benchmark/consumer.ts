@@ -1,7 +1,7 @@
 /**
  * `npm run bench:consumer [-- --json] [-- --quick]` — same-run ratios for the consumer API (issue 7).
  *
- * - W2: median round trip of a 2-byte ping-pong through the consumer API (two simulated hosts on a zero-latency
+ * - W2: median round trip (every round trip timed, median over all rounds) of a 2-byte ping-pong through the consumer API (two simulated hosts on a zero-latency
  *   fabric, one connection; the client posts its receive, sends, awaits the answer; the server's responder is one
  *   long-lived fiber) against a plain-Promise ping-pong with two microtask hops per round trip. Target ≤ 10×.
  * - W4: create + connect + close of a QP through the consumer API (the server accepts each connection on a fresh
@@ -17,8 +17,9 @@ import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
 import * as SockAddr from "@effect-ndk/ndkpi/SockAddr"
 import * as NdkProvider from "@effect-ndk/provider/NdkProvider"
 import { Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { performance } from "node:perf_hooks"
 import type { Result } from "../../../scripts/bench.js"
-import { compare, derived, report } from "../../../scripts/bench.js"
+import { compare, compareMedian, derived, report } from "../../../scripts/bench.js"
 
 const quick = process.argv.includes("--quick")
 const warmupMs = quick ? 300 : 2000
@@ -84,31 +85,34 @@ const main = async () => {
       yield* qb.send(srv)
     }
   }))
-  const roundTrips = (ops: number) =>
+  const roundTrips = (ops: number, out: Float64Array) =>
     Effect.gen(function*() {
       for (let i = 0; i < ops; i++) {
+        const t = performance.now()
         const pong = yield* qa.postReceive(pongBuf)
         yield* qa.send(ping)
         yield* pong.await
+        out[i] = performance.now() - t
       }
     })
-  const promisePingPong = async (ops: number) => {
+  const promisePingPong = async (ops: number, out: Float64Array) => {
     for (let i = 0; i < ops; i++) {
+      const t = performance.now()
       await new Promise<void>((resolve) => {
         // ping hop, then pong hop
         queueMicrotask(() => queueMicrotask(resolve))
       })
+      out[i] = performance.now() - t
     }
   }
   const results: Array<Result> = []
   results.push(
-    await compare({
+    await compareMedian({
       bench: "W2",
-      metric: "ns/round trip 2-byte ping-pong vs 2 microtask hops",
-      value: (ops) => Effect.runPromise(roundTrips(ops)),
+      metric: "ns/round trip (median) 2-byte ping-pong vs 2 microtask hops",
+      value: (ops, out) => Effect.runPromise(roundTrips(ops, out)),
       baseline: promisePingPong,
       ops: 2000,
-      kind: "time",
       target: "<= 10",
       warmupMs,
       rounds
