@@ -85,9 +85,9 @@ const setup = (options: {
         const nic = yield* Effect.provideService(Nic.make({ address, config }), Fabric.Fabric, fabric)
         const pd = yield* nic.allocPd
         const notify = options.onCq
-        const cq = yield* nic.createCq(options.cqDepth, notify ? () => Effect.sync(notify) : undefined)
+        const cq = yield* nic.createCq(options.cqDepth, notify ? { sync: notify } : undefined)
         const onRecv = options.onRecvCq?.(address)
-        const rcq = yield* nic.createCq(options.cqDepth, onRecv ? () => Effect.sync(onRecv) : undefined)
+        const rcq = yield* nic.createCq(options.cqDepth, onRecv ? { sync: onRecv } : undefined)
         const qps: Array<number> = []
         for (let i = 0; i < options.qps; i++) {
           qps.push(

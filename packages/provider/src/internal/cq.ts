@@ -312,7 +312,7 @@ export const createCq = (
         const handle = { current: -1 }
         const impl = new CqImpl(adapter, rec, handle, depth, notification, notificationContext, adapter.qpContexts)
         const made = yield* Effect.either(
-          adapter.core.nic.createCq(depth, (code) => Effect.sync(() => impl.onNicEvent(code)))
+          adapter.core.nic.createCq(depth, { sync: (code) => impl.onNicEvent(code) })
         )
         if (made._tag === "Left") return fromNic(made.left.code)
         handle.current = made.right
