@@ -78,16 +78,7 @@ export const compare = async (c: Comparison): Promise<Result> => {
   }
   const value = c.kind === "time" ? (bestValue * 1e6) / c.ops : (c.ops * 1000) / bestValue
   const baseline = c.kind === "time" ? (bestBaseline * 1e6) / baselineOps : (baselineOps * 1000) / bestBaseline
-  const ratio = value / baseline
-  return {
-    bench: c.bench,
-    metric: c.metric,
-    value,
-    baseline,
-    ratio,
-    target: c.target,
-    pass: meetsTarget(ratio, c.target)
-  }
+  return derived(c.bench, c.metric, value, baseline, c.target)
 }
 
 /**
@@ -153,16 +144,7 @@ export const compareMedian = async (c: MedianComparison): Promise<Result> => {
   const overhead = timerOverhead()
   const value = Math.max(median(values) - overhead, 1e-9) * 1e6
   const baseline = Math.max(median(baselines) - overhead, 1e-9) * 1e6
-  const ratio = value / baseline
-  return {
-    bench: c.bench,
-    metric: c.metric,
-    value,
-    baseline,
-    ratio,
-    target: c.target,
-    pass: meetsTarget(ratio, c.target)
-  }
+  return derived(c.bench, c.metric, value, baseline, c.target)
 }
 
 /** A derived result (e.g. "per-request cost at 10^4 ÷ at 10^2") built from two measured numbers. */

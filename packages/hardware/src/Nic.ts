@@ -1,7 +1,8 @@
 /**
  * A simulated RDMA NIC attached to a {@link Fabric}: host memory arena and allocator, memory regions and
  * windows with keys, fast registration, queue pairs (reliable connected), shared receive queues, completion
- * queues, a management-datagram channel, reset — all driven by one batched engine fiber per NIC.
+ * queues, a management-datagram channel, reset — driven by batched engine passes that the fabric's one engine
+ * driver runs for every NIC on it (a microtask loop, no fiber per NIC).
  *
  * Hot-path verbs (posts, poll, arm, doorbell) are synchronous and return a {@link NicCode} (0 = ok); they never
  * throw. Control verbs (create/destroy/register…) are Effects failing with {@link NicError}; destroy verbs also
@@ -507,10 +508,10 @@ export interface NicOptions {
 }
 
 /**
- * An engine fiber's scheduler: microtask batches, giving the event loop a turn (setImmediate, no timer clamp)
- * after 256 consecutive batches of a busy engine (the count restarts whenever the engine parks). Effect's
+ * The delivery fiber's scheduler: microtask batches, giving the event loop a turn (setImmediate, no timer clamp)
+ * after 256 consecutive batches of a busy fiber (the count restarts whenever it parks). Effect's
  * default scheduler falls back to `setTimeout(0)` (≥ 1 ms in Node) after 2048 microtask batches, which would
- * idle a busy engine.
+ * idle a busy fiber.
  */
 const makeEngineScheduler = () => {
   let depth = 0
@@ -527,7 +528,8 @@ const handleOrFail = (op: string, r: number): Effect.Effect<number, NicError> =>
 const codeOrFail = (op: string, r: number): Effect.Effect<void, NicError> => r !== 0 ? fail(op, r) : Effect.void
 
 /**
- * Creates a NIC at `address` on the fabric in context, with its engine fiber; detached when the scope closes.
+ * Creates a NIC at `address` on the fabric in context, with its engine (run by the fabric's driver) and its delivery
+ * fiber for Effect handlers; detached when the scope closes.
  *
  * @since 0.1.0
  * @category constructors

@@ -11,6 +11,19 @@ const microtask = Effect.promise(() => new Promise<void>((resolve) => queueMicro
 /** One event-loop turn (setImmediate). */
 const macrotask = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
+/** A small QP on one side, both queues completing to `cq`. */
+const smallQp = (s: Pair["a"], cq: number) =>
+  s.nic.createQp({
+    pd: s.pd,
+    sendCq: cq,
+    recvCq: cq,
+    sqDepth: 16,
+    rqDepth: 16,
+    maxSendSge: 1,
+    maxRecvSge: 1,
+    maxInline: 0
+  })
+
 /** A second QP pair whose receive CQs report through synchronous handlers (the fast path). */
 const syncPair = (p: Pair) =>
   Effect.gen(function*() {
@@ -23,16 +36,7 @@ const syncPair = (p: Pair) =>
             onEvent?.(code)
           }
         })
-        const qpn = yield* s.nic.createQp({
-          pd: s.pd,
-          sendCq: cq,
-          recvCq: cq,
-          sqDepth: 16,
-          rqDepth: 16,
-          maxSendSge: 1,
-          maxRecvSge: 1,
-          maxInline: 0
-        })
+        const qpn = yield* smallQp(s, cq)
         return { cq, qpn }
       })
     const a = yield* side(p.a, events.a)
@@ -101,16 +105,7 @@ describe("engine driver", () => {
         Effect.gen(function*() {
           const ref = { qpn: 0, cq: 0 }
           ref.cq = yield* s.nic.createCq(64, { sync: answer(s, () => ref.qpn, () => ref.cq) })
-          ref.qpn = yield* s.nic.createQp({
-            pd: s.pd,
-            sendCq: ref.cq,
-            recvCq: ref.cq,
-            sqDepth: 16,
-            rqDepth: 16,
-            maxSendSge: 1,
-            maxRecvSge: 1,
-            maxInline: 0
-          })
+          ref.qpn = yield* smallQp(s, ref.cq)
           return ref
         })
       const a = yield* mk(p.a)
@@ -142,26 +137,8 @@ describe("engine driver", () => {
           throw new Error("handler bug")
         }
       })
-      const qpn = yield* p.b.nic.createQp({
-        pd: p.b.pd,
-        sendCq: cq,
-        recvCq: cq,
-        sqDepth: 4,
-        rqDepth: 4,
-        maxSendSge: 1,
-        maxRecvSge: 1,
-        maxInline: 0
-      })
-      const qa = yield* p.a.nic.createQp({
-        pd: p.a.pd,
-        sendCq: p.a.cq,
-        recvCq: p.a.cq,
-        sqDepth: 4,
-        rqDepth: 4,
-        maxSendSge: 1,
-        maxRecvSge: 1,
-        maxInline: 0
-      })
+      const qpn = yield* smallQp(p.b, cq)
+      const qa = yield* smallQp(p.a, p.a.cq)
       yield* p.a.nic.connectQp(qa, { remoteAddress: 2, remoteQpn: qpn, ird: 4, ord: 4 })
       yield* p.b.nic.connectQp(qpn, { remoteAddress: 1, remoteQpn: qa, ird: 4, ord: 4 })
       const sgl = new Nic.Sgl(1)
