@@ -4,6 +4,8 @@
  * - W2: median round trip (every round trip timed, median over all rounds) of a 2-byte ping-pong through the consumer API (two simulated hosts on a zero-latency
  *   fabric, one connection; the client posts its receive, sends, awaits the answer; the server's responder is one
  *   long-lived fiber) against a plain-Promise ping-pong with two microtask hops per round trip. Target ≤ 10×.
+ * - W2-floor (info): the same exchange with no NIC, provider or consumer — four `Effect.async` resumes per round
+ *   trip in two microtask-driven waves — against the same yardstick: what W2 cannot go below with Effect fibers.
  * - W4: create + connect + close of a QP through the consumer API (the server accepts each connection on a fresh
  *   QP and closes it when the peer goes) against `Effect.scoped(Effect.acquireRelease(...))`. Target ≤ 20×.
  * - W4-leaks: after 10^5 cycles (`--quick`: 10^4) the live fibers, the consumer's tracked operations and open
@@ -114,6 +116,65 @@ const main = async () => {
       baseline: promisePingPong,
       ops: 2000,
       target: "<= 10",
+      warmupMs,
+      rounds
+    })
+  )
+
+  // ---- W2-floor: W2's shape with no NIC, provider or consumer work ---------------------------------------
+  // the client waits for its send's completion, then for the answer; the server for the ping, then for its own
+  // send's completion: four Effect.async resumes per round trip, in two waves driven from plain microtasks (as the
+  // NIC driver drives them). What any Effect-fiber API costs for this exchange, whatever sits below it.
+  const floor = (() => {
+    /** a one-slot wake-up cell: a signal before the wait is kept (like an operation completing before its await) */
+    const cell = () => {
+      let resume: ((e: Effect.Effect<void>) => void) | undefined
+      let ready = false
+      return {
+        signal: () => {
+          const r = resume
+          resume = undefined
+          if (r !== undefined) r(Effect.void)
+          else ready = true
+        },
+        wait: Effect.async<void>((r) => {
+          if (ready) {
+            ready = false
+            r(Effect.void)
+          } else resume = r
+        })
+      }
+    }
+    const ping = cell()
+    const pong = cell()
+    const clientSent = cell()
+    const serverSent = cell()
+    // a "driver run": one microtask that completes the peer's receive and the sender's send
+    Effect.runFork(Effect.forever(Effect.zipRight(
+      ping.wait,
+      Effect.zipRight(Effect.sync(() => queueMicrotask(() => (pong.signal(), serverSent.signal()))), serverSent.wait)
+    )))
+    const exchange = Effect.zipRight(
+      Effect.zipRight(Effect.sync(() => queueMicrotask(() => (ping.signal(), clientSent.signal()))), clientSent.wait),
+      pong.wait
+    )
+    return (ops: number, out: Float64Array) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < ops; i++) {
+          const t = performance.now()
+          yield* exchange
+          out[i] = performance.now() - t
+        }
+      })
+  })()
+  results.push(
+    await compareMedian({
+      bench: "W2-floor",
+      metric: "ns/round trip (median) 4 Effect.async resumes, no NIC vs 2 microtask hops",
+      value: (ops, out) => Effect.runPromise(floor(ops, out)),
+      baseline: promisePingPong,
+      ops: 2000,
+      target: "(info)",
       warmupMs,
       rounds
     })
