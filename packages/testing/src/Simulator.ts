@@ -24,9 +24,9 @@ import { createHash } from "node:crypto"
 import * as Event from "./Event.js"
 import * as EventLog from "./EventLog.js"
 import * as R from "./internal/raw.js"
-import { VirtualClock } from "./internal/virtualClock.js"
 import * as World from "./internal/world.js"
 import * as Verifier from "./Verifier.js"
+import { VirtualClock } from "./VirtualClock.js"
 
 /**
  * The fault menu.
