@@ -76,6 +76,33 @@ describe("Ndk: CQ resize and interrupt moderation", () => {
       assert.isTrue(adapter.info.MaxCqDepth > 0)
     }))
 
+  it.scoped("a CQ and an SRQ created with an affinity hint work as any other", () =>
+    Effect.gen(function*() {
+      const { adapter, pd } = yield* single()
+      const affinity = { Group: 0, Mask: 1n }
+      const cq = yield* adapter.createCq(16, { affinity })
+      const srq = yield* pd.createSrq({ depth: 4, affinity })
+      const mr = yield* pd.registerMemory(4096, RW)
+      const qp = yield* pd.createQp({ receiveCq: cq, initiatorCq: cq })
+      const posted = yield* qp.postReceive([mr.sge(0, 64)])
+      yield* qp.flush
+      assert.strictEqual((yield* drive(Effect.flip(posted.await)))._tag, "Cancelled")
+      assert.strictEqual(srq.outstanding(), 0)
+    }))
+
+  it.scoped("a pre-posted receive can be awaited again after a first waiter took its completion", () =>
+    Effect.gen(function*() {
+      const { cq, pd } = yield* single()
+      const mr = yield* pd.registerMemory(4096, RW)
+      const qp = yield* pd.createQp({ receiveCq: cq, initiatorCq: cq })
+      const posted = yield* qp.postReceive([mr.sge(0, 64)])
+      const first = yield* Effect.fork(Effect.flip(posted.await))
+      yield* qp.flush
+      assert.strictEqual((yield* drive(Fiber.join(first)))._tag, "Cancelled")
+      assert.isTrue(posted.done())
+      assert.strictEqual((yield* Effect.flip(posted.await))._tag, "Cancelled")
+    }))
+
   it.scoped("moderation on an adapter without the capability fails with NotSupported", () =>
     Effect.gen(function*() {
       const { cq } = yield* single({ interruptModeration: false })

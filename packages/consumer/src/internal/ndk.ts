@@ -16,6 +16,7 @@ import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
 import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
 import type {
+  GroupAffinity,
   NdkAdapter,
   NdkConnector,
   NdkCq,
@@ -190,7 +191,7 @@ export interface QueuePair {
     flags: number
   ) => Effect.Effect<Completion, E>
   /** `NdkInvalidate` of a bound memory window or a fast-registered memory region */
-  readonly invalidate: (target: MemoryWindow | FastMemoryRegion) => Effect.Effect<Completion, E>
+  readonly invalidate: (target: MemoryWindow | FastMemoryRegion, flags?: number) => Effect.Effect<Completion, E>
   /**
    * `NdkFastRegister` of `frmr` over the pages of `lam` (default: the whole buffer, named by its own virtual
    * address); afterwards `frmr.remoteToken` is the token for the peer
@@ -304,6 +305,7 @@ export interface ProtectionDomain {
     readonly depth: number
     readonly maxSge?: number
     readonly notifyThreshold?: number
+    readonly affinity?: GroupAffinity
   }) => Effect.Effect<SharedReceiveQueue, E, Scope.Scope>
   readonly createQp: (options: QpOptions) => Effect.Effect<QueuePair, E, Scope.Scope>
   /** `NdkGetPrivilegedMemoryRegionToken`: local read/write through logical addresses (`adapter.buildLam`), no remote */
@@ -324,7 +326,11 @@ export interface Adapter {
   /** a buffer from host memory, freed with the scope */
   readonly allocate: (size: number) => Effect.Effect<Buffer, E, Scope.Scope>
   readonly createPd: Effect.Effect<ProtectionDomain, E, Scope.Scope>
-  readonly createCq: (depth: number) => Effect.Effect<CompletionQueue, E, Scope.Scope>
+  /** `NdkCreateCq`; `affinity` is the processor hint for its notifications */
+  readonly createCq: (
+    depth: number,
+    options?: { readonly affinity?: GroupAffinity }
+  ) => Effect.Effect<CompletionQueue, E, Scope.Scope>
   readonly listen: (address: SockAddr) => Effect.Effect<Listener, E, Scope.Scope>
   readonly connect: (
     qp: QueuePair,
@@ -377,11 +383,16 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   ): Effect.Effect<void> => {
     let c = closers.get(key)
     if (c === undefined) {
-      c = closer(stats, type, close, after)
+      c = Effect.zipRight(
+        Effect.sync(() => void closing.add(key)),
+        closer(stats, type, close, after)
+      )
       closers.set(key, c)
     }
     return c
   }
+  /** objects whose close has started: nothing may be called on them any more (R31) */
+  const closing = new WeakSet<object>()
   const kit: Kit = { stats, closeOnce }
 
   const allocate = (size: number): Effect.Effect<Buffer, E, Scope.Scope> =>
@@ -409,10 +420,16 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     readonly sink: Sink
     readonly owners: Set<Owner>
     drain(): Effect.Effect<void>
+    /** the CQ's close has started */
+    closing(): boolean
   }
   const cqStates = new WeakMap<CompletionQueue, CqState>()
 
-  const createCq = (adapter: NdkAdapter, depth: number): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
+  const createCq = (
+    adapter: NdkAdapter,
+    depth: number,
+    affinity: GroupAffinity | null = null
+  ): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
     Effect.gen(function*() {
       const queue = yield* Queue.unbounded<Completion>()
       const sink: Sink = { queue, open: true }
@@ -458,7 +475,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 ? Effect.sync(() => slot.dispatcher!.notified(status >>> 0))
                 : fallbackNotified(status >>> 0),
             slot,
-            null,
+            affinity,
             cc,
             ctx,
             out
@@ -505,10 +522,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         dispatcher: slot.dispatcher,
         sink,
         owners,
+        // a CQ whose close has started is never polled again (R31): what it still holds is unreachable
         drain: () =>
-          slot.dispatcher !== undefined
+          closing.has(raw)
+            ? Effect.void
+            : slot.dispatcher !== undefined
             ? Effect.sync(() => slot.dispatcher!.drain())
-            : fallbackNotified(S.STATUS_SUCCESS)
+            : fallbackNotified(S.STATUS_SUCCESS),
+        closing: () => closing.has(raw)
       }
       cqStates.set(handle, state)
       if (slot.dispatcher !== undefined) slot.dispatcher.rearm()
@@ -526,8 +547,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       )
       yield* Effect.acquireRelease(
         request((rc, ctx) => raw.Dispatch.NdkRegisterMr(raw, buffer.mdl, BigInt(buffer.length), flags, rc, ctx)),
-        // a deregistration can only fail if the MR is already unusable; the close that follows cleans up
-        () => Effect.ignore(request((rc, ctx) => raw.Dispatch.NdkDeregisterMr(raw, rc, ctx)))
+        // a deregistration can only fail if the MR is already unusable; the close that follows cleans up. An MR
+        // closed early was released with its registration: no call on it after its close (R31)
+        () =>
+          Effect.suspend(() =>
+            closing.has(raw)
+              ? Effect.void
+              : Effect.ignore(request((rc, ctx) => raw.Dispatch.NdkDeregisterMr(raw, rc, ctx)))
+          )
       )
       const localToken = yield* raw.Dispatch.NdkGetLocalTokenFromMr(raw)
       const remoteToken = yield* raw.Dispatch.NdkGetRemoteTokenFromMr(raw)
@@ -660,7 +687,12 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   const createSrq = (
     pd: NdkPd,
-    o: { readonly depth: number; readonly maxSge?: number; readonly notifyThreshold?: number }
+    o: {
+      readonly depth: number
+      readonly maxSge?: number
+      readonly notifyThreshold?: number
+      readonly affinity?: GroupAffinity
+    }
   ): Effect.Effect<SharedReceiveQueue, E, Scope.Scope> =>
     Effect.gen(function*() {
       const owner = new Owner(stats)
@@ -682,7 +714,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             o.notifyThreshold ?? 0,
             (q, status) => Effect.sync(() => void (q as Queue.Queue<number>).unsafeOffer(status >>> 0)),
             notices,
-            null,
+            o.affinity ?? null,
             cc,
             ctx,
             out
@@ -770,8 +802,10 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           Effect.gen(function*() {
             yield* rcq.drain()
             if (icq !== rcq) yield* icq.drain()
+            // completions left in a CQ closed first are unreachable, not lost: they were flushed (Cancelled)
+            const unreachable = rcq.closing() || icq.closing()
             const lost = owner.failAll(S.STATUS_CANCELLED)
-            stats.lost += lost
+            if (!unreachable) stats.lost += lost
             rcq.owners.delete(owner)
             icq.owners.delete(owner)
           })
@@ -900,12 +934,12 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
               ),
             hasSync
           ),
-        invalidate: (target) =>
+        invalidate: (target, flags) =>
           postAndWait(
             owner,
             undefined,
-            (op) => unsafe!.NdkInvalidate(raw, op, target.raw, 0),
-            (op) => raw.Dispatch.NdkInvalidate(raw, op, target.raw, 0),
+            (op) => unsafe!.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            (op) => raw.Dispatch.NdkInvalidate(raw, op, target.raw, tracked(flags)),
             hasSync
           ),
         fastRegister: (frmr, lam, options = {}) => {
@@ -1214,7 +1248,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         version: info.Version,
         allocate,
         createPd: createPd(raw),
-        createCq: (depth) => createCq(raw, depth),
+        createCq: (depth, o) => createCq(raw, depth, o?.affinity ?? null),
         listen: (address) => listen(raw, address),
         connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o),
         queryExtension: (id, version) => Query.queryExtension(raw, id, version),
