@@ -19,6 +19,8 @@ export const PF_FIRST = 1
 export const PF_LAST = 2
 export const PF_SOLICITED = 4
 export const PF_INVALIDATE = 8
+/** a run descriptor: `syndrome` consecutive single-packet messages of one QP (fault-free zero-latency link only) */
+export const PF_RUN = 16
 
 /** NAK syndromes. */
 export const NAK_SEQ = 1

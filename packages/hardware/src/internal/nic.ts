@@ -25,6 +25,7 @@ import {
   PF_FIRST,
   PF_INVALIDATE,
   PF_LAST,
+  PF_RUN,
   PF_SOLICITED
 } from "./fabric.js"
 import { PAGE, RangeAllocator } from "./phys.js"
@@ -238,6 +239,13 @@ const SG_ROW = 3
 const SG_GEN = 4
 const SGS = 5
 
+/** The smallest power of two ≥ n (n ≥ 1). */
+const pow2 = (n: number): number => {
+  let c = 1
+  while (c < n) c *= 2
+  return c
+}
+
 /** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
 class Carver {
   private readonly buf: ArrayBuffer
@@ -272,6 +280,9 @@ export class Qp {
   live = true
   // send queue
   readonly sqDepth: number
+  /** record slots: the depth rounded up to a power of two (a WQE's slot is its sequence number & sqMask) */
+  readonly sqCap: number
+  readonly sqMask: number
   sStride: number
   /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
   w: Float64Array
@@ -285,6 +296,8 @@ export class Qp {
   sqTail = 0
   // receive queue
   readonly rqDepth: number
+  readonly rqCap: number
+  readonly rqMask: number
   readonly rStride: number
   rNsge: Uint8Array
   rAddr: Float64Array
@@ -352,27 +365,32 @@ export class Qp {
   ) {
     void readSge
     this.sqDepth = sqDepth
+    this.sqCap = pow2(sqDepth)
+    this.sqMask = this.sqCap - 1
     this.sStride = Math.max(1, maxSendSge)
     this.rqDepth = srq === undefined ? rqDepth : 0
+    this.rqCap = this.rqDepth === 0 ? 0 : pow2(this.rqDepth)
+    this.rqMask = this.rqCap === 0 ? 0 : this.rqCap - 1
     this.rStride = Math.max(1, maxRecvSge)
-    const n = sqDepth * this.sStride
-    const rn = this.rqDepth * this.rStride
+    const sqCap = this.sqCap
+    const n = sqCap * this.sStride
+    const rn = this.rqCap * this.rStride
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
     // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
     const c = new Carver(
-      8 * (WS * sqDepth + SGS * n + 2 * rn) + 4 * (rn + 2 * rows) + this.rqDepth + 32 * 8
+      8 * (WS * sqCap + SGS * n + 2 * rn) + 4 * (rn + 2 * rows) + this.rqCap + 32 * 8
     )
-    this.w = c.f64(WS * sqDepth)
+    this.w = c.f64(WS * sqCap)
     this.sg = c.f64(SGS * n)
     this.rAddr = c.f64(rn)
     this.rLen = c.f64(rn)
     this.rKey = c.u32(rn)
     this.respRows = c.i32(rows)
     this.respGens = c.i32(rows)
-    this.rNsge = c.u8(this.rqDepth)
-    this.sCtx = new Array(sqDepth)
+    this.rNsge = c.u8(this.rqCap)
+    this.sCtx = new Array(sqCap)
     this.inlineBase = -1
-    this.rCtx = new Array(this.rqDepth)
+    this.rCtx = new Array(this.rqCap)
     this.mtu = mtu
   }
 }
@@ -1274,8 +1292,8 @@ export class NicCore implements Port {
     if (q.srq !== undefined) q.srq.refs--
     this.pdRefs[q.pd]!--
     if (q.inlineBase >= 0) this.dev.free(q.inlineBase)
-    for (let i = 0; i < q.sqDepth; i++) q.sCtx[i] = undefined
-    for (let i = 0; i < q.rqDepth; i++) q.rCtx[i] = undefined
+    for (let i = 0; i < q.sqCap; i++) q.sCtx[i] = undefined
+    for (let i = 0; i < q.rqCap; i++) q.rCtx[i] = undefined
     return C.OK
   }
 
@@ -1344,7 +1362,7 @@ export class NicCore implements Port {
     }
     if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
     if (q.rqTail - q.rqHead >= q.rqDepth) return C.QUEUE_FULL
-    const slot = q.rqTail % q.rqDepth
+    const slot = q.rqTail & q.rqMask
     const b = slot * q.rStride
     q.rNsge[slot] = n
     for (let i = 0; i < n; i++) {
@@ -1399,7 +1417,7 @@ export class NicCore implements Port {
   }
 
   private begin(q: Qp, op: number, flags: number, ctx: unknown): number {
-    const i = q.sqTail % q.sqDepth
+    const i = q.sqTail & q.sqMask
     q.w[i * WS + W_OP] = op
     q.w[i * WS + W_FLAGS] = flags
     q.w[i * WS + W_ST] = 0
@@ -1413,8 +1431,8 @@ export class NicCore implements Port {
   /** Widens the per-WQE SGE stride (reads may carry more SGEs than the QP's send limit). */
   private widen(q: Qp, n: number): void {
     const old = q.sStride
-    const sg = new Float64Array(q.sqDepth * n * SGS)
-    for (let i = 0; i < q.sqDepth; i++) {
+    const sg = new Float64Array(q.sqCap * n * SGS)
+    for (let i = 0; i < q.sqCap; i++) {
       sg.set(q.sg.subarray(i * old * SGS, (i + 1) * old * SGS), i * n * SGS)
     }
     q.sg = sg
@@ -1721,7 +1739,7 @@ export class NicCore implements Port {
     if (q.reqBlocked || q.timerKind === 2 || q.sqReq >= q.sqBell) return false
     if (q.curPsn - q.ackPsn > this.config.windowPackets) return false
     if (!q.curActive) {
-      const i = q.sqReq % q.sqDepth
+      const i = q.sqReq & q.sqMask
       if (q.w[i * WS + W_STARTED] !== 1) {
         if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return false
         if (q.w[i * WS + W_OP] === OP_READ && q.readsOut >= q.ord) return false
@@ -1771,7 +1789,7 @@ export class NicCore implements Port {
     this.counters.retransmits++
     // resend from the first unconfirmed PSN: an incomplete read at the head may sit below the ACKed PSN
     let target = q.ackPsn + 1
-    const h = q.sqHead % q.sqDepth
+    const h = q.sqHead & q.sqMask
     if (q.sqHead < q.sqReq && q.w[h * WS + W_OP] === OP_READ && q.w[h * WS + W_RNEXT]! <= q.w[h * WS + W_LAST]!) {
       target = Math.min(target, q.w[h * WS + W_RNEXT]!)
     }
@@ -1786,13 +1804,13 @@ export class NicCore implements Port {
     // find the started WQE that contains psn
     let n = q.sqHead
     while (n < q.sqReq) {
-      const i = n % q.sqDepth
+      const i = n & q.sqMask
       if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
       n++
     }
     if (n >= q.sqReq && !q.curActive) return
     if (n >= q.sqReq) n = q.sqReq
-    const i = n % q.sqDepth
+    const i = n & q.sqMask
     q.sqReq = n
     q.curActive = false
     if (n < q.sqBell && q.w[i * WS + W_STARTED] === 1 && q.w[i * WS + W_OP]! <= OP_WRITE) {
@@ -1843,9 +1861,18 @@ export class NicCore implements Port {
   private requester(q: Qp, budget: number): number {
     const window = this.config.windowPackets
     const mtu = q.mtu
+    const w = q.w
     while (budget > 0 && q.sqReq < q.sqBell && !q.reqBlocked && q.timerKind !== 2) {
-      const i = q.sqReq % q.sqDepth
-      const op = q.w[i * WS + W_OP]!
+      const i = q.sqReq & q.sqMask
+      const wb = i * WS
+      const op = w[wb + W_OP]!
+      if (!q.curActive && op <= OP_WRITE && w[wb + W_STARTED] === 0 && w[wb + W_TOTAL]! <= mtu) {
+        const sent = this.fastSend(q, budget)
+        if (sent > 0) {
+          budget -= sent
+          continue
+        }
+      }
       if (!q.curActive) {
         if (q.w[i * WS + W_STARTED] !== 1) {
           // first start of this WQE
@@ -1992,6 +2019,119 @@ export class NicCore implements Port {
     return c === 0 ? 1 : c
   }
 
+  /**
+   * Starts single-packet SEND / SEND_INV / WRITE messages (at most one SGE, not yet started, no fence) from the
+   * requester cursor in one step, at most `max` of them. One message travels as one packet; on a fault-free
+   * zero-latency link consecutive ones travel as one run descriptor (the responder takes each message's fields
+   * from this QP's WQE records, which stay put until acknowledged, and handles them one by one as if they were
+   * separate packets). Returns the number of messages sent; 0 (nothing changed) when the first one's local SGE
+   * fails its check: the general path then records the error.
+   */
+  private fastSend(q: Qp, max: number): number {
+    const w = q.w
+    const sg = q.sg
+    const mtu = q.mtu
+    const window = this.config.windowPackets
+    const limit = max < 255 ? max : 255
+    const start = q.sqReq
+    const psn0 = q.nextPsn
+    const multi = this.fabric.fastPath()
+    let n = 0
+    let bytes = 0
+    let row = ROW_NONE
+    let gen = 0
+    let va = 0
+    let op = 0
+    let lastKey = -1
+    let lastRow = -1
+    while (n < limit && q.sqReq < q.sqBell) {
+      const i = q.sqReq & q.sqMask
+      const wb = i * WS
+      op = w[wb + W_OP]!
+      const total = w[wb + W_TOTAL]!
+      if (
+        op > OP_WRITE || w[wb + W_STARTED] !== 0 || w[wb + W_ST] !== 0 || total > mtu || w[wb + W_NSGE]! > 1 ||
+        (w[wb + W_FLAGS]! & F_FENCE) !== 0 || q.nextPsn - q.ackPsn > window
+      ) break
+      const sb = i * q.sStride * SGS
+      row = ROW_NONE
+      gen = 0
+      va = 0
+      if (total > 0) {
+        va = sg[sb + SG_ADDR]!
+        const key = sg[sb + SG_KEY]!
+        if (key === lastKey && lastRow > 0) {
+          // same key as the previous message: only its bounds remain to check
+          const base = this.kVa[lastRow]!
+          row = va >= base && va + total <= base + this.kLen[lastRow]! ? lastRow : -1
+        } else row = this.checkLocal(q.pd, key, va, total, false, false)
+        if (row === -1) break
+        lastKey = key
+        lastRow = row
+        gen = row > 0 ? this.kGen[row]! : 0
+        sg[sb + SG_ROW] = row
+        sg[sb + SG_GEN] = gen
+      } else if (w[wb + W_NSGE] === 1) {
+        sg[sb + SG_ROW] = ROW_NONE
+        sg[sb + SG_GEN] = 0
+      }
+      const psn = q.nextPsn
+      w[wb + W_STARTED] = 1
+      w[wb + W_FIRST] = psn
+      w[wb + W_LAST] = psn
+      q.nextPsn = psn + 1
+      q.sqReq++
+      n++
+      bytes += total
+      if (!multi) break
+    }
+    if (n === 0) return 0
+    q.curPsn = q.nextPsn
+    const fabric = this.fabric
+    const pk = fabric.pk
+    const p = pk.alloc()
+    pk.syndrome[p] = 0
+    pk.src[p] = this.portIndex
+    pk.dst[p] = q.remotePort!.portIndex
+    pk.srcQpn[p] = q.qpn
+    pk.dstQpn[p] = q.remoteQpn
+    pk.psn[p] = psn0
+    if (n === 1) {
+      const wb = (start & q.sqMask) * WS
+      let f = PF_FIRST | PF_LAST
+      if ((w[wb + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
+      if (op === OP_SEND_INV) f |= PF_INVALIDATE
+      pk.kind[p] = op === OP_WRITE ? K_WRITE : K_SEND
+      pk.flags[p] = f
+      pk.row[p] = row
+      pk.sgen[p] = gen
+      pk.va[p] = va
+      pk.len[p] = bytes
+      pk.offset[p] = 0
+      pk.total[p] = bytes
+      pk.raddr[p] = w[wb + W_RADDR]!
+      pk.rkey[p] = w[wb + W_RKEY]!
+      pk.ikey[p] = w[wb + W_IKEY]!
+    } else {
+      pk.kind[p] = K_SEND
+      pk.flags[p] = PF_RUN
+      pk.syndrome[p] = n
+      pk.row[p] = ROW_NONE
+      pk.sgen[p] = 0
+      pk.va[p] = 0
+      pk.len[p] = 0
+      pk.offset[p] = start & q.sqMask
+      pk.total[p] = bytes
+      fabric.counters.sent += n - 1
+    }
+    const c = this.counters
+    c.packetsOut += n
+    c.bytesOut += bytes
+    if (q.timerAt === Infinity && q.timerKind === 0) this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
+    fabric.transmit(p)
+    return n
+  }
+
   private validateLocal(q: Qp, i: number): boolean {
     if (q.w[i * WS + W_STARTED] === 2) return true
     const b = i * q.sStride
@@ -2073,8 +2213,60 @@ export class NicCore implements Port {
       if (q.state === QP_RTS) this.completer(q, i, kind)
       return
     }
-    if (pk.syndrome[i]! > 1 && (kind === K_SEND || kind === K_WRITE)) this.responderBurst(q, i, kind)
-    else this.responder(q, i, kind)
+    if (pk.syndrome[i]! > 1 && (kind === K_SEND || kind === K_WRITE)) {
+      if ((pk.flags[i]! & PF_RUN) !== 0) this.responderRun(q, i)
+      else this.responderBurst(q, i, kind)
+    } else this.responder(q, i, kind)
+  }
+
+  /**
+   * A run descriptor: rewrites the record in place as each of its single-packet messages in turn (fields from the
+   * sender's WQE records) and handles each as if it had arrived on its own. A message whose source region changed
+   * since it was sent is dropped unread (like a corrupted packet); a sender QP that left RTS sends nothing more.
+   */
+  private responderRun(q: Qp, i: number): void {
+    const pk = this.fabric.pk
+    const src = this.fabric.ports[pk.src[i]!] as NicCore
+    const sq = src.qp(pk.srcQpn[i]!)
+    const n = pk.syndrome[i]!
+    const start = pk.offset[i]! | 0
+    const psn0 = pk.psn[i]!
+    pk.syndrome[i] = 0
+    if (sq === undefined) return
+    const w = sq.w
+    const sg = sq.sg
+    const mask = sq.sqMask
+    const stride = sq.sStride * SGS
+    this.counters.packetsIn += n - 1
+    this.fabric.counters.delivered += n - 1
+    for (let k = 0; k < n; k++) {
+      if (sq.state !== QP_RTS || !sq.live) return
+      const j = (start + k) & mask
+      const wb = j * WS
+      const sb = j * stride
+      const op = w[wb + W_OP]!
+      const total = w[wb + W_TOTAL]!
+      const row = total > 0 ? sg[sb + SG_ROW]! : ROW_NONE
+      const gen = total > 0 ? sg[sb + SG_GEN]! : 0
+      if (row > 0 && !src.rowLive(row, gen)) continue
+      let f = PF_FIRST | PF_LAST
+      if ((w[wb + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
+      if (op === OP_SEND_INV) f |= PF_INVALIDATE
+      const kind = op === OP_WRITE ? K_WRITE : K_SEND
+      pk.kind[i] = kind
+      pk.flags[i] = f
+      pk.psn[i] = psn0 + k
+      pk.row[i] = row
+      pk.sgen[i] = gen
+      pk.va[i] = total > 0 ? sg[sb + SG_ADDR]! : 0
+      pk.len[i] = total
+      pk.offset[i] = 0
+      pk.total[i] = total
+      pk.raddr[i] = w[wb + W_RADDR]!
+      pk.rkey[i] = w[wb + W_RKEY]!
+      pk.ikey[i] = w[wb + W_IKEY]!
+      this.responder(q, i, kind)
+    }
   }
 
   /** Splits a burst descriptor into its segments (rewriting the record in place) and handles each in turn. */
@@ -2155,6 +2347,13 @@ export class NicCore implements Port {
     q.nakSent = false
     const src = this.fabric.ports[pk.src[i]!] as NicCore
     const flags = pk.flags[i]!
+    if ((flags & (PF_FIRST | PF_LAST)) === (PF_FIRST | PF_LAST) && this.responderSingle(q, i, kind, flags, src)) {
+      if (!q.needAck) {
+        q.needAck = true
+        this.acks.push(q)
+      }
+      return
+    }
     if (kind === K_SEND) {
       if ((flags & PF_FIRST) !== 0) {
         if (!this.takeReceive(q)) {
@@ -2237,6 +2436,48 @@ export class NicCore implements Port {
     }
   }
 
+  /**
+   * A single-packet SEND (into a plain receive queue, one receive SGE) or WRITE at the expected PSN, in one step.
+   * Returns false (nothing changed) for anything else or any failing check: the general path then handles it.
+   */
+  private responderSingle(q: Qp, i: number, kind: number, flags: number, src: NicCore): boolean {
+    const pk = this.fabric.pk
+    const total = pk.total[i]!
+    const len = pk.len[i]!
+    if (len !== total) return false
+    if (kind === K_SEND) {
+      if ((flags & PF_INVALIDATE) !== 0 || q.srq !== undefined || q.respActive || q.rqHead === q.rqTail) return false
+      const slot = q.rqHead & q.rqMask
+      if (q.rNsge[slot] !== 1) return false
+      const b = slot * q.rStride
+      const rlen = q.rLen[b]!
+      const raddr = q.rAddr[b]!
+      if (rlen < total) return false
+      const row = this.checkLocal(q.pd, q.rKey[b]!, raddr, rlen, true, false)
+      if (row === -1) return false
+      if (total > 0) this.dma(row, raddr, src, pk.row[i]!, pk.va[i]!, total)
+      q.ePsn++
+      const ctx = q.rCtx[slot]
+      q.rCtx[slot] = undefined
+      q.rqHead++
+      this.pushCqe(q.recvCq, 0, OP_RECV, q.qpn, total, 0, ctx, (flags & PF_SOLICITED) !== 0)
+      return true
+    }
+    if (kind === K_WRITE) {
+      const raddr = pk.raddr[i]!
+      const row = this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, true)
+      if (row < 0) return false
+      q.respRow = row
+      q.respVa = raddr
+      q.respGen = this.kGen[row]!
+      q.respTotal = total
+      if (total > 0) this.dma(row, raddr, src, pk.row[i]!, pk.va[i]!, total)
+      q.ePsn++
+      return true
+    }
+    return false
+  }
+
   private serveRead(q: Qp, i: number, dup: boolean): void {
     const pk = this.fabric.pk
     const psn = pk.psn[i]!
@@ -2289,7 +2530,7 @@ export class NicCore implements Port {
       return true
     }
     if (q.rqHead === q.rqTail) return false
-    q.respSlot = q.rqHead % q.rqDepth
+    q.respSlot = q.rqHead & q.rqMask
     q.respSrq = false
     q.respActive = true
     return true
@@ -2426,7 +2667,7 @@ export class NicCore implements Port {
     let n = q.sqHead
     let idx = -1
     while (n < q.sqTail) {
-      const j = n % q.sqDepth
+      const j = n & q.sqMask
       if (q.w[j * WS + W_STARTED] !== 1) break
       if (q.w[j * WS + W_OP] === OP_READ && q.w[j * WS + W_FIRST]! <= psn && psn <= q.w[j * WS + W_LAST]!) {
         idx = j
@@ -2494,7 +2735,7 @@ export class NicCore implements Port {
   /** Completes WQEs from the head, in order. */
   private complete(q: Qp): void {
     while (q.sqHead < q.sqReq) {
-      const i = q.sqHead % q.sqDepth
+      const i = q.sqHead & q.sqMask
       const st = q.w[i * WS + W_ST]!
       const op = q.w[i * WS + W_OP]!
       if (st !== 0) {
@@ -2538,7 +2779,7 @@ export class NicCore implements Port {
   /** Fails the WQE containing psn (everything before it completed), then QP to error. */
   private failAt(q: Qp, psn: number, code: number): void {
     while (q.sqHead < q.sqReq) {
-      const i = q.sqHead % q.sqDepth
+      const i = q.sqHead & q.sqMask
       if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
       if (q.w[i * WS + W_ST] !== 0) break
       // everything before psn is acknowledged
@@ -2569,7 +2810,7 @@ export class NicCore implements Port {
     if (!wasError && q.errNak === 0) q.errNak = NAK_REM_OP
     let first = true
     while (q.sqHead < q.sqTail) {
-      const i = q.sqHead % q.sqDepth
+      const i = q.sqHead & q.sqMask
       const code = first && headCode !== 0
         ? headCode
         : rest === C.FATAL_ERROR && q.w[i * WS + W_STARTED] !== 1
@@ -2595,7 +2836,7 @@ export class NicCore implements Port {
 
   private flushRq(q: Qp): void {
     while (q.rqHead < q.rqTail) {
-      const slot = q.rqHead % q.rqDepth
+      const slot = q.rqHead & q.rqMask
       const ctx = q.rCtx[slot]
       q.rCtx[slot] = undefined
       q.rqHead++
