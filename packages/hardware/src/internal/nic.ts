@@ -457,6 +457,8 @@ export class NicCore implements Port {
   readonly srqs: Array<Srq | undefined> = []
   readonly qps: Array<Qp | undefined>
   qpGen: Uint32Array
+  /** a QPN is slot + qpSlots × generation: qpSlots is maxQps rounded up to a power of two (slot = qpn & mask) */
+  readonly qpSlots: number
   nQps = 0
   private nextQpSlot = 0
   // engine
@@ -514,6 +516,7 @@ export class NicCore implements Port {
     this.pdRefs = new Uint32Array(config.maxPds + 1)
     this.qps = new Array(config.maxQps)
     this.qpGen = new Uint32Array(config.maxQps)
+    this.qpSlots = pow2(config.maxQps)
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1260,7 +1263,7 @@ export class NicCore implements Port {
       if (inlineBase < 0) return -C.NO_RESOURCES
     }
     this.qpGen[slot] = (this.qpGen[slot]! + 1) % 0x3fff
-    const qpn = slot + cfg.maxQps * this.qpGen[slot]!
+    const qpn = slot + this.qpSlots * this.qpGen[slot]!
     const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.maxReadSge, cfg.mtu)
     q.inlineBase = inlineBase
     this.qps[slot] = q
@@ -1274,7 +1277,7 @@ export class NicCore implements Port {
 
   qp(qpn: number): Qp | undefined {
     if (!Number.isInteger(qpn) || qpn < 0) return undefined
-    const q = this.qps[qpn % this.config.maxQps]
+    const q = this.qps[qpn & (this.qpSlots - 1)]
     return q !== undefined && q.qpn === qpn ? q : undefined
   }
 
@@ -1285,7 +1288,7 @@ export class NicCore implements Port {
     q.state = QP_ERROR
     if (q.respActive && q.respSrq && q.srq !== undefined) this.releaseSrqSlot(q.srq, q.respSlot)
     q.respActive = false
-    this.qps[qpn % this.config.maxQps] = undefined
+    this.qps[qpn & (this.qpSlots - 1)] = undefined
     this.nQps--
     q.sendCq.refs--
     q.recvCq.refs--
@@ -2253,12 +2256,24 @@ export class NicCore implements Port {
       if ((w[wb + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
       if (op === OP_SEND_INV) f |= PF_INVALIDATE
       const kind = op === OP_WRITE ? K_WRITE : K_SEND
+      const va = total > 0 ? sg[sb + SG_ADDR]! : 0
+      if (
+        q.state === QP_RTS && psn0 + k === q.ePsn &&
+        this.responderSingle(q, kind, f, total, src, row, va, w[wb + W_RADDR]!, w[wb + W_RKEY]!)
+      ) {
+        q.nakSent = false
+        if (!q.needAck) {
+          q.needAck = true
+          this.acks.push(q)
+        }
+        continue
+      }
       pk.kind[i] = kind
       pk.flags[i] = f
       pk.psn[i] = psn0 + k
       pk.row[i] = row
       pk.sgen[i] = gen
-      pk.va[i] = total > 0 ? sg[sb + SG_ADDR]! : 0
+      pk.va[i] = va
       pk.len[i] = total
       pk.offset[i] = 0
       pk.total[i] = total
@@ -2347,7 +2362,10 @@ export class NicCore implements Port {
     q.nakSent = false
     const src = this.fabric.ports[pk.src[i]!] as NicCore
     const flags = pk.flags[i]!
-    if ((flags & (PF_FIRST | PF_LAST)) === (PF_FIRST | PF_LAST) && this.responderSingle(q, i, kind, flags, src)) {
+    if (
+      (flags & (PF_FIRST | PF_LAST)) === (PF_FIRST | PF_LAST) && pk.len[i] === pk.total[i] &&
+      this.responderSingle(q, kind, flags, pk.total[i]!, src, pk.row[i]!, pk.va[i]!, pk.raddr[i]!, pk.rkey[i]!)
+    ) {
       if (!q.needAck) {
         q.needAck = true
         this.acks.push(q)
@@ -2440,22 +2458,28 @@ export class NicCore implements Port {
    * A single-packet SEND (into a plain receive queue, one receive SGE) or WRITE at the expected PSN, in one step.
    * Returns false (nothing changed) for anything else or any failing check: the general path then handles it.
    */
-  private responderSingle(q: Qp, i: number, kind: number, flags: number, src: NicCore): boolean {
-    const pk = this.fabric.pk
-    const total = pk.total[i]!
-    const len = pk.len[i]!
-    if (len !== total) return false
+  private responderSingle(
+    q: Qp,
+    kind: number,
+    flags: number,
+    total: number,
+    src: NicCore,
+    srow: number,
+    sva: number,
+    raddr: number,
+    rkey: number
+  ): boolean {
     if (kind === K_SEND) {
       if ((flags & PF_INVALIDATE) !== 0 || q.srq !== undefined || q.respActive || q.rqHead === q.rqTail) return false
       const slot = q.rqHead & q.rqMask
       if (q.rNsge[slot] !== 1) return false
       const b = slot * q.rStride
       const rlen = q.rLen[b]!
-      const raddr = q.rAddr[b]!
+      const rva = q.rAddr[b]!
       if (rlen < total) return false
-      const row = this.checkLocal(q.pd, q.rKey[b]!, raddr, rlen, true, false)
+      const row = this.checkLocal(q.pd, q.rKey[b]!, rva, rlen, true, false)
       if (row === -1) return false
-      if (total > 0) this.dma(row, raddr, src, pk.row[i]!, pk.va[i]!, total)
+      if (total > 0) this.dma(row, rva, src, srow, sva, total)
       q.ePsn++
       const ctx = q.rCtx[slot]
       q.rCtx[slot] = undefined
@@ -2464,14 +2488,13 @@ export class NicCore implements Port {
       return true
     }
     if (kind === K_WRITE) {
-      const raddr = pk.raddr[i]!
-      const row = this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, true)
+      const row = this.checkRemote(q.pd, rkey, raddr, total, true)
       if (row < 0) return false
       q.respRow = row
       q.respVa = raddr
       q.respGen = this.kGen[row]!
       q.respTotal = total
-      if (total > 0) this.dma(row, raddr, src, pk.row[i]!, pk.va[i]!, total)
+      if (total > 0) this.dma(row, raddr, src, srow, sva, total)
       q.ePsn++
       return true
     }
