@@ -487,8 +487,11 @@ export class NicCore implements Port {
   ) {
     this.delayed = new DelayHeap(fabric.pk)
     const hostSize = Math.ceil(config.hostMemoryBytes / PAGE) * PAGE
-    const base = fabric.phys.carve(hostSize + config.deviceMemoryBytes)
-    if (base < 0) throw new Error("fabric physical memory exhausted")
+    // arenas start at a different offset within a page on each port: two hosts' buffers at equal VAs would
+    // otherwise sit a multiple of 4 KiB apart, the worst case for the copies between them (4K aliasing)
+    const carved = fabric.phys.carve(hostSize + config.deviceMemoryBytes + PAGE)
+    if (carved < 0) throw new Error("fabric physical memory exhausted")
+    const base = carved + ((portIndex * 2 + 1) * 1024) % PAGE
     this.hostBase = base
     this.hostSize = hostSize
     this.host = new RangeAllocator(VA_BASE, hostSize)
@@ -869,8 +872,9 @@ export class NicCore implements Port {
   }
 
   /**
-   * `dma` of `len` bytes in segments of `seg` (one copy per packet of a burst). When both rows are contiguous and
-   * hold the whole range, the row lookups and bounds checks are done once for all segments.
+   * `dma` of a burst: `len` bytes that travelled as MTU segments of `seg` bytes on a fault-free zero-latency link.
+   * When both rows are contiguous and hold the whole range, the row lookups and bounds checks are done once and
+   * the burst is placed with one copy (the segments are adjacent on both sides); otherwise segment by segment.
    */
   dmaSegments(
     dstRow: number,
@@ -888,10 +892,7 @@ export class NicCore implements Port {
         const dOff = dstVa - this.kVa[dstRow]!
         const sOff = srcVa - src.kVa[srcRow]!
         if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
-          const copy = this.fabric.phys.copy
-          const d = dp + dOff
-          const s = sp + sOff
-          for (let off = 0; off < len; off += seg) copy(d + off, s + off, len - off < seg ? len - off : seg)
+          this.fabric.phys.copy(dp + dOff, sp + sOff, len)
           return
         }
       }
@@ -1968,7 +1969,7 @@ export class NicCore implements Port {
         va = q.sg[(b + q.curSge) * SGS + SG_ADDR]! + q.curOff
         if (l > mtu && this.fabric.fastPath()) {
           // burst: consecutive MTU segments of one SGE travel as one descriptor on a fault-free, zero-latency
-          // link; the responder still places them segment by segment (one copy per packet)
+          // link; the responder checks them once and places the burst with one copy
           const room = window - (q.curPsn - q.ackPsn) + 1
           count = Math.min(Math.ceil(l / mtu), room, 255, Math.max(1, budget >> 2))
           if (count < 1) count = 1
