@@ -178,10 +178,9 @@ export class Cq {
 export class Srq {
   depth: number
   sgeStride: number
-  nsge: Uint8Array
-  addr: Float64Array
-  len: Float64Array
-  key: Uint32Array
+  /** receive records, array of structs: `rs` numbers per slot (fields `R_*`, as in `Qp.r`) */
+  r: Float64Array
+  readonly rs: number
   ctx: Array<unknown>
   freeSlots: Int32Array
   nfree: number
@@ -202,10 +201,8 @@ export class Srq {
   ) {
     this.depth = depth
     this.sgeStride = Math.max(1, maxSge)
-    this.nsge = new Uint8Array(depth)
-    this.addr = new Float64Array(depth * this.sgeStride)
-    this.len = new Float64Array(depth * this.sgeStride)
-    this.key = new Uint32Array(depth * this.sgeStride)
+    this.rs = 1 + RSG * this.sgeStride
+    this.r = new Float64Array(depth * this.rs)
     this.ctx = new Array(depth)
     this.freeSlots = new Int32Array(depth)
     for (let i = 0; i < depth; i++) this.freeSlots[i] = depth - 1 - i
@@ -275,69 +272,80 @@ class Carver {
   }
 }
 
+/** Receive record fields (offsets into `Qp.r` / `Srq.r`): the SGE count, then (address, length, key) per SGE. */
+const R_NSGE = 0
+const R_ADDR = 1
+const R_LEN = 2
+const R_KEY = 3
+/** numbers per receive SGE */
+const RSG = 3
+
 export class Qp {
+  // the fields every message touches come first (a few cache lines; thousands of QPs are walked round robin)
   state = QP_INIT
   live = true
-  // send queue
-  readonly sqDepth: number
-  /** record slots: the depth rounded up to a power of two (a WQE's slot is its sequence number & sqMask) */
-  readonly sqCap: number
-  readonly sqMask: number
-  sStride: number
-  /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
-  w: Float64Array
-  /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
-  sg: Float64Array
-  sCtx: Array<unknown>
-  inlineBase: number
+  readonly qpn: number
+  readonly pd: number
   sqHead = 0
   sqReq = 0
   sqBell = 0
   sqTail = 0
-  // receive queue
-  readonly rqDepth: number
-  readonly rqCap: number
-  readonly rqMask: number
-  readonly rStride: number
-  rNsge: Uint8Array
-  rAddr: Float64Array
-  rLen: Float64Array
-  rKey: Uint32Array
-  rCtx: Array<unknown>
-  rqHead = 0
-  rqTail = 0
-  // connection
-  remotePort: Port | undefined = undefined
-  remoteAddress = -1
-  remoteQpn = 0
-  ird = 0
-  ord = 0
-  mtu: number
-  // requester cursor
+  /** record slots: the depth rounded up to a power of two (a WQE's slot is its sequence number & sqMask) */
+  readonly sqMask: number
+  readonly sqDepth: number
+  /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
+  w: Float64Array
+  /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
+  sg: Float64Array
+  sStride: number
+  sCtx: Array<unknown>
+  inReady = false
+  reqBlocked = false
+  curActive = false
+  timerKind = 0
+  timerAt = Infinity
+  inTimers = false
   nextPsn = 0
   curPsn = 0
-  curSge = 0
-  curOff = 0
-  msgOff = 0
-  curActive = false
-  reqBlocked = false
-  inReady = false
-  readsOut = 0
-  // completer
   ackPsn = -1
-  retryLeft = 0
-  rnrLeft = 0
-  timerAt = Infinity
-  timerKind = 0
-  rnrPsn = 0
-  inTimers = false
-  goBackMark = -1
-  // responder
+  readsOut = 0
+  remotePort: Port | undefined = undefined
+  remoteQpn = 0
+  mtu: number
+  readonly sendCq: Cq
+  readonly recvCq: Cq
+  readonly srq: Srq | undefined
   ePsn = 0
   nakSent = false
   needAck = false
-  errNak = 0
   respActive = false
+  rqHead = 0
+  rqTail = 0
+  readonly rqMask: number
+  /** receive records, array of structs: `rs` numbers per receive (fields `R_*`) */
+  r: Float64Array
+  readonly rs: number
+  rCtx: Array<unknown>
+  retryLeft = 0
+  rnrLeft = 0
+  goBackMark = -1
+  // colder
+  readonly sqCap: number
+  readonly rqDepth: number
+  readonly rqCap: number
+  readonly rStride: number
+  readonly maxSendSge: number
+  readonly maxRecvSge: number
+  readonly maxInline: number
+  inlineBase: number
+  remoteAddress = -1
+  ird = 0
+  ord = 0
+  curSge = 0
+  curOff = 0
+  msgOff = 0
+  rnrPsn = 0
+  errNak = 0
   respSlot = -1
   respSrq = false
   respTotal = 0
@@ -346,24 +354,31 @@ export class Qp {
   respRow = 0
   respVa = 0
   respGen = 0
-  respRows: Int32Array
-  respGens: Int32Array
+  /** rows (first `respN`) and their generations (next `respN`) of the receive being filled */
+  resp: Int32Array
+  readonly respN: number
 
   constructor(
-    readonly qpn: number,
-    readonly pd: number,
-    readonly sendCq: Cq,
-    readonly recvCq: Cq,
-    readonly srq: Srq | undefined,
+    qpn: number,
+    pd: number,
+    sendCq: Cq,
+    recvCq: Cq,
+    srq: Srq | undefined,
     sqDepth: number,
     rqDepth: number,
-    readonly maxSendSge: number,
-    readonly maxRecvSge: number,
-    readonly maxInline: number,
-    readSge: number,
+    maxSendSge: number,
+    maxRecvSge: number,
+    maxInline: number,
     mtu: number
   ) {
-    void readSge
+    this.qpn = qpn
+    this.pd = pd
+    this.sendCq = sendCq
+    this.recvCq = recvCq
+    this.srq = srq
+    this.maxSendSge = maxSendSge
+    this.maxRecvSge = maxRecvSge
+    this.maxInline = maxInline
     this.sqDepth = sqDepth
     this.sqCap = pow2(sqDepth)
     this.sqMask = this.sqCap - 1
@@ -372,22 +387,16 @@ export class Qp {
     this.rqCap = this.rqDepth === 0 ? 0 : pow2(this.rqDepth)
     this.rqMask = this.rqCap === 0 ? 0 : this.rqCap - 1
     this.rStride = Math.max(1, maxRecvSge)
+    this.rs = 1 + RSG * this.rStride
     const sqCap = this.sqCap
-    const n = sqCap * this.sStride
-    const rn = this.rqCap * this.rStride
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
+    this.respN = rows
     // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
-    const c = new Carver(
-      8 * (WS * sqCap + SGS * n + 2 * rn) + 4 * (rn + 2 * rows) + this.rqCap + 32 * 8
-    )
+    const c = new Carver(8 * (WS * sqCap + SGS * sqCap * this.sStride + this.rqCap * this.rs) + 8 * rows + 3 * 8)
     this.w = c.f64(WS * sqCap)
-    this.sg = c.f64(SGS * n)
-    this.rAddr = c.f64(rn)
-    this.rLen = c.f64(rn)
-    this.rKey = c.u32(rn)
-    this.respRows = c.i32(rows)
-    this.respGens = c.i32(rows)
-    this.rNsge = c.u8(this.rqCap)
+    this.sg = c.f64(SGS * sqCap * this.sStride)
+    this.r = c.f64(this.rqCap * this.rs)
+    this.resp = c.i32(2 * rows)
     this.sCtx = new Array(sqCap)
     this.inlineBase = -1
     this.rCtx = new Array(this.rqCap)
@@ -1137,17 +1146,10 @@ export class NicCore implements Port {
         if (q !== undefined && q.srq === s && q.respActive && q.respSrq) used[q.respSlot] = 1
       }
       for (let i = depth; i < s.depth; i++) if (used[i] === 1) return C.BUSY
-      const st = s.sgeStride
-      const nsge = new Uint8Array(depth)
-      const addr = new Float64Array(depth * st)
-      const len = new Float64Array(depth * st)
-      const key = new Uint32Array(depth * st)
+      const r = new Float64Array(depth * s.rs)
       const ctx = new Array<unknown>(depth)
       const keep = Math.min(depth, s.depth)
-      nsge.set(s.nsge.subarray(0, keep))
-      addr.set(s.addr.subarray(0, keep * st))
-      len.set(s.len.subarray(0, keep * st))
-      key.set(s.key.subarray(0, keep * st))
+      r.set(s.r.subarray(0, keep * s.rs))
       for (let i = 0; i < keep; i++) ctx[i] = s.ctx[i]
       const fifo = new Int32Array(depth)
       for (let i = 0; i < s.count; i++) fifo[i] = s.fifo[(s.head + i) % s.depth]!
@@ -1155,10 +1157,7 @@ export class NicCore implements Port {
       let nfree = 0
       for (let i = depth - 1; i >= 0; i--) if (used[i] === 0) freeSlots[nfree++] = i
       s.depth = depth
-      s.nsge = nsge
-      s.addr = addr
-      s.len = len
-      s.key = key
+      s.r = r
       s.ctx = ctx
       s.freeSlots = freeSlots
       s.nfree = nfree
@@ -1205,12 +1204,13 @@ export class NicCore implements Port {
     if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
     if (s.nfree === 0) return C.QUEUE_FULL
     const slot = s.freeSlots[--s.nfree]!
-    const b = slot * s.sgeStride
-    s.nsge[slot] = n
+    const r = s.r
+    const b = slot * s.rs
+    r[b + R_NSGE] = n
     for (let i = 0; i < n; i++) {
-      s.addr[b + i] = sgl.addr[i]!
-      s.len[b + i] = sgl.len[i]!
-      s.key[b + i] = sgl.key[i]!
+      r[b + R_ADDR + i * RSG] = sgl.addr[i]!
+      r[b + R_LEN + i * RSG] = sgl.len[i]!
+      r[b + R_KEY + i * RSG] = sgl.key[i]!
     }
     s.ctx[slot] = ctx
     s.fifo[(s.head + s.count) % s.depth] = slot
@@ -1265,7 +1265,7 @@ export class NicCore implements Port {
     }
     this.qpGen[slot] = (this.qpGen[slot]! + 1) % 0x3fff
     const qpn = slot + this.qpSlots * this.qpGen[slot]!
-    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.maxReadSge, cfg.mtu)
+    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu)
     q.inlineBase = inlineBase
     this.qps[slot] = q
     this.nQps++
@@ -1367,12 +1367,13 @@ export class NicCore implements Port {
     if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
     if (q.rqTail - q.rqHead >= q.rqDepth) return C.QUEUE_FULL
     const slot = q.rqTail & q.rqMask
-    const b = slot * q.rStride
-    q.rNsge[slot] = n
+    const r = q.r
+    const b = slot * q.rs
+    r[b + R_NSGE] = n
     for (let i = 0; i < n; i++) {
-      q.rAddr[b + i] = sgl.addr[i]!
-      q.rLen[b + i] = sgl.len[i]!
-      q.rKey[b + i] = sgl.key[i]!
+      r[b + R_ADDR + i * RSG] = sgl.addr[i]!
+      r[b + R_LEN + i * RSG] = sgl.len[i]!
+      r[b + R_KEY + i * RSG] = sgl.key[i]!
     }
     q.rCtx[slot] = ctx
     q.rqTail++
@@ -2473,12 +2474,13 @@ export class NicCore implements Port {
     if (kind === K_SEND) {
       if ((flags & PF_INVALIDATE) !== 0 || q.srq !== undefined || q.respActive || q.rqHead === q.rqTail) return false
       const slot = q.rqHead & q.rqMask
-      if (q.rNsge[slot] !== 1) return false
-      const b = slot * q.rStride
-      const rlen = q.rLen[b]!
-      const rva = q.rAddr[b]!
+      const r = q.r
+      const b = slot * q.rs
+      if (r[b + R_NSGE] !== 1) return false
+      const rlen = r[b + R_LEN]!
+      const rva = r[b + R_ADDR]!
       if (rlen < total) return false
-      const row = this.checkLocal(q.pd, q.rKey[b]!, rva, rlen, true, false)
+      const row = this.checkLocal(q.pd, r[b + R_KEY]!, rva, rlen, true, false)
       if (row === -1) return false
       if (total > 0) this.dma(row, rva, src, srow, sva, total)
       q.ePsn++
@@ -2563,19 +2565,20 @@ export class NicCore implements Port {
   /** Validates the current receive's SGEs; returns capacity or -1. */
   private validateRecv(q: Qp): number {
     const s = q.srq
-    const stride = s !== undefined ? s.sgeStride : q.rStride
-    const b = q.respSlot * stride
-    const n = s !== undefined ? s.nsge[q.respSlot]! : q.rNsge[q.respSlot]!
-    const addr = s !== undefined ? s.addr : q.rAddr
-    const lens = s !== undefined ? s.len : q.rLen
-    const keys = s !== undefined ? s.key : q.rKey
+    const r = s !== undefined ? s.r : q.r
+    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const n = r[b + R_NSGE]!
+    const resp = q.resp
+    const gens = q.respN
     let cap = 0
     for (let k = 0; k < n; k++) {
-      const row = this.checkLocal(q.pd, keys[b + k]!, addr[b + k]!, lens[b + k]!, true, false)
+      const o = b + k * RSG
+      const len = r[o + R_LEN]!
+      const row = this.checkLocal(q.pd, r[o + R_KEY]!, r[o + R_ADDR]!, len, true, false)
       if (row === -1) return -1
-      q.respRows[k] = row
-      q.respGens[k] = row > 0 ? this.kGen[row]! : 0
-      cap += lens[b + k]!
+      resp[k] = row
+      resp[gens + k] = row > 0 ? this.kGen[row]! : 0
+      cap += len
     }
     return cap
   }
@@ -2591,22 +2594,21 @@ export class NicCore implements Port {
 
   private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): boolean {
     const s = q.srq
-    const stride = s !== undefined ? s.sgeStride : q.rStride
-    const b = q.respSlot * stride
-    const n = s !== undefined ? s.nsge[q.respSlot]! : q.rNsge[q.respSlot]!
-    const addr = s !== undefined ? s.addr : q.rAddr
-    const lens = s !== undefined ? s.len : q.rLen
+    const r = s !== undefined ? s.r : q.r
+    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const n = r[b + R_NSGE]!
     while (len > 0 && q.respSge < n) {
-      const room = lens[b + q.respSge]! - q.respSgeOff
+      const o = b + q.respSge * RSG
+      const room = r[o + R_LEN]! - q.respSgeOff
       if (room <= 0) {
         q.respSge++
         q.respSgeOff = 0
         continue
       }
       const c = len < room ? len : room
-      const r = q.respRows[q.respSge]!
-      if (r > 0 && !this.rowLive(r, q.respGens[q.respSge]!)) return false
-      this.dma(r, addr[b + q.respSge]! + q.respSgeOff, src, srow, sva, c)
+      const row = q.resp[q.respSge]!
+      if (row > 0 && !this.rowLive(row, q.resp[q.respN + q.respSge]!)) return false
+      this.dma(row, r[o + R_ADDR]! + q.respSgeOff, src, srow, sva, c)
       q.respSgeOff += c
       sva += c
       len -= c
