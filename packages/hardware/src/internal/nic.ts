@@ -472,6 +472,7 @@ export class NicCore implements Port {
   private nextQpSlot = 0
   // engine
   readonly ready: Array<Qp> = []
+  private readonly served: Array<Qp | undefined> = []
   readonly acks: Array<Qp> = []
   readonly timers: Array<Qp> = []
   readonly errorQps: Array<Qp> = []
@@ -1720,15 +1721,26 @@ export class NicCore implements Port {
     if (this.nextTimerAt <= now) this.runTimers(now)
     // requester
     if (this.ready.length > 0 && budget > 0) {
+      // serve QPs in order until the budget is spent; the ones not reached go first next pass, then the ones
+      // served that still have work (round robin without touching the QPs this pass does not serve)
       const ready = this.ready
+      const served = this.served
+      const n = ready.length
+      let k = 0
       let keep = 0
-      for (let k = 0; k < ready.length; k++) {
-        const q = ready[k]!
-        if (budget > 0 && q.live && q.state === QP_RTS) budget = this.requester(q, budget)
-        if (q.live && q.state === QP_RTS && this.canSend(q)) ready[keep++] = q
+      while (k < n && budget > 0) {
+        const q = ready[k++]!
+        if (q.live && q.state === QP_RTS) budget = this.requester(q, budget)
+        if (q.live && q.state === QP_RTS && this.canSend(q)) served[keep++] = q
         else q.inReady = false
       }
-      ready.length = keep
+      let j = 0
+      while (k < ready.length) ready[j++] = ready[k++]
+      for (let t = 0; t < keep; t++) {
+        ready[j++] = served[t]!
+        served[t] = undefined
+      }
+      ready.length = j
     }
     // QPs whose CQ failed
     if (this.errorQps.length > 0) {
