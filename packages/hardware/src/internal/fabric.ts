@@ -3,7 +3,7 @@
  * link model (latency, bandwidth, faults) and the packet trace hash. No object per packet.
  */
 import { PhysicalMemory } from "./phys.js"
-import { mix, Prng } from "./prng.js"
+import { mix, mix32, Prng } from "./prng.js"
 
 /** Packet kinds. */
 export const K_SEND = 1
@@ -377,9 +377,9 @@ export class FabricCore {
     const pk = this.pk
     const s = pk.src[i]!
     let h = this.portHash[s] ?? 0
-    h = mix(h, pk.kind[i]! | (pk.flags[i]! << 8) | (pk.syndrome[i]! << 16) | (fate << 24))
-    h = mix(h, (pk.src[i]! | (pk.dst[i]! << 16)) ^ pk.dstQpn[i]!)
-    h = mix(h, (pk.psn[i]! + pk.len[i]! * 65536) ^ (at === 0 ? 0 : Math.round((at - this.t0) * 1e6)))
+    h = mix32(h, pk.kind[i]! | (pk.flags[i]! << 8) | (pk.syndrome[i]! << 16) | (fate << 24))
+    h = mix32(h, (pk.src[i]! | (pk.dst[i]! << 16)) ^ pk.dstQpn[i]!)
+    h = mix32(h, (pk.psn[i]! + pk.len[i]! * 65536) ^ (at === 0 ? 0 : Math.round((at - this.t0) * 1e6)))
     this.portHash[s] = h
   }
 

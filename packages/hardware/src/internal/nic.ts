@@ -2052,7 +2052,8 @@ export class NicCore implements Port {
     const limit = max < 255 ? max : 255
     const start = q.sqReq
     const psn0 = q.nextPsn
-    const multi = this.fabric.fastPath()
+    const fabric = this.fabric
+    const multi = fabric.fastPath() && fabric.linkDown.size === 0 && fabric.partitions.size === 0
     let n = 0
     let bytes = 0
     let row = ROW_NONE
@@ -2104,7 +2105,6 @@ export class NicCore implements Port {
     }
     if (n === 0) return 0
     q.curPsn = q.nextPsn
-    const fabric = this.fabric
     const pk = fabric.pk
     const p = pk.alloc()
     pk.syndrome[p] = 0
@@ -2772,40 +2772,31 @@ export class NicCore implements Port {
 
   /** Completes WQEs from the head, in order. */
   private complete(q: Qp): void {
+    const w = q.w
+    const mask = q.sqMask
+    const ctxs = q.sCtx
     while (q.sqHead < q.sqReq) {
-      const i = q.sqHead & q.sqMask
-      const st = q.w[i * WS + W_ST]!
-      const op = q.w[i * WS + W_OP]!
+      const i = q.sqHead & mask
+      const wb = i * WS
+      const st = w[wb + W_ST]!
+      const op = w[wb + W_OP]!
       if (st !== 0) {
-        if (q.w[i * WS + W_LAST]! > q.ackPsn) return
+        if (w[wb + W_LAST]! > q.ackPsn) return
         this.failHead(q, st)
         return
       }
       if (op === OP_READ) {
-        if (q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) return
+        if (w[wb + W_RNEXT]! <= w[wb + W_LAST]!) return
         q.readsOut--
-        if (q.w[i * WS + W_LAST]! > q.ackPsn) q.ackPsn = q.w[i * WS + W_LAST]!
-        if (
-          (q.w[i * WS + W_FLAGS]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && q.w[i * WS + W_NSGE]! > 0
-        ) {
+        if (w[wb + W_LAST]! > q.ackPsn) q.ackPsn = w[wb + W_LAST]!
+        if ((w[wb + W_FLAGS]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && w[wb + W_NSGE]! > 0) {
           this.invalidateKey(q.pd, q.sg[(i * q.sStride) * SGS + SG_KEY]!)
         }
-      } else if (q.w[i * WS + W_LAST]! > q.ackPsn) return
-      const ctx = q.sCtx[i]
-      q.sCtx[i] = undefined
+      } else if (w[wb + W_LAST]! > q.ackPsn) return
+      const ctx = ctxs[i]
+      ctxs[i] = undefined
       q.sqHead++
-      if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
-        this.pushCqe(
-          q.sendCq,
-          0,
-          op,
-          q.qpn,
-          op === OP_READ ? q.w[i * WS + W_TOTAL]! : q.w[i * WS + W_TOTAL]!,
-          0,
-          ctx,
-          false
-        )
-      }
+      if ((w[wb + W_FLAGS]! & F_SILENT) === 0) this.pushCqe(q.sendCq, 0, op, q.qpn, w[wb + W_TOTAL]!, 0, ctx, false)
     }
     if (q.readsOut > 0 || q.sqReq < q.sqBell) this.makeReadyIfBlocked(q)
   }
