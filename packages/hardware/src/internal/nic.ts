@@ -298,7 +298,8 @@ export class Qp {
   /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
   sg: Float64Array
   sStride: number
-  sCtx: Array<unknown>
+  /** contexts: send WQEs at [0, sqCap), receives at [rco, rco + rqCap) */
+  ctx: Array<unknown>
   inReady = false
   reqBlocked = false
   curActive = false
@@ -325,7 +326,7 @@ export class Qp {
   /** receive records, array of structs: `rs` numbers per receive (fields `R_*`) */
   r: Float64Array
   readonly rs: number
-  rCtx: Array<unknown>
+  readonly rco: number
   retryLeft = 0
   rnrLeft = 0
   goBackMark = -1
@@ -397,9 +398,9 @@ export class Qp {
     this.sg = c.f64(SGS * sqCap * this.sStride)
     this.r = c.f64(this.rqCap * this.rs)
     this.resp = c.i32(2 * rows)
-    this.sCtx = new Array(sqCap)
+    this.ctx = new Array(sqCap + this.rqCap)
+    this.rco = sqCap
     this.inlineBase = -1
-    this.rCtx = new Array(this.rqCap)
     this.mtu = mtu
   }
 }
@@ -485,6 +486,8 @@ export class NicCore implements Port {
   sleeperAt = Infinity
   /** Clock time at the start of the current pass (engine code inside a pass reads it instead of the Clock) */
   passNow = 0
+  /** whether the link is fault-free with zero latency during the current pass (run descriptors allowed) */
+  passFast = false
   waker: (() => void) | undefined = undefined
   schedule: (at: number) => void = () => {}
   counters = { packetsOut: 0, packetsIn: 0, bytesOut: 0, retransmits: 0, rnrNaks: 0, seqNaks: 0, passes: 0 }
@@ -1297,8 +1300,7 @@ export class NicCore implements Port {
     if (q.srq !== undefined) q.srq.refs--
     this.pdRefs[q.pd]!--
     if (q.inlineBase >= 0) this.dev.free(q.inlineBase)
-    for (let i = 0; i < q.sqCap; i++) q.sCtx[i] = undefined
-    for (let i = 0; i < q.rqCap; i++) q.rCtx[i] = undefined
+    for (let i = 0; i < q.ctx.length; i++) q.ctx[i] = undefined
     return C.OK
   }
 
@@ -1376,7 +1378,7 @@ export class NicCore implements Port {
       r[b + R_LEN + i * RSG] = sgl.len[i]!
       r[b + R_KEY + i * RSG] = sgl.key[i]!
     }
-    q.rCtx[slot] = ctx
+    q.ctx[q.rco + slot] = ctx
     q.rqTail++
     if (q.state === QP_ERROR) {
       this.flushRq(q)
@@ -1430,7 +1432,7 @@ export class NicCore implements Port {
     q.w[i * WS + W_STARTED] = 0
     q.w[i * WS + W_NSGE] = 0
     q.w[i * WS + W_TOTAL] = 0
-    q.sCtx[i] = ctx
+    q.ctx[i] = ctx
     return i
   }
 
@@ -1692,6 +1694,8 @@ export class NicCore implements Port {
     const fabric = this.fabric
     // a tolerance of 1 ns keeps float rounding of timer deadlines from deferring a due item
     this.passNow = fabric.now()
+    // link and faults change only between passes (Effects outside the engine)
+    this.passFast = fabric.fastPath() && fabric.linkDown.size === 0 && fabric.partitions.size === 0
     const now = this.passNow + 1e-6
     let budget = this.config.passBudget
     // delayed packets that are due
@@ -1754,7 +1758,7 @@ export class NicCore implements Port {
     const acks = this.acks
     const fabric = this.fabric
     const n = acks.length
-    if (n === 1 || !fabric.fastPath() || fabric.linkDown.size > 0 || fabric.partitions.size > 0) {
+    if (n === 1 || !this.passFast) {
       for (let k = 0; k < n; k++) {
         const q = acks[k]!
         q.needAck = false
@@ -2133,7 +2137,7 @@ export class NicCore implements Port {
     const start = q.sqReq
     const psn0 = q.nextPsn
     const fabric = this.fabric
-    const multi = fabric.fastPath() && fabric.linkDown.size === 0 && fabric.partitions.size === 0
+    const multi = this.passFast
     let n = 0
     let bytes = 0
     let row = ROW_NONE
@@ -2580,8 +2584,8 @@ export class NicCore implements Port {
       if (row === -1) return false
       if (total > 0) this.dma(row, rva, src, srow, sva, total)
       q.ePsn++
-      const ctx = q.rCtx[slot]
-      q.rCtx[slot] = undefined
+      const ctx = q.ctx[q.rco + slot]
+      q.ctx[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, 0, OP_RECV, q.qpn, total, 0, ctx, (flags & PF_SOLICITED) !== 0)
       return true
@@ -2722,8 +2726,8 @@ export class NicCore implements Port {
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     } else {
       const slot = q.respSlot
-      const ctx = q.rCtx[slot]
-      q.rCtx[slot] = undefined
+      const ctx = q.ctx[q.rco + slot]
+      q.ctx[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     }
@@ -2858,7 +2862,7 @@ export class NicCore implements Port {
   private complete(q: Qp): void {
     const w = q.w
     const mask = q.sqMask
-    const ctxs = q.sCtx
+    const ctxs = q.ctx
     while (q.sqHead < q.sqReq) {
       const i = q.sqHead & mask
       const wb = i * WS
@@ -2897,8 +2901,8 @@ export class NicCore implements Port {
       if (q.w[i * WS + W_ST] !== 0) break
       // everything before psn is acknowledged
       if (q.w[i * WS + W_OP] === OP_READ && q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) break
-      const ctx = q.sCtx[i]
-      q.sCtx[i] = undefined
+      const ctx = q.ctx[i]
+      q.ctx[i] = undefined
       q.sqHead++
       if (q.w[i * WS + W_OP] === OP_READ) q.readsOut--
       if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
@@ -2930,8 +2934,8 @@ export class NicCore implements Port {
         ? C.FLUSHED
         : rest
       first = false
-      const ctx = q.sCtx[i]
-      q.sCtx[i] = undefined
+      const ctx = q.ctx[i]
+      q.ctx[i] = undefined
       q.sqHead++
       this.pushCqe(q.sendCq, code, q.w[i * WS + W_OP]!, q.qpn, 0, 0, ctx, false)
     }
@@ -2950,8 +2954,8 @@ export class NicCore implements Port {
   private flushRq(q: Qp): void {
     while (q.rqHead < q.rqTail) {
       const slot = q.rqHead & q.rqMask
-      const ctx = q.rCtx[slot]
-      q.rCtx[slot] = undefined
+      const ctx = q.ctx[q.rco + slot]
+      q.ctx[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, C.FLUSHED, OP_RECV, q.qpn, 0, 0, ctx, false)
     }
