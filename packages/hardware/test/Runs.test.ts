@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FabricCore } from "../src/internal/fabric.js"
 import type { ResultsLike, SglLike } from "../src/internal/nic.js"
-import { NicCore, OP_RECV, OP_SEND, OP_WRITE } from "../src/internal/nic.js"
+import { NicCore, OP_READ, OP_RECV, OP_SEND, OP_WRITE } from "../src/internal/nic.js"
 import { defaultConfig } from "../src/Nic.js"
 import { NicCode } from "../src/NicCode.js"
 
@@ -234,6 +234,31 @@ describe("run descriptors (fault-free zero-latency link)", () => {
     expect(a.nic.destroyQp(pairs[1]!.qa)).toBe(0)
     a.nic.pass()
     expect(a.nic.pollCq(a.cq, 8, out)).toBe(3)
+  })
+
+  it("a lone single-packet message followed by a WQE that cannot join a run keeps its own kind and source", () => {
+    const { a, b } = setup(8)
+    fill(a, a.buf, 64, 5)
+    fill(b, b.buf + 8192, 64, 6)
+    // a WRITE, then a READ (not a run member): the WRITE goes alone and must stay a WRITE
+    expect(a.nic.postData(a.qpn, OP_WRITE, "w", sgl(a.buf, 64, a.key), 0, b.buf + 4096, b.key, 0)).toBe(0)
+    expect(a.nic.postData(a.qpn, OP_READ, "r", sgl(a.buf + 4096, 64, a.key), 0, b.buf + 8192, b.key, 0)).toBe(0)
+    // a SEND, then a SEND whose local key is bad (stops the run): the first goes alone from its own buffer
+    expect(b.nic.postReceive(b.qpn, "rv", sgl(b.buf, 64, b.key))).toBe(0)
+    expect(a.nic.postData(a.qpn, OP_SEND, "s", sgl(a.buf, 64, a.key), 0, 0, 0, 0)).toBe(0)
+    expect(a.nic.postData(a.qpn, OP_SEND, "bad", sgl(a.buf + 128, 64, a.key ^ 0x55), 0, 0, 0, 0)).toBe(0)
+    drain(a.nic, b.nic)
+    expect(bytes(b, b.buf + 4096, 64)).toEqual(bytes(a, a.buf, 64))
+    expect(bytes(a, a.buf + 4096, 64)).toEqual(bytes(b, b.buf + 8192, 64))
+    expect(bytes(b, b.buf, 64)).toEqual(bytes(a, a.buf, 64))
+    const out = results(8)
+    expect(b.nic.pollCq(b.rcq, 8, out)).toBe(1)
+    expect(out.context[0]).toBe("rv")
+    expect(out.bytes[0]).toBe(64)
+    expect(a.nic.pollCq(a.cq, 8, out)).toBe(4)
+    expect(Array.from(out.context.slice(0, 4))).toEqual(["w", "r", "s", "bad"])
+    expect(Array.from(out.status.slice(0, 3))).toEqual([0, 0, 0])
+    expect(out.status[3]).toBe(NicCode.LOCAL_PROTECTION_ERROR)
   })
 
   it("a write burst of many MTUs lands whole; a single-packet message after it goes on its own", () => {

@@ -5,7 +5,7 @@
  */
 import type { Effect } from "effect/Effect"
 import { NicCode } from "../NicCode.js"
-import type { FabricCore, Port } from "./fabric.js"
+import type { FabricCore, Packets, Port } from "./fabric.js"
 import {
   DelayHeap,
   IndexRing,
@@ -421,6 +421,38 @@ export interface ResultsLike {
   bytes: Float64Array
   key: Uint32Array
   context: Array<unknown>
+}
+
+/** Packet flags of a single-packet message from its WQE flags. */
+const singleFlags = (wflags: number, op: number): number =>
+  PF_FIRST | PF_LAST | ((wflags & F_SOLICITED) !== 0 ? PF_SOLICITED : 0) | (op === OP_SEND_INV ? PF_INVALIDATE : 0)
+
+/** Fills packet record `p` as the single-packet message of WQE record `wb` (source row/VA already resolved). */
+const writeSingle = (
+  pk: Packets,
+  p: number,
+  op: number,
+  flags: number,
+  psn: number,
+  row: number,
+  gen: number,
+  va: number,
+  total: number,
+  w: Float64Array,
+  wb: number
+): void => {
+  pk.kind[p] = op === OP_WRITE ? K_WRITE : K_SEND
+  pk.flags[p] = flags
+  pk.psn[p] = psn
+  pk.row[p] = row
+  pk.sgen[p] = gen
+  pk.va[p] = va
+  pk.len[p] = total
+  pk.offset[p] = 0
+  pk.total[p] = total
+  pk.raddr[p] = w[wb + W_RADDR]!
+  pk.rkey[p] = w[wb + W_RKEY]!
+  pk.ikey[p] = w[wb + W_IKEY]!
 }
 
 // scratch for address resolution (no allocation)
@@ -2140,25 +2172,26 @@ export class NicCore implements Port {
     const multi = this.passFast
     let n = 0
     let bytes = 0
-    let row = ROW_NONE
-    let gen = 0
-    let va = 0
-    let op = 0
+    // the first message's fields (sent as a plain packet when it is alone)
+    let op0 = 0
+    let row0 = ROW_NONE
+    let gen0 = 0
+    let va0 = 0
     let lastKey = -1
     let lastRow = -1
     while (n < limit && q.sqReq < q.sqBell) {
       const i = q.sqReq & q.sqMask
       const wb = i * WS
-      op = w[wb + W_OP]!
+      const op = w[wb + W_OP]!
       const total = w[wb + W_TOTAL]!
       if (
         op > OP_WRITE || w[wb + W_STARTED] !== 0 || w[wb + W_ST] !== 0 || total > mtu || w[wb + W_NSGE]! > 1 ||
         (w[wb + W_FLAGS]! & F_FENCE) !== 0 || q.nextPsn - q.ackPsn > window
       ) break
       const sb = i * q.sStride * SGS
-      row = ROW_NONE
-      gen = 0
-      va = 0
+      let row = ROW_NONE
+      let gen = 0
+      let va = 0
       if (total > 0) {
         va = sg[sb + SG_ADDR]!
         const key = sg[sb + SG_KEY]!
@@ -2176,6 +2209,12 @@ export class NicCore implements Port {
       } else if (w[wb + W_NSGE] === 1) {
         sg[sb + SG_ROW] = ROW_NONE
         sg[sb + SG_GEN] = 0
+      }
+      if (n === 0) {
+        op0 = op
+        row0 = row
+        gen0 = gen
+        va0 = va
       }
       const psn = q.nextPsn
       w[wb + W_STARTED] = 1
@@ -2199,20 +2238,7 @@ export class NicCore implements Port {
     pk.psn[p] = psn0
     if (n === 1) {
       const wb = (start & q.sqMask) * WS
-      let f = PF_FIRST | PF_LAST
-      if ((w[wb + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
-      if (op === OP_SEND_INV) f |= PF_INVALIDATE
-      pk.kind[p] = op === OP_WRITE ? K_WRITE : K_SEND
-      pk.flags[p] = f
-      pk.row[p] = row
-      pk.sgen[p] = gen
-      pk.va[p] = va
-      pk.len[p] = bytes
-      pk.offset[p] = 0
-      pk.total[p] = bytes
-      pk.raddr[p] = w[wb + W_RADDR]!
-      pk.rkey[p] = w[wb + W_RKEY]!
-      pk.ikey[p] = w[wb + W_IKEY]!
+      writeSingle(pk, p, op0, singleFlags(w[wb + W_FLAGS]!, op0), psn0, row0, gen0, va0, bytes, w, wb)
     } else {
       pk.kind[p] = K_SEND
       pk.flags[p] = PF_RUN
@@ -2354,9 +2380,7 @@ export class NicCore implements Port {
       const row = total > 0 ? sg[sb + SG_ROW]! : ROW_NONE
       const gen = total > 0 ? sg[sb + SG_GEN]! : 0
       if (row > 0 && !src.rowLive(row, gen)) continue
-      let f = PF_FIRST | PF_LAST
-      if ((w[wb + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
-      if (op === OP_SEND_INV) f |= PF_INVALIDATE
+      const f = singleFlags(w[wb + W_FLAGS]!, op)
       const kind = op === OP_WRITE ? K_WRITE : K_SEND
       const va = total > 0 ? sg[sb + SG_ADDR]! : 0
       if (
@@ -2370,18 +2394,7 @@ export class NicCore implements Port {
         }
         continue
       }
-      pk.kind[i] = kind
-      pk.flags[i] = f
-      pk.psn[i] = psn0 + k
-      pk.row[i] = row
-      pk.sgen[i] = gen
-      pk.va[i] = va
-      pk.len[i] = total
-      pk.offset[i] = 0
-      pk.total[i] = total
-      pk.raddr[i] = w[wb + W_RADDR]!
-      pk.rkey[i] = w[wb + W_RKEY]!
-      pk.ikey[i] = w[wb + W_IKEY]!
+      writeSingle(pk, i, op, f, psn0 + k, row, gen, va, total, w, wb)
       this.responder(q, i, kind)
     }
   }
