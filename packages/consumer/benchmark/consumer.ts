@@ -24,7 +24,7 @@ const quick = process.argv.includes("--quick")
 const warmupMs = quick ? 300 : 2000
 const rounds = quick ? 3 : 5
 const cycles = quick ? 10_000 : 100_000
-/** `--only=W2` runs just that comparison (for profiling) */
+/** `--only=W2` / `--only=W4` runs just that comparison, `--only=leaks` just the leak count (for profiling) */
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length)
 
 const addr = (n: number, port: number) => SockAddr.ipv4Addr(`10.0.0.${n}`, port)
@@ -101,19 +101,21 @@ const main = async () => {
     }
   }
   const results: Array<Result> = []
-  results.push(
-    await compare({
-      bench: "W2",
-      metric: "ns/round trip 2-byte ping-pong vs 2 microtask hops",
-      value: (ops) => Effect.runPromise(roundTrips(ops)),
-      baseline: promisePingPong,
-      ops: 2000,
-      kind: "time",
-      target: "<= 10",
-      warmupMs,
-      rounds
-    })
-  )
+  if (only === undefined || only === "W2") {
+    results.push(
+      await compare({
+        bench: "W2",
+        metric: "ns/round trip 2-byte ping-pong vs 2 microtask hops",
+        value: (ops) => Effect.runPromise(roundTrips(ops)),
+        baseline: promisePingPong,
+        ops: 2000,
+        kind: "time",
+        target: "<= 10",
+        warmupMs,
+        rounds
+      })
+    )
+  }
 
   if (only === "W2") {
     report("consumer (issue 7): W2 only", results)
@@ -156,19 +158,25 @@ const main = async () => {
         yield* Effect.scoped(Effect.acquireRelease(Effect.sync(() => ({})), () => Effect.void))
       }
     })
-  results.push(
-    await compare({
-      bench: "W4",
-      metric: "ns/cycle create+connect+close QP vs acquireRelease",
-      value: (ops) => Effect.runPromise(cyclesOf(ops)),
-      baseline: (ops) => Effect.runPromise(baseline(ops)),
-      ops: 200,
-      kind: "time",
-      target: "<= 20",
-      warmupMs,
-      rounds
-    })
-  )
+  if (only === undefined || only === "W4") {
+    results.push(
+      await compare({
+        bench: "W4",
+        metric: "ns/cycle create+connect+close QP vs acquireRelease",
+        value: (ops) => Effect.runPromise(cyclesOf(ops)),
+        baseline: (ops) => Effect.runPromise(baseline(ops)),
+        ops: 200,
+        kind: "time",
+        target: "<= 20",
+        warmupMs,
+        rounds
+      })
+    )
+  }
+  if (only === "W4") {
+    report("consumer (issue 7): W4 only", results)
+    process.exit(0)
+  }
 
   // ---- W4 leaks ---------------------------------------------------------------------------------------------
   const settle = async () => {

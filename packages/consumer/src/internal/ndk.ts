@@ -28,9 +28,7 @@ import type {
 import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
 import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
 import { byteLength } from "@effect-ndk/ndkpi/SockAddr"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -43,6 +41,8 @@ import {
   countCreated,
   create,
   Dispatcher,
+  Inbox,
+  Latch,
   makeStats,
   Op,
   Owner,
@@ -877,7 +877,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     closeIt: Effect.Effect<void>
   ): Connection => {
     const disconnect = Effect.suspend(() => {
-      if (disconnected.requested || disconnected.done) return Effect.void
+      if (disconnected.requested || disconnected.latch.done) return Effect.void
       disconnected.requested = true
       return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
     })
@@ -885,8 +885,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       qp,
       connector,
       ...data,
-      disconnected: Deferred.await(disconnected.deferred),
-      isDisconnected: () => disconnected.done,
+      disconnected: disconnected.latch.await,
+      isDisconnected: () => disconnected.latch.done,
       disconnect,
       close: closeIt
     }
@@ -894,15 +894,12 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   /** The disconnect-event state of one connection (its context value). */
   class Disconnect {
-    done = false
     requested = false
-    readonly deferred = Deferred.unsafeMake<void>(FiberId.none)
+    readonly latch = new Latch()
   }
   const disconnectEvent = (ctx: unknown) =>
-    Effect.suspend(() => {
-      const d = ctx as Disconnect
-      d.done = true
-      return Deferred.succeed(d.deferred, undefined)
+    Effect.sync(() => {
+      ;(ctx as Disconnect).latch.open()
     })
 
   /**
@@ -960,7 +957,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   const listen = (adapter: NdkAdapter, address: SockAddr): Effect.Effect<Listener, E, Scope.Scope> =>
     Effect.gen(function*() {
-      const queue = yield* Queue.unbounded<NdkConnector>()
+      const queue = new Inbox<NdkConnector>()
       const raw = yield* Effect.acquireRelease(
         create<NdkListener>(stats, T.NdkObjectTypeListener, (cc, ctx, out) =>
           adapter.Dispatch.NdkCreateListener(
@@ -968,7 +965,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             (q, connector) =>
               Effect.sync(() => {
                 countCreated(stats, T.NdkObjectTypeConnector)
-                ;(q as Queue.Queue<NdkConnector>).unsafeOffer(connector)
+                ;(q as Inbox<NdkConnector>).offer(connector)
               }),
             queue,
             cc,
@@ -979,18 +976,18 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           Effect.zipRight(
             closeOnce(l, T.NdkObjectTypeListener, (cc, ctx) => l.Dispatch.NdkCloseListener(l, cc, ctx)),
             // connectors nobody took are the consumer's: close them
-            Effect.flatMap(Queue.takeAll(queue), (left) =>
-              Effect.zipRight(
-                Effect.forEach(left, (c) => closeConnector(c), { discard: true }),
-                Queue.shutdown(queue)
-              ))
+            Effect.suspend(() => {
+              const left = queue.takeAll()
+              queue.shutdown()
+              return Effect.forEach(left, (c) => closeConnector(c), { discard: true })
+            })
           )
       )
       yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
       const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
         const disconnected = new Disconnect()
         const connector = yield* Effect.acquireRelease(
-          Queue.take(queue),
+          queue.take,
           (c) => releaseConnection(c, disconnected)
         )
         const data = yield* connectionData(connector)

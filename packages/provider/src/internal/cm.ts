@@ -16,6 +16,7 @@
  */
 import type { Nic } from "@effect-ndk/hardware/Nic"
 import { NicCode } from "@effect-ndk/hardware/NicCode"
+import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -305,6 +306,74 @@ class TimerHeap {
 }
 
 /**
+ * The delivery fiber of a host's connection side: one long-lived fiber runs the queued deliveries in order (no
+ * fiber per callback). It starts with the first delivery, parks while nothing is queued and is resumed directly
+ * (one scheduler hop) by the next; a resumed or newly started fiber runs only after the queuing caller yields, so
+ * a delivery never runs inside the provider call that queued it. A delivery that fails or dies is logged and
+ * the queue goes on (the kernel already contains consumer callbacks; this guards the provider's own steps).
+ *
+ * Consumer callbacks run at DISPATCH level (SPEC.md §7): they must not wait. One that waited for another
+ * connection callback of the same host would wait forever here, as a blocking DPC would on a real host.
+ */
+class Delivery {
+  private queue: Array<Effect.Effect<void>> = []
+  private head = 0
+  private running = false
+  private parked: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+
+  constructor(readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>) {}
+
+  push(effect: Effect.Effect<void>): void {
+    this.queue.push(effect)
+    const w = this.parked
+    if (w !== undefined) {
+      this.parked = undefined
+      w(this.step)
+      return
+    }
+    if (this.running) return
+    this.running = true
+    this.runFork(this.fiber)
+  }
+
+  private next(): Effect.Effect<void> {
+    const q = this.queue
+    if (this.head >= q.length) {
+      if (this.head > 0) {
+        this.queue = []
+        this.head = 0
+      }
+      return this.park
+    }
+    const effect = q[this.head]!
+    q[this.head++] = Effect.void
+    if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head)
+      this.head = 0
+    }
+    return Effect.zipRight(Effect.catchAllCause(effect, this.contain), this.step)
+  }
+
+  private readonly contain = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+    Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("provider: connection delivery failed", cause)
+
+  private readonly step: Effect.Effect<void> = Effect.suspend(() => this.next())
+
+  private readonly park: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.head < this.queue.length) resume(this.step)
+    else this.parked = resume
+  })
+
+  private readonly fiber: Effect.Effect<void> = Effect.ensuring(
+    this.step,
+    Effect.sync(() => {
+      this.running = false
+      this.parked = undefined
+    })
+  )
+}
+
+/**
  * The connection manager of one host.
  */
 export class HostCm {
@@ -325,9 +394,11 @@ export class HostCm {
     readonly clock: Clock.Clock
   ) {
     this.timers = new TimerHeap(clock, runFork)
+    this.delivery = new Delivery(runFork)
   }
 
   private readonly timers: TimerHeap
+  private readonly delivery: Delivery
 
   get address(): number {
     return this.nic.address
@@ -425,11 +496,12 @@ export class HostCm {
   }
 
   /**
-   * Runs an Effect (a callback delivery) on its own fiber of the manager. The fiber yields before its first
-   * step, so a callback never runs inside the provider call that scheduled it (R168, SPEC.md §8.10).
+   * Queues an Effect (a callback delivery: a connect or disconnect event, a request completion, a settle or
+   * close the connection side owes the kernel) for the host's delivery fiber. Deliveries run in the order
+   * queued, one at a time, and never inside the provider call that queued them (R168, SPEC.md §8.10).
    */
   fork(effect: Effect.Effect<void>): void {
-    this.runFork(Effect.zipRight(Effect.yieldNow(), effect))
+    this.delivery.push(effect)
   }
 
   /** The MAD handler installed on the NIC. */
