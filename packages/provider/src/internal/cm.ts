@@ -23,6 +23,7 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { EndpointRegistry } from "./endpoints.js"
 import { ipKey, registryOf } from "./endpoints.js"
+import { insideCallback } from "./object.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // wire format
@@ -312,6 +313,9 @@ class TimerHeap {
  * a delivery never runs inside the provider call that queued it. A delivery that fails or dies is logged and
  * the queue goes on (the kernel already contains consumer callbacks; this guards the provider's own steps).
  *
+ * The fiber is marked as callback context for its whole life, so a consumer callback queued here needs no
+ * `asCallback` of its own (see {@link HostCm.fork}).
+ *
  * Consumer callbacks run at DISPATCH level (SPEC.md §7): they must not wait. One that waited for another
  * connection callback of the same host would wait forever here, as a blocking DPC would on a real host.
  */
@@ -364,8 +368,9 @@ class Delivery {
     else this.parked = resume
   })
 
+  /** marked as callback context once for its whole life (R39/R47 checks) instead of per callback */
   private readonly fiber: Effect.Effect<void> = Effect.ensuring(
-    this.step,
+    Effect.locally(this.step, insideCallback, true),
     Effect.sync(() => {
       this.running = false
       this.parked = undefined
@@ -498,7 +503,8 @@ export class HostCm {
   /**
    * Queues an Effect (a callback delivery: a connect or disconnect event, a request completion, a settle or
    * close the connection side owes the kernel) for the host's delivery fiber. Deliveries run in the order
-   * queued, one at a time, and never inside the provider call that queued them (R168, SPEC.md §8.10).
+   * queued, one at a time, and never inside the provider call that queued them (R168, SPEC.md §8.10). They run
+   * in callback context (the R39/R47 checks of `asCallback`) without a per-callback `FiberRef` change.
    */
   fork(effect: Effect.Effect<void>): void {
     this.delivery.push(effect)

@@ -166,7 +166,7 @@ const finish = (c: ConnectorImpl, status: number): void => {
   if (p === undefined) return
   c.pending = undefined
   const k = c.adapter.kernel
-  c.cm.fork(Lifetime.complete(k, c.rec, asCallback(() => p.completion(p.context, status))))
+  c.cm.fork(Lifetime.complete(k, c.rec, Effect.suspend(() => p.completion(p.context, status))))
 }
 
 const beginPending = (c: ConnectorImpl, completion: NdkRequestCompletion, context: unknown): number => {
@@ -224,8 +224,8 @@ const raiseDisconnectEvent = (c: ConnectorImpl, reason: number): void => {
   if (d === undefined || typeof d.callback !== "function") return
   const cb = d.callback
   const run = d.ex
-    ? asCallback(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
-    : asCallback(() => (cb as NdkDisconnectEventCallback)(d.context))
+    ? Effect.suspend(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
+    : Effect.suspend(() => (cb as NdkDisconnectEventCallback)(d.context))
   c.cm.fork(Effect.asVoid(Lifetime.notify(c.adapter.kernel, c.rec, run)))
 }
 

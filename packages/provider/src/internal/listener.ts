@@ -27,7 +27,6 @@ import { checkAddress, cmOf, dropIncoming, makeIncoming, writeAddress } from "./
 import type { Endpoint } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
-  asCallback,
   BAD_HANDLE,
   BAD_STATE,
   close,
@@ -96,7 +95,7 @@ const onRequest = (l: ListenerImpl, m: Message, from: number): void => {
   const ctx = l.connectEventContext
   cm.fork(
     Effect.flatMap(
-      Lifetime.notify(a.kernel, l.rec, asCallback(() => event(ctx, c.object))),
+      Lifetime.notify(a.kernel, l.rec, Effect.suspend(() => event(ctx, c.object))),
       (raised) => raised ? Effect.void : dropIncoming(c)
     )
   )

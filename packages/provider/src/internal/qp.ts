@@ -43,14 +43,18 @@ const SRQ = NdkObjectType.NdkObjectTypeSrq
 const F = OpFlag.NdkOpFlag
 const V12_FLAGS = F.NDK_OP_FLAG_DEFER | F.NDK_OP_FLAG_RDMA_READ_LOCAL_INVALIDATE
 
+/** The SGL every QP starts with: no entries, replaced by a real one at the first post with entries. */
+const EMPTY_SGL = new Sgl(0)
+
 /** The provider record of a QP. */
 export class QpImpl implements ObjectImpl, QpSeam {
   readonly type = T
   readonly ops = new Set<PendingOp>()
   conn: QpConnectionState = "idle"
-  sgl = new Sgl(16)
+  /** the initiator queue's reusable SGL (allocated by the first post that needs entries: creation stays cheap) */
+  sgl = EMPTY_SGL
   /** the receive queue's reusable SGL (posts to different queues may interleave) */
-  readonly receiveSgl = { sgl: new Sgl(16) }
+  readonly receiveSgl = { sgl: EMPTY_SGL }
   pages: Array<number> = []
   object!: NdkQp
   qpn = -1
