@@ -16,6 +16,7 @@ import type {
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
 
 const S = NtStatus
 
@@ -155,6 +156,25 @@ export const create = <O extends NdkObject>(
   }))
 
 const closeDone: NdkCloseCompletion = (context) => Effect.sync(() => (context as Wait<undefined>).finish(0, undefined))
+
+/**
+ * `Effect.acquireRelease` without its FiberRef capture: the release is added to the scope as it is, so it runs
+ * with the closing fiber's FiberRefs instead of a diff-and-patch back to the acquiring fiber's (two FiberRefs
+ * diffs and patches per release — a large share of a QP's or a connection's create/close). The releases here
+ * (closes through the provider) read no FiberRef of the acquiring fiber.
+ */
+export const acquireRelease = <A, E>(
+  acquire: Effect.Effect<A, E>,
+  release: (a: A) => Effect.Effect<void>
+): Effect.Effect<A, E, Scope.Scope> =>
+  Effect.uninterruptible(
+    Effect.flatMap(Effect.scope, (scope) =>
+      Effect.tap(acquire, (a) => Scope.addFinalizer(scope, Effect.suspend(() => release(a)))))
+  )
+
+/** `Effect.addFinalizer` without its FiberRef capture (see {@link acquireRelease}). */
+export const addFinalizer = (finalizer: Effect.Effect<void>): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, finalizer))
 
 /**
  * A one-shot latch many fibers may wait on (a close in progress, a disconnect event): a flag, the outcome and the

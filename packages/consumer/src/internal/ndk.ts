@@ -35,6 +35,8 @@ import * as Stream from "effect/Stream"
 import type { HostMemory } from "../HostMemory.js"
 import type { Completion, Sink, Stats } from "./core.js"
 import {
+  acquireRelease,
+  addFinalizer,
   awaitOp,
   Batch,
   closer,
@@ -615,203 +617,223 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   // ---- QP -------------------------------------------------------------------------------------------------
 
+  /**
+   * Close of a QP: the provider flushes what is outstanding; the flushed completions reach the dispatchers;
+   * anything still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever).
+   */
+  const closeQp = (qp: NdkQp, owner: Owner, rcq: CqState, icq: CqState) =>
+    closeOnce(
+      qp,
+      T.NdkObjectTypeQp,
+      (cc, ctx) => qp.Dispatch.NdkCloseQp(qp, cc, ctx),
+      Effect.zipRight(
+        icq === rcq ? rcq.drain() : Effect.zipRight(rcq.drain(), icq.drain()),
+        Effect.sync(() => {
+          const lost = owner.failAll(S.STATUS_CANCELLED)
+          stats.lost += lost
+          rcq.owners.delete(owner)
+          icq.owners.delete(owner)
+        })
+      )
+    )
+
   const createQp = (pd: NdkPd, o: QpOptions): Effect.Effect<QueuePair, E, Scope.Scope> =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const rcq = cqStates.get(o.receiveCq)
       const icq = cqStates.get(o.initiatorCq)
-      if (rcq === undefined || icq === undefined) return yield* Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
+      if (rcq === undefined || icq === undefined) return Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
       const owner = new Owner(stats)
       const holder: { handle: QueuePair | undefined } = { handle: undefined }
       const context = o.context ?? holder
-      const raw = yield* Effect.acquireRelease(
-        create<NdkQp>(stats, T.NdkObjectTypeQp, (cc, ctx, out) =>
-          o.srq !== undefined
-            ? pd.Dispatch.NdkCreateQpWithSrq(
-              pd,
-              o.receiveCq.raw,
-              o.initiatorCq.raw,
-              o.srq.raw,
-              context,
-              o.initiatorQueueDepth ?? 64,
-              o.maxInitiatorSge ?? 4,
-              o.inlineDataSize ?? 0,
-              cc,
-              ctx,
-              out
-            )
-            : pd.Dispatch.NdkCreateQp(
-              pd,
-              o.receiveCq.raw,
-              o.initiatorCq.raw,
-              context,
-              o.receiveQueueDepth ?? 64,
-              o.initiatorQueueDepth ?? 64,
-              o.maxReceiveSge ?? 4,
-              o.maxInitiatorSge ?? 4,
-              o.inlineDataSize ?? 0,
-              cc,
-              ctx,
-              out
-            )),
-        (qp) => closeQp(qp)
+      return Effect.map(
+        acquireRelease(
+          create<NdkQp>(stats, T.NdkObjectTypeQp, (cc, ctx, out) =>
+            o.srq !== undefined
+              ? pd.Dispatch.NdkCreateQpWithSrq(
+                pd,
+                o.receiveCq.raw,
+                o.initiatorCq.raw,
+                o.srq.raw,
+                context,
+                o.initiatorQueueDepth ?? 64,
+                o.maxInitiatorSge ?? 4,
+                o.inlineDataSize ?? 0,
+                cc,
+                ctx,
+                out
+              )
+              : pd.Dispatch.NdkCreateQp(
+                pd,
+                o.receiveCq.raw,
+                o.initiatorCq.raw,
+                context,
+                o.receiveQueueDepth ?? 64,
+                o.initiatorQueueDepth ?? 64,
+                o.maxReceiveSge ?? 4,
+                o.maxInitiatorSge ?? 4,
+                o.inlineDataSize ?? 0,
+                cc,
+                ctx,
+                out
+              )),
+          (qp) => closeQp(qp, owner, rcq, icq)
+        ),
+        (raw) => qpHandle(raw, o, owner, holder, rcq, icq)
       )
-      rcq.owners.add(owner)
-      icq.owners.add(owner)
-      // close: the provider flushes what is outstanding; the flushed completions reach the dispatchers; anything
-      // still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever)
-      const closeQp = (qp: NdkQp) =>
-        closeOnce(
-          qp,
-          T.NdkObjectTypeQp,
-          (cc, ctx) => qp.Dispatch.NdkCloseQp(qp, cc, ctx),
-          Effect.gen(function*() {
-            yield* rcq.drain()
-            if (icq !== rcq) yield* icq.drain()
-            const lost = owner.failAll(S.STATUS_CANCELLED)
-            stats.lost += lost
-            rcq.owners.delete(owner)
-            icq.owners.delete(owner)
-          })
-        )
-      const unsafe = raw.unsafe
-      const hasSync = unsafe !== undefined
-      const one = (wr: WorkRequest) =>
-        postAndWait(owner, wr.context, (op) => postSync(raw, op, wr), (op) => postEffect(raw, op, wr), hasSync)
-      const handle: QueuePair = {
-        raw,
-        send: hasSync
-          ? (sgl, flags) =>
-            postAndWait(
-              owner,
-              undefined,
-              (op) => unsafe.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
-              (op) => raw.Dispatch.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
-              true
-            )
-          : (sgl, flags) => one({ _tag: "Send", sgl, ...(flags === undefined ? {} : { flags }) }),
-        receive: hasSync
-          ? (sgl) =>
-            postAndWait(
-              owner,
-              undefined,
-              (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length),
-              (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length),
-              true
-            )
-          : (sgl) => one({ _tag: "Receive", sgl }),
-        read: (sgl, remoteAddress, remoteToken, flags) =>
-          one({ _tag: "Read", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
-        write: (sgl, remoteAddress, remoteToken, flags) =>
-          one({ _tag: "Write", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
-        post: one,
-        postReceive: hasSync
-          ? (sgl, context) => prePostSync(owner, context, (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length))
-          : (sgl, context) => prePost(owner, context, (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
-        batch: (wrs) =>
-          wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
-            const batch = new Batch(wrs.length)
-            const posts = (i: number): Effect.Effect<number> => {
-              const op = new Op(owner, wrs[i]!.context)
-              op.batch = batch
-              op.index = i
-              const fx = hasSync ? Effect.sync(() => postSync(raw, op, wrs[i]!)) : postEffect(raw, op, wrs[i]!)
-              return Effect.map(fx, (st) => {
-                if (st === S.STATUS_SUCCESS) owner.add(op)
-                return st
-              })
-            }
-            // post all, synchronously when the twins exist
-            const postAll: Effect.Effect<number> = hasSync
-              ? Effect.sync(() => {
-                for (let i = 0; i < wrs.length; i++) {
-                  const op = new Op(owner, wrs[i]!.context)
-                  op.batch = batch
-                  op.index = i
-                  const st = postSync(raw, op, wrs[i]!)
-                  if (st !== S.STATUS_SUCCESS) {
-                    abandonBatch(batch, wrs.length - i)
-                    return st
-                  }
-                  owner.add(op)
-                }
-                return S.STATUS_SUCCESS
-              })
-              : Effect.gen(function*() {
-                for (let i = 0; i < wrs.length; i++) {
-                  const st = yield* posts(i)
-                  if (st !== S.STATUS_SUCCESS) {
-                    abandonBatch(batch, wrs.length - i)
-                    return st
-                  }
-                }
-                return S.STATUS_SUCCESS
-              })
-            return Effect.flatMap(postAll, (st) =>
-              st !== S.STATUS_SUCCESS
-                ? Effect.fail(toError(st))
-                : Effect.async<ReadonlyArray<Completion>, E>((resume) => {
-                  if (batch.remaining === 0) {
-                    resume(Effect.succeed(batch.results))
-                    return
-                  }
-                  batch.resume = resume
-                  return Effect.sync(() => {
-                    batch.resume = undefined
-                  })
-                }))
-          }),
-        submit: (wr) =>
-          Effect.suspend(() => {
-            const op = new Op(owner, wr.context)
-            op.sink = wr._tag === "Receive" ? rcq.sink : icq.sink
-            const fx = hasSync ? Effect.sync(() => postSync(raw, op, wr)) : postEffect(raw, op, wr)
-            return Effect.flatMap(fx, (st) => {
-              if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
-              owner.add(op)
-              return Effect.void
-            })
-          }),
-        bind: (mr, mw, offset, length, flags) =>
-          postAndWait(
-            owner,
-            undefined,
-            (op) =>
-              unsafe!.NdkBind(
-                raw,
-                op,
-                mr.raw,
-                mw.raw,
-                mr.buffer.address + BigInt(offset),
-                BigInt(length),
-                tracked(flags)
-              ),
-            (op) =>
-              raw.Dispatch.NdkBind(
-                raw,
-                op,
-                mr.raw,
-                mw.raw,
-                mr.buffer.address + BigInt(offset),
-                BigInt(length),
-                tracked(flags)
-              ),
-            hasSync
-          ),
-        invalidate: (mw) =>
-          postAndWait(
-            owner,
-            undefined,
-            (op) => unsafe!.NdkInvalidate(raw, op, mw.raw, 0),
-            (op) => raw.Dispatch.NdkInvalidate(raw, op, mw.raw, 0),
-            hasSync
-          ),
-        flush: raw.Dispatch.NdkFlush(raw),
-        outstanding: () => owner.count,
-        close: closeQp(raw)
-      }
-      holder.handle = handle
-      return handle
     })
+
+  /** The queue-pair handle over a created QP (synchronous: the create and its release are already in place). */
+  const qpHandle = (
+    raw: NdkQp,
+    o: QpOptions,
+    owner: Owner,
+    holder: { handle: QueuePair | undefined },
+    rcq: CqState,
+    icq: CqState
+  ): QueuePair => {
+    rcq.owners.add(owner)
+    icq.owners.add(owner)
+    // close: the provider flushes what is outstanding; the flushed completions reach the dispatchers; anything
+    // still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever)
+    const unsafe = raw.unsafe
+    const hasSync = unsafe !== undefined
+    const one = (wr: WorkRequest) =>
+      postAndWait(owner, wr.context, (op) => postSync(raw, op, wr), (op) => postEffect(raw, op, wr), hasSync)
+    const handle: QueuePair = {
+      raw,
+      send: hasSync
+        ? (sgl, flags) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) => unsafe.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
+            (op) => raw.Dispatch.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
+            true
+          )
+        : (sgl, flags) => one({ _tag: "Send", sgl, ...(flags === undefined ? {} : { flags }) }),
+      receive: hasSync
+        ? (sgl) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length),
+            (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length),
+            true
+          )
+        : (sgl) => one({ _tag: "Receive", sgl }),
+      read: (sgl, remoteAddress, remoteToken, flags) =>
+        one({ _tag: "Read", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
+      write: (sgl, remoteAddress, remoteToken, flags) =>
+        one({ _tag: "Write", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
+      post: one,
+      postReceive: hasSync
+        ? (sgl, context) => prePostSync(owner, context, (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length))
+        : (sgl, context) => prePost(owner, context, (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
+      batch: (wrs) =>
+        wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
+          const batch = new Batch(wrs.length)
+          const posts = (i: number): Effect.Effect<number> => {
+            const op = new Op(owner, wrs[i]!.context)
+            op.batch = batch
+            op.index = i
+            const fx = hasSync ? Effect.sync(() => postSync(raw, op, wrs[i]!)) : postEffect(raw, op, wrs[i]!)
+            return Effect.map(fx, (st) => {
+              if (st === S.STATUS_SUCCESS) owner.add(op)
+              return st
+            })
+          }
+          // post all, synchronously when the twins exist
+          const postAll: Effect.Effect<number> = hasSync
+            ? Effect.sync(() => {
+              for (let i = 0; i < wrs.length; i++) {
+                const op = new Op(owner, wrs[i]!.context)
+                op.batch = batch
+                op.index = i
+                const st = postSync(raw, op, wrs[i]!)
+                if (st !== S.STATUS_SUCCESS) {
+                  abandonBatch(batch, wrs.length - i)
+                  return st
+                }
+                owner.add(op)
+              }
+              return S.STATUS_SUCCESS
+            })
+            : Effect.gen(function*() {
+              for (let i = 0; i < wrs.length; i++) {
+                const st = yield* posts(i)
+                if (st !== S.STATUS_SUCCESS) {
+                  abandonBatch(batch, wrs.length - i)
+                  return st
+                }
+              }
+              return S.STATUS_SUCCESS
+            })
+          return Effect.flatMap(postAll, (st) =>
+            st !== S.STATUS_SUCCESS
+              ? Effect.fail(toError(st))
+              : Effect.async<ReadonlyArray<Completion>, E>((resume) => {
+                if (batch.remaining === 0) {
+                  resume(Effect.succeed(batch.results))
+                  return
+                }
+                batch.resume = resume
+                return Effect.sync(() => {
+                  batch.resume = undefined
+                })
+              }))
+        }),
+      submit: (wr) =>
+        Effect.suspend(() => {
+          const op = new Op(owner, wr.context)
+          op.sink = wr._tag === "Receive" ? rcq.sink : icq.sink
+          const fx = hasSync ? Effect.sync(() => postSync(raw, op, wr)) : postEffect(raw, op, wr)
+          return Effect.flatMap(fx, (st) => {
+            if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
+            owner.add(op)
+            return Effect.void
+          })
+        }),
+      bind: (mr, mw, offset, length, flags) =>
+        postAndWait(
+          owner,
+          undefined,
+          (op) =>
+            unsafe!.NdkBind(
+              raw,
+              op,
+              mr.raw,
+              mw.raw,
+              mr.buffer.address + BigInt(offset),
+              BigInt(length),
+              tracked(flags)
+            ),
+          (op) =>
+            raw.Dispatch.NdkBind(
+              raw,
+              op,
+              mr.raw,
+              mw.raw,
+              mr.buffer.address + BigInt(offset),
+              BigInt(length),
+              tracked(flags)
+            ),
+          hasSync
+        ),
+      invalidate: (mw) =>
+        postAndWait(
+          owner,
+          undefined,
+          (op) => unsafe!.NdkInvalidate(raw, op, mw.raw, 0),
+          (op) => raw.Dispatch.NdkInvalidate(raw, op, mw.raw, 0),
+          hasSync
+        ),
+      flush: raw.Dispatch.NdkFlush(raw),
+      outstanding: () => owner.count,
+      close: closeQp(raw, owner, rcq, icq)
+    }
+    holder.handle = handle
+    return handle
+  }
 
   /** A batch whose post failed part-way: the operations never posted count as done (no completion will come). */
   const abandonBatch = (batch: Batch, notPosted: number) => {
@@ -850,23 +872,24 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   }
 
   const connectionData = (c: NdkConnector): Effect.Effect<ConnectionData, E> =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const ird = OutParam.out<number>()
       const ord = OutParam.out<number>()
-      let buf = new Uint8Array(256)
-      let len = OutParam.inOut(buf.length)
-      let st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
-      if (st === S.STATUS_BUFFER_TOO_SMALL) {
-        buf = new Uint8Array(len.value)
-        len = OutParam.inOut(buf.length)
-        st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
-      }
-      if (st !== S.STATUS_SUCCESS) return yield* Effect.fail(toError(st))
-      return {
-        inboundReadLimit: ird.value ?? 0,
-        outboundReadLimit: ord.value ?? 0,
-        privateData: buf.slice(0, len.value)
-      }
+      const read = (buf: Uint8Array, len: OutParam.InOut<number>, retry: boolean): Effect.Effect<ConnectionData, E> =>
+        Effect.flatMap(c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len), (st) => {
+          if (st === S.STATUS_BUFFER_TOO_SMALL && retry) {
+            const bigger = new Uint8Array(len.value)
+            return read(bigger, OutParam.inOut(bigger.length), false)
+          }
+          if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
+          return Effect.succeed({
+            inboundReadLimit: ird.value ?? 0,
+            outboundReadLimit: ord.value ?? 0,
+            privateData: buf.slice(0, len.value)
+          })
+        })
+      const buf = new Uint8Array(256)
+      return read(buf, OutParam.inOut(buf.length), true)
     })
 
   const makeConnection = (
@@ -917,42 +940,53 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     destination: SockAddr,
     options: ConnectOptions = {}
   ): Effect.Effect<Connection, E, Scope.Scope> =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const disconnected = new Disconnect()
-      const connector = yield* Effect.acquireRelease(
-        create<NdkConnector>(
-          stats,
-          T.NdkObjectTypeConnector,
-          (cc, ctx, out) => adapter.Dispatch.NdkCreateConnector(adapter, cc, ctx, out)
-        ),
-        (c) => releaseConnection(c, disconnected)
-      )
       const pdata = options.privateData ?? null
-      const closeIt = releaseConnection(connector, disconnected)
-      const data = yield* Effect.gen(function*() {
-        yield* request((rc, ctx) =>
-          connector.Dispatch.NdkConnect(
-            connector,
-            qp.raw,
-            source,
-            byteLength(source),
-            destination,
-            byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
-            rc,
-            ctx
+      return Effect.flatMap(
+        acquireRelease(
+          create<NdkConnector>(
+            stats,
+            T.NdkObjectTypeConnector,
+            (cc, ctx, out) => adapter.Dispatch.NdkCreateConnector(adapter, cc, ctx, out)
+          ),
+          (c) => releaseConnection(c, disconnected)
+        ),
+        (connector) => {
+          const established = Effect.zipRight(
+            request((rc, ctx) =>
+              connector.Dispatch.NdkConnect(
+                connector,
+                qp.raw,
+                source,
+                byteLength(source),
+                destination,
+                byteLength(destination),
+                options.inboundReadLimit ?? 0,
+                options.outboundReadLimit ?? 0,
+                pdata,
+                pdata?.length ?? 0,
+                rc,
+                ctx
+              )
+            ),
+            Effect.flatMap(connectionData(connector), (data) =>
+              Effect.as(
+                request((rc, ctx) =>
+                  connector.Dispatch.NdkCompleteConnect(connector, disconnectEvent, disconnected, rc, ctx)
+                ),
+                data
+              ))
           )
-        )
-        const data = yield* connectionData(connector)
-        yield* request((rc, ctx) =>
-          connector.Dispatch.NdkCompleteConnect(connector, (c) => disconnectEvent(c), disconnected, rc, ctx)
-        )
-        return data
-      }).pipe(Effect.tapError(() => closeConnector(connector)))
-      return makeConnection(qp, connector, data, disconnected, closeIt)
+          return Effect.matchEffect(established, {
+            onFailure: (e) => Effect.zipRight(closeConnector(connector), Effect.fail(e)),
+            onSuccess: (data) =>
+              Effect.succeed(
+                makeConnection(qp, connector, data, disconnected, releaseConnection(connector, disconnected))
+              )
+          })
+        }
+      )
     })
 
   const listen = (adapter: NdkAdapter, address: SockAddr): Effect.Effect<Listener, E, Scope.Scope> =>
@@ -984,13 +1018,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           )
       )
       yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
-      const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
+      const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.suspend(() => {
         const disconnected = new Disconnect()
-        const connector = yield* Effect.acquireRelease(
-          queue.take,
-          (c) => releaseConnection(c, disconnected)
+        return Effect.flatMap(
+          acquireRelease(queue.take, (c) => releaseConnection(c, disconnected)),
+          (connector) => Effect.map(connectionData(connector), (data) => requestOf(connector, data, disconnected))
         )
-        const data = yield* connectionData(connector)
+      })
+      const requestOf = (connector: NdkConnector, data: ConnectionData, disconnected: Disconnect) => {
         const closeIt = releaseConnection(connector, disconnected)
         const req: ConnectionRequest = {
           connector,
@@ -998,7 +1033,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           accept: (qp, options = {}) => {
             const pdata = options.privateData ?? null
             return Effect.zipRight(
-              Effect.addFinalizer(() => closeIt),
+              addFinalizer(closeIt),
               Effect.as(
                 request((rc, ctx) =>
                   connector.Dispatch.NdkAccept(
@@ -1025,7 +1060,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             )
         }
         return req
-      })
+      }
       return {
         raw,
         incoming,
