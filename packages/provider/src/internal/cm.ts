@@ -87,10 +87,22 @@ const dec = new TextDecoder()
 /** Bytes a REQ with two IPv6 addresses spends before the private data (the worst case). */
 export const REQ_OVERHEAD = FIXED + 3 + 2 * 45
 
+/** Encoded IP texts (a host talks to few addresses; the cache is cleared if it ever grows large). */
+const ipBytes = new Map<string, Uint8Array>()
+const ipText = (ip: string): Uint8Array => {
+  let b = ipBytes.get(ip)
+  if (b === undefined) {
+    if (ipBytes.size >= 4096) ipBytes.clear()
+    b = enc.encode(ip)
+    ipBytes.set(ip, b)
+  }
+  return b
+}
+
 /** Encodes a message (the caller keeps private data within the adapter limits). */
 export const encode = (m: Partial<Message> & { readonly type: number }): Uint8Array => {
-  const src = enc.encode(m.srcIp ?? "")
-  const dst = enc.encode(m.dstIp ?? "")
+  const src = ipText(m.srcIp ?? "")
+  const dst = ipText(m.dstIp ?? "")
   const data = m.data ?? new Uint8Array(0)
   const out = new Uint8Array(FIXED + 3 + src.length + dst.length + data.length)
   const v = new DataView(out.buffer)

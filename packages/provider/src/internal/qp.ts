@@ -78,32 +78,36 @@ export class QpImpl implements ObjectImpl, QpSeam {
   get initiatorCq() {
     return this.icq.rec
   }
-  readonly connectionState = (): QpConnectionState => this.conn
-  readonly beginConnect = (): boolean => {
+  // methods, not arrow fields: a QP is created per connection and needs no closures of its own
+  connectionState(): QpConnectionState {
+    return this.conn
+  }
+  beginConnect(): boolean {
     if (this.conn !== "idle" || this.rec.state !== 1) return false
     this.conn = "connecting"
     return true
   }
-  readonly abortConnect = (): void => {
+  abortConnect(): void {
     if (this.conn === "connecting") this.conn = "idle"
   }
-  readonly connectToRemote = (remote: {
+  connectToRemote(remote: {
     readonly remoteAddress: number
     readonly remoteQpn: number
     readonly ird: number
     readonly ord: number
-  }): Effect.Effect<number> =>
-    Effect.match(this.adapter.core.nic.connectQp(this.qpn, remote), {
+  }): Effect.Effect<number> {
+    return Effect.match(this.adapter.core.nic.connectQp(this.qpn, remote), {
       onFailure: (e) => fromNic(e.code),
       onSuccess: () => {
         this.conn = "connected"
         return S.STATUS_SUCCESS
       }
     })
-  readonly toError = (): void => {
+  }
+  toError(): void {
     this.adapter.core.nic.qpToError(this.qpn)
   }
-  readonly markDisconnected = (): void => {
+  markDisconnected(): void {
     this.conn = "disconnected"
   }
 
