@@ -97,6 +97,53 @@ describe("Connection establishment", () => {
       expect(incoming.length).toBe(1)
     }))
 
+  it.scoped(
+    "R126 (§9.4 backlog row): with the backlog full a further connect completes STATUS_CONNECTION_REFUSED; a reject, accept or close frees a place",
+    () =>
+      Effect.gen(function*() {
+        // the backlog is the provider's `connectionManager.backlog` option (NdkListen takes none, SPEC.md §6.11)
+        const { sides: [a, b] } = yield* world(2, { provider: { connectionManager: { backlog: 2 } } })
+        const log = new Log()
+        const incoming: Array<NdkConnector> = []
+        const l = yield* listener(b!, incoming)
+        yield* listen(l, v4(b!.n, 5000))
+        const attempt = (ctx: string) =>
+          Effect.gen(function*() {
+            const c = yield* connector(a!)
+            expect(yield* connect(c, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { ctx })).toBe(S.STATUS_PENDING)
+            return c
+          })
+        // two requests fill the backlog: two connect events, neither connect completes yet
+        yield* attempt("c1")
+        yield* attempt("c2")
+        expect(yield* until(() => incoming.length === 2)).toBe(true)
+        // the third is refused without a connect event; the same connector may try again later (R156)
+        const c3 = yield* attempt("c3")
+        yield* waitFor(log, "connect")
+        expect(log.of("connect").map((c) => [c.context, c.status])).toEqual([["c3", S.STATUS_CONNECTION_REFUSED]])
+        expect(incoming.length).toBe(2)
+        // a reject frees a place: the retry is delivered
+        expect(yield* incoming[0]!.Dispatch.NdkReject(incoming[0]!, null, 0)).toBe(S.STATUS_SUCCESS)
+        yield* waitFor(log, "connect", 2)
+        expect(log.of("connect", "c1")[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
+        expect(yield* connect(c3, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { ctx: "c3" }))
+          .toBe(S.STATUS_PENDING)
+        expect(yield* until(() => incoming.length === 3)).toBe(true)
+        // full again; an accept frees a place too, and so does closing an incoming connector
+        yield* attempt("c4")
+        yield* waitFor(log, "connect", 3)
+        expect(log.of("connect", "c4")[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
+        expect(yield* accept(incoming[1]!, yield* qpOf(b!), log)).toBe(S.STATUS_PENDING)
+        expect(yield* closeWith(incoming[2]!, log, "in3")).toBe(S.STATUS_SUCCESS)
+        yield* attempt("c5")
+        yield* attempt("c6")
+        expect(yield* until(() => incoming.length === 5)).toBe(true)
+        yield* attempt("c7")
+        yield* waitFor(log, "connect", 6)
+        expect(log.of("connect", "c7")[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
+      })
+  )
+
   it.scoped("R139: NdkCompleteConnect before the connect completed returns STATUS_CONNECTION_INVALID", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()

@@ -22,7 +22,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { EndpointRegistry } from "./endpoints.js"
-import { ipKey, registryOf } from "./endpoints.js"
+import { ipKey, registryOf, wildcardKey } from "./endpoints.js"
 import { insideCallback } from "./object.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -182,7 +182,10 @@ export interface CmConfig {
   readonly completeTimeoutMs: number
   /** `NdkDisconnect`: the peer's graceful notification not received within this time ⇒ `STATUS_IO_TIMEOUT` */
   readonly disconnectTimeoutMs: number
-  /** incoming requests delivered to a listener and not yet accepted/rejected, beyond which REQs are refused */
+  /**
+   * incoming requests delivered to a listener (connect event raised or queued) and not yet accepted, rejected or
+   * closed, beyond which REQs are refused (`REJ` backlog ⇒ `STATUS_CONNECTION_REFUSED` at the requester, §9.4)
+   */
   readonly backlog: number
   /** report `STATUS_CONNECTION_REFUSED` instead of `STATUS_CONNECTION_ABORTED` for an active reject (R142) */
   readonly activeRejectRefused: boolean
@@ -535,7 +538,9 @@ export class HostCm {
         else this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.STALE })
         return
       }
-      const acceptor = this.acceptors.get(`${ipKey({ family: m.family, address: m.dstIp, port: 0 })}|${m.dstPort}`)
+      // a listener on the destination address, else one on the unspecified address of its family
+      const acceptor = this.acceptors.get(`${ipKey({ family: m.family, address: m.dstIp, port: 0 })}|${m.dstPort}`) ??
+        this.acceptors.get(`${wildcardKey(m.family)}|${m.dstPort}`)
       if (acceptor === undefined) {
         this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.NO_LISTENER })
         return

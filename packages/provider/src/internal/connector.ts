@@ -32,7 +32,7 @@ import type { AdapterImpl } from "./adapter.js"
 import type { HostCm, Message, Timer } from "./cm.js"
 import { managerOf, Msg, Reason } from "./cm.js"
 import type { Endpoint } from "./endpoints.js"
-import { nicAddressOf } from "./endpoints.js"
+import { canonicalIp, nicAddressOf } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
   asCallback,
@@ -1080,7 +1080,15 @@ export const makeIncoming = (
   const c = build(a, rec)
   const cm = c.cm
   const peer: SockAddr = { family: m.family, address: m.srcIp, port: m.srcPort }
-  const tuple = cm.registry.claimTuple(endpoint.address, peer)
+  // over a listener on the unspecified address the connection's local address is the one the request named
+  const local: SockAddr = endpoint.wildcard
+    ? {
+      family: m.family,
+      address: canonicalIp({ family: m.family, address: m.dstIp, port: 0 }) ?? m.dstIp,
+      port: endpoint.port
+    }
+    : endpoint.address
+  const tuple = cm.registry.claimTuple(local, peer)
   if (tuple === undefined) {
     c.state = St.CLOSED
     cmOf(a).fork(Effect.asVoid(Lifetime.close(k, rec)))
@@ -1089,7 +1097,7 @@ export const makeIncoming = (
   cm.registry.retain(endpoint)
   c.endpoint = endpoint
   c.tuple = tuple
-  c.local = endpoint.address
+  c.local = local
   c.peer = peer
   c.remote = from
   c.remoteConn = m.srcConn
