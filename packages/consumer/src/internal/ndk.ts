@@ -5,6 +5,7 @@
 import type { NdkAdapterInfo } from "@effect-ndk/ndkpi/AdapterInfo"
 import * as AdapterInfo from "@effect-ndk/ndkpi/AdapterInfo"
 import { NdkCqNotifyType } from "@effect-ndk/ndkpi/CqNotifyType"
+import type { Guid, NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import type { Mdl } from "@effect-ndk/ndkpi/Mdl"
 import type * as NdkError from "@effect-ndk/ndkpi/NdkError"
 import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
@@ -15,9 +16,11 @@ import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
 import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
 import type {
+  GroupAffinity,
   NdkAdapter,
   NdkConnector,
   NdkCq,
+  NdkCqNotificationCallback,
   NdkListener,
   NdkMr,
   NdkMw,
@@ -33,6 +36,8 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { HostMemory } from "../HostMemory.js"
+import type { Connector, SharedEndpoint } from "./connector.js"
+import * as Conn from "./connector.js"
 import type { Completion, Sink, Stats } from "./core.js"
 import {
   acquireRelease,
@@ -52,6 +57,10 @@ import {
   snapshot,
   toError
 } from "./core.js"
+import type { Kit } from "./kit.js"
+import * as Query from "./kit.js"
+import type { FastMemoryRegion, LogicalMapping } from "./memory.js"
+import * as Memory from "./memory.js"
 
 const S = NtStatus
 const T = NdkObjectType
@@ -62,6 +71,9 @@ type E = NdkError.NdkError
 // ---------------------------------------------------------------------------------------------------------------
 
 export type { Completion, Stats }
+export type { Connector, SharedEndpoint } from "./connector.js"
+export type { ConnectionData } from "./kit.js"
+export type { FastMemoryRegion, LogicalMapping } from "./memory.js"
 
 /** A buffer in host memory: its virtual address, bytes and MDL. */
 export interface Buffer {
@@ -95,6 +107,16 @@ export interface CompletionQueue {
   readonly raw: NdkCq
   /** completions no fiber waits for: operations posted with `submit`, or foreign contexts */
   readonly results: Stream.Stream<Completion>
+  /**
+   * `NdkResizeCq` (the adapter sets `NDK_ADAPTER_FLAG_CQ_RESIZE_SUPPORTED`, else `NotSupported`); a depth below the
+   * number of queued completions fails and leaves the CQ unchanged
+   */
+  readonly resize: (depth: number) => Effect.Effect<void, E>
+  /**
+   * `NdkControlCqInterruptModeration`: `interval` µs (0 = no moderation, `MAXULONG` = only the count governs) and
+   * `count` completions (0 or 1 = no moderation); it changes only how soon a notification runs, never whether
+   */
+  readonly moderate: (options: { readonly interval: number; readonly count: number }) => Effect.Effect<void, E>
   readonly close: Effect.Effect<void>
 }
 
@@ -124,6 +146,18 @@ export interface SharedReceiveQueue {
   readonly receive: (sgl: ReadonlyArray<NdkSge>, context?: unknown) => Effect.Effect<Completion, E>
   readonly postReceive: (sgl: ReadonlyArray<NdkSge>, context?: unknown) => Effect.Effect<Posted, E>
   readonly outstanding: () => number
+  /**
+   * `NdkModifySrq`: a new depth (absent or 0 keeps it); a `notifyThreshold` > 0 (re)arms the limit notification
+   * (firing at once when already below), absent or 0 keeps threshold and arm state (SPEC §10.8)
+   */
+  readonly modify: (options: { readonly depth?: number; readonly notifyThreshold?: number }) => Effect.Effect<void, E>
+  /**
+   * The next limit notification: queued receives fell below the armed threshold. Fails with the SRQ's error
+   * (`DeviceFailure` for STATUS_INTERNAL_ERROR). Notifications are buffered until taken.
+   */
+  readonly nextNotification: Effect.Effect<void, E>
+  /** every limit notification, in order (takes from the same buffer as `nextNotification`); fails like it */
+  readonly notifications: Stream.Stream<void, E>
   readonly close: Effect.Effect<void>
 }
 
@@ -159,7 +193,23 @@ export interface QueuePair {
     length: number,
     flags: number
   ) => Effect.Effect<Completion, E>
-  readonly invalidate: (mw: MemoryWindow) => Effect.Effect<Completion, E>
+  /** `NdkInvalidate` of a bound memory window or a fast-registered memory region */
+  readonly invalidate: (target: MemoryWindow | FastMemoryRegion, flags?: number) => Effect.Effect<Completion, E>
+  /**
+   * `NdkFastRegister` of `frmr` over the pages of `lam` (default: the whole buffer, named by its own virtual
+   * address); afterwards `frmr.remoteToken` is the token for the peer
+   */
+  readonly fastRegister: (
+    frmr: FastMemoryRegion,
+    lam: LogicalMapping,
+    options?: { readonly length?: number; readonly baseVirtualAddress?: bigint; readonly flags?: number }
+  ) => Effect.Effect<Completion, E>
+  /** `NdkSendAndInvalidate` [1.2]: a send that also invalidates the peer's `remoteToken` before it completes there */
+  readonly sendAndInvalidate: (
+    sgl: ReadonlyArray<NdkSge>,
+    remoteToken: number,
+    flags?: number
+  ) => Effect.Effect<Completion, E>
   /** cancels every outstanding work request (each completes with `Cancelled`) */
   readonly flush: Effect.Effect<void>
   /** operations posted and not completed */
@@ -187,6 +237,12 @@ export interface Connection {
   readonly isDisconnected: () => boolean
   /** graceful disconnect (idempotent): completes once the peer has disconnected too (SPEC.md §9.8) */
   readonly disconnect: Effect.Effect<void, E>
+  /** the disconnect event's provider reason: 0 unless established with `completeConnectEx` / `acceptEx` [2.1] */
+  readonly disconnectReason: Effect.Effect<number>
+  /** `NdkGetLocalAddress` of the connector */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** `NdkGetPeerAddress` of the connector */
+  readonly peerAddress: Effect.Effect<SockAddr, E>
   readonly close: Effect.Effect<void>
 }
 
@@ -202,7 +258,14 @@ export interface ConnectionRequest {
    * closing, R25).
    */
   readonly accept: (qp: QueuePair, options?: ConnectOptions) => Effect.Effect<Connection, E, Scope.Scope>
+  /** `NdkAcceptEx` [2.1]: as `accept`; the disconnect event carries the provider's reason (`disconnectReason`) */
+  readonly acceptEx: (qp: QueuePair, options?: ConnectOptions) => Effect.Effect<Connection, E, Scope.Scope>
+  /** `NdkReject` with optional private data (the requester's connect fails with `ConnectionRefused`) */
   readonly reject: (privateData?: Uint8Array) => Effect.Effect<void, E>
+  /** `NdkGetLocalAddress` of the incoming connector */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** `NdkGetPeerAddress`: who is asking */
+  readonly peerAddress: Effect.Effect<SockAddr, E>
 }
 
 /** A listener. */
@@ -210,6 +273,12 @@ export interface Listener {
   readonly raw: NdkListener
   /** the next incoming request; its connector is closed with the scope (after accept: with the connection) */
   readonly incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope>
+  /** `NdkGetLocalAddress` of the listener (the port picked when listening on port 0) */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** `NdkControlConnectEvents(Pause)`: requests meanwhile are refused as if nobody listened (SPEC §6.11) */
+  readonly pause: Effect.Effect<void>
+  /** `NdkControlConnectEvents(Resume)` */
+  readonly resume: Effect.Effect<void>
   readonly close: Effect.Effect<void>
 }
 
@@ -234,13 +303,31 @@ export interface ProtectionDomain {
   readonly registerMemory: (size: number, flags: number) => Effect.Effect<MemoryRegion, E, Scope.Scope>
   /** registers a caller's buffer (allocated by the caller; it stays the caller's) */
   readonly registerBuffer: (buffer: Buffer, flags: number) => Effect.Effect<MemoryRegion, E, Scope.Scope>
+  /**
+   * registers the caller's own bytes, outside host memory (the provider's slow path), at `address` — the VA
+   * peers and SGEs name them by (default: a fresh page-aligned VA of this service's caller-buffer range). The
+   * bytes stay the caller's; the NIC reaches them only while the region is registered (until the scope ends).
+   */
+  readonly registerBytes: (
+    bytes: Uint8Array,
+    flags: number,
+    options?: { readonly address?: bigint }
+  ) => Effect.Effect<MemoryRegion, E, Scope.Scope>
   readonly createMw: Effect.Effect<MemoryWindow, E, Scope.Scope>
   readonly createSrq: (options: {
     readonly depth: number
     readonly maxSge?: number
     readonly notifyThreshold?: number
+    readonly affinity?: GroupAffinity
   }) => Effect.Effect<SharedReceiveQueue, E, Scope.Scope>
   readonly createQp: (options: QpOptions) => Effect.Effect<QueuePair, E, Scope.Scope>
+  /** `NdkGetPrivilegedMemoryRegionToken`: local read/write through logical addresses (`adapter.buildLam`), no remote */
+  readonly privilegedToken: Effect.Effect<number>
+  /** `NdkCreateMr(FastRegister)` + `NdkInitializeFastRegisterMr`: a region registered later by `qp.fastRegister` */
+  readonly createFastRegisterMr: (options: {
+    readonly pageCount: number
+    readonly remoteAccess?: boolean
+  }) => Effect.Effect<FastMemoryRegion, E, Scope.Scope>
   readonly close: Effect.Effect<void>
 }
 
@@ -252,7 +339,11 @@ export interface Adapter {
   /** a buffer from host memory, freed with the scope */
   readonly allocate: (size: number) => Effect.Effect<Buffer, E, Scope.Scope>
   readonly createPd: Effect.Effect<ProtectionDomain, E, Scope.Scope>
-  readonly createCq: (depth: number) => Effect.Effect<CompletionQueue, E, Scope.Scope>
+  /** `NdkCreateCq`; `affinity` is the processor hint for its notifications */
+  readonly createCq: (
+    depth: number,
+    options?: { readonly affinity?: GroupAffinity }
+  ) => Effect.Effect<CompletionQueue, E, Scope.Scope>
   readonly listen: (address: SockAddr) => Effect.Effect<Listener, E, Scope.Scope>
   readonly connect: (
     qp: QueuePair,
@@ -260,6 +351,16 @@ export interface Adapter {
     destination: SockAddr,
     options?: ConnectOptions
   ) => Effect.Effect<Connection, E, Scope.Scope>
+  /** `NdkQueryExtensionInterface` on the adapter (`queryExtension` in `Ndk` does it for any object) */
+  readonly queryExtension: (id: Guid, version: NdkVersion.NdkVersion) => Effect.Effect<NdkExtensionInterface, E>
+  /** `NdkQueryAdapterInfo` again (the value read at open is `info`) */
+  readonly queryInfo: Effect.Effect<NdkAdapterInfo, E>
+  /** `NdkCreateConnector`: a connector for the active side step by step */
+  readonly createConnector: Effect.Effect<Connector, E, Scope.Scope>
+  /** `NdkCreateSharedEndpoint`: one local address for many outgoing connections */
+  readonly createSharedEndpoint: (address: SockAddr) => Effect.Effect<SharedEndpoint, E, Scope.Scope>
+  /** `NdkBuildLAM` over a host buffer, released (`NdkReleaseLAM`) with the scope */
+  readonly buildLam: (buffer: Buffer) => Effect.Effect<LogicalMapping, E, Scope.Scope>
 }
 
 /** The service. */
@@ -283,6 +384,18 @@ const tracked = (flags: number | undefined): number => ((flags ?? 0) & ~(SILENT 
 
 const ANY = NdkCqNotifyType.NDK_CQ_NOTIFY_ANY
 
+const PAGE = 4096n
+/** where `registerBytes` places caller buffers when the caller names no address (far from any host arena) */
+const OWN_BUFFER_BASE = 0x7e00_0000_0000n
+
+/** A buffer over the caller's own bytes at the VA `address` (its MDL carries the bytes: outside host memory). */
+export const callerBuffer = (bytes: Uint8Array, address: bigint): Buffer => ({
+  address,
+  length: bytes.length,
+  bytes,
+  mdl: { virtualAddress: address, byteCount: bytes.length, bytes }
+})
+
 export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService => {
   const stats = makeStats()
   /** one close per object, whoever asks first (scope release or an explicit early close) */
@@ -295,11 +408,30 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   ): Effect.Effect<void> => {
     let c = closers.get(key)
     if (c === undefined) {
-      c = closer(stats, type, close, after)
+      c = Effect.zipRight(
+        Effect.sync(() => void closing.add(key)),
+        closer(stats, type, close, after)
+      )
       closers.set(key, c)
     }
     return c
   }
+  /** objects whose close has started: nothing may be called on them any more (R31) */
+  const closing = new WeakSet<object>()
+  const kit: Kit = { stats, closeOnce }
+
+  /** next VA of the caller-buffer range (page-aligned, a guard page between buffers, never reused) */
+  let nextOwnVa = OWN_BUFFER_BASE
+  const ownBuffer = (bytes: Uint8Array, address: bigint | undefined): Effect.Effect<Buffer, E> =>
+    Effect.suspend(() => {
+      if (!(bytes instanceof Uint8Array) || bytes.length === 0) return Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
+      let va = address
+      if (va === undefined) {
+        va = nextOwnVa
+        nextOwnVa += (BigInt(bytes.length) + 2n * PAGE - 1n) / PAGE * PAGE
+      }
+      return Effect.succeed(callerBuffer(bytes, va))
+    })
 
   const allocate = (size: number): Effect.Effect<Buffer, E, Scope.Scope> =>
     Effect.acquireRelease(
@@ -326,10 +458,16 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     readonly sink: Sink
     readonly owners: Set<Owner>
     drain(): Effect.Effect<void>
+    /** the CQ's close has started */
+    closing(): boolean
   }
   const cqStates = new WeakMap<CompletionQueue, CqState>()
 
-  const createCq = (adapter: NdkAdapter, depth: number): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
+  const createCq = (
+    adapter: NdkAdapter,
+    depth: number,
+    affinity: GroupAffinity | null = null
+  ): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
     Effect.gen(function*() {
       const queue = yield* Queue.unbounded<Completion>()
       const sink: Sink = { queue, open: true }
@@ -365,17 +503,25 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           yield* cq.Dispatch.NdkArmCq(cq, ANY)
           yield* drainFx
         })
+      // the callback, plus its synchronous twin once the dispatcher exists (a provider may run the twin straight
+      // from its engine: the dispatcher's work is synchronous anyway)
+      const twin = (_c: unknown, status: number): void => slot.dispatcher!.notified(status >>> 0)
+      const callback: NdkCqNotificationCallback = Object.defineProperty(
+        (_c: unknown, status: number): Effect.Effect<void> =>
+          slot.dispatcher !== undefined
+            ? Effect.sync(() => slot.dispatcher!.notified(status >>> 0))
+            : fallbackNotified(status >>> 0),
+        "unsafe",
+        { get: () => slot.dispatcher !== undefined ? twin : undefined }
+      )
       const raw = yield* Effect.acquireRelease(
         create<NdkCq>(stats, T.NdkObjectTypeCq, (cc, ctx, out) =>
           adapter.Dispatch.NdkCreateCq(
             adapter,
             depth,
-            (_c, status) =>
-              slot.dispatcher !== undefined
-                ? Effect.sync(() => slot.dispatcher!.notified(status >>> 0))
-                : fallbackNotified(status >>> 0),
+            callback,
             slot,
-            null,
+            affinity,
             cc,
             ctx,
             out
@@ -412,6 +558,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       const handle: CompletionQueue = {
         raw,
         results: Stream.fromQueue(queue),
+        resize: (depth) => request((rc, ctx) => raw.Dispatch.NdkResizeCq(raw, depth, rc, ctx)),
+        moderate: ({ count, interval }) =>
+          Effect.flatMap(raw.Dispatch.NdkControlCqInterruptModeration(raw, interval, count), Query.check),
         close: closeCq(raw)
       }
       const state: CqState = {
@@ -419,10 +568,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         dispatcher: slot.dispatcher,
         sink,
         owners,
+        // a CQ whose close has started is never polled again (R31): what it still holds is unreachable
         drain: () =>
-          slot.dispatcher !== undefined
+          closing.has(raw)
+            ? Effect.void
+            : slot.dispatcher !== undefined
             ? Effect.sync(() => slot.dispatcher!.drain())
-            : fallbackNotified(S.STATUS_SUCCESS)
+            : fallbackNotified(S.STATUS_SUCCESS),
+        closing: () => closing.has(raw)
       }
       cqStates.set(handle, state)
       if (slot.dispatcher !== undefined) slot.dispatcher.rearm()
@@ -440,8 +593,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       )
       yield* Effect.acquireRelease(
         request((rc, ctx) => raw.Dispatch.NdkRegisterMr(raw, buffer.mdl, BigInt(buffer.length), flags, rc, ctx)),
-        // a deregistration can only fail if the MR is already unusable; the close that follows cleans up
-        () => Effect.ignore(request((rc, ctx) => raw.Dispatch.NdkDeregisterMr(raw, rc, ctx)))
+        // a deregistration can only fail if the MR is already unusable; the close that follows cleans up. An MR
+        // closed early was released with its registration: no call on it after its close (R31)
+        () =>
+          Effect.suspend(() =>
+            closing.has(raw)
+              ? Effect.void
+              : Effect.ignore(request((rc, ctx) => raw.Dispatch.NdkDeregisterMr(raw, rc, ctx)))
+          )
       )
       const localToken = yield* raw.Dispatch.NdkGetLocalTokenFromMr(raw)
       const remoteToken = yield* raw.Dispatch.NdkGetRemoteTokenFromMr(raw)
@@ -574,10 +733,24 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   const createSrq = (
     pd: NdkPd,
-    o: { readonly depth: number; readonly maxSge?: number; readonly notifyThreshold?: number }
+    o: {
+      readonly depth: number
+      readonly maxSge?: number
+      readonly notifyThreshold?: number
+      readonly affinity?: GroupAffinity
+    }
   ): Effect.Effect<SharedReceiveQueue, E, Scope.Scope> =>
     Effect.gen(function*() {
       const owner = new Owner(stats)
+      // limit notifications (statuses), buffered until taken; shut down once the SRQ has closed
+      const notices = yield* Queue.unbounded<number>()
+      const closeSrq = (srq: NdkSrq) =>
+        closeOnce(
+          srq,
+          T.NdkObjectTypeSrq,
+          (cc, ctx) => srq.Dispatch.NdkCloseSrq(srq, cc, ctx),
+          Queue.shutdown(notices)
+        )
       const raw = yield* Effect.acquireRelease(
         create<NdkSrq>(stats, T.NdkObjectTypeSrq, (cc, ctx, out) =>
           pd.Dispatch.NdkCreateSrq(
@@ -585,15 +758,17 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             o.depth,
             o.maxSge ?? 4,
             o.notifyThreshold ?? 0,
-            null,
-            null,
-            null,
+            (q, status) => Effect.sync(() => void (q as Queue.Queue<number>).unsafeOffer(status >>> 0)),
+            notices,
+            o.affinity ?? null,
             cc,
             ctx,
             out
           )),
-        (srq) => closeOnce(srq, T.NdkObjectTypeSrq, (cc, ctx) => srq.Dispatch.NdkCloseSrq(srq, cc, ctx))
+        closeSrq
       )
+      const noticeOf = (status: number): Effect.Effect<void, E> =>
+        status === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(status))
       const post = (op: Op, sgl: ReadonlyArray<NdkSge>) => raw.Dispatch.NdkSrqReceive(raw, op, sgl, sgl.length)
       const unsafe = raw.unsafe
       const handle: SharedReceiveQueue = {
@@ -608,7 +783,11 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           ),
         postReceive: (sgl, context) => prePost(owner, context, (op) => post(op, sgl)),
         outstanding: () => owner.count,
-        close: closeOnce(raw, T.NdkObjectTypeSrq, (cc, ctx) => raw.Dispatch.NdkCloseSrq(raw, cc, ctx))
+        modify: ({ depth, notifyThreshold }) =>
+          request((rc, ctx) => raw.Dispatch.NdkModifySrq(raw, depth ?? 0, notifyThreshold ?? 0, rc, ctx)),
+        nextNotification: Effect.flatMap(Queue.take(notices), noticeOf),
+        notifications: Stream.mapEffect(Stream.fromQueue(notices), noticeOf),
+        close: closeSrq(raw)
       }
       srqOwners.set(handle, owner)
       return handle
@@ -617,223 +796,237 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   // ---- QP -------------------------------------------------------------------------------------------------
 
-  /**
-   * Close of a QP: the provider flushes what is outstanding; the flushed completions reach the dispatchers;
-   * anything still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever).
-   */
-  const closeQp = (qp: NdkQp, owner: Owner, rcq: CqState, icq: CqState) =>
-    closeOnce(
-      qp,
-      T.NdkObjectTypeQp,
-      (cc, ctx) => qp.Dispatch.NdkCloseQp(qp, cc, ctx),
-      Effect.zipRight(
-        icq === rcq ? rcq.drain() : Effect.zipRight(rcq.drain(), icq.drain()),
-        Effect.sync(() => {
-          const lost = owner.failAll(S.STATUS_CANCELLED)
-          stats.lost += lost
-          rcq.owners.delete(owner)
-          icq.owners.delete(owner)
-        })
-      )
-    )
-
   const createQp = (pd: NdkPd, o: QpOptions): Effect.Effect<QueuePair, E, Scope.Scope> =>
-    Effect.suspend(() => {
+    Effect.gen(function*() {
       const rcq = cqStates.get(o.receiveCq)
       const icq = cqStates.get(o.initiatorCq)
-      if (rcq === undefined || icq === undefined) return Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
+      if (rcq === undefined || icq === undefined) return yield* Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
       const owner = new Owner(stats)
       const holder: { handle: QueuePair | undefined } = { handle: undefined }
       const context = o.context ?? holder
-      return Effect.map(
-        acquireRelease(
-          create<NdkQp>(stats, T.NdkObjectTypeQp, (cc, ctx, out) =>
-            o.srq !== undefined
-              ? pd.Dispatch.NdkCreateQpWithSrq(
-                pd,
-                o.receiveCq.raw,
-                o.initiatorCq.raw,
-                o.srq.raw,
-                context,
-                o.initiatorQueueDepth ?? 64,
-                o.maxInitiatorSge ?? 4,
-                o.inlineDataSize ?? 0,
-                cc,
-                ctx,
-                out
-              )
-              : pd.Dispatch.NdkCreateQp(
-                pd,
-                o.receiveCq.raw,
-                o.initiatorCq.raw,
-                context,
-                o.receiveQueueDepth ?? 64,
-                o.initiatorQueueDepth ?? 64,
-                o.maxReceiveSge ?? 4,
-                o.maxInitiatorSge ?? 4,
-                o.inlineDataSize ?? 0,
-                cc,
-                ctx,
-                out
-              )),
-          (qp) => closeQp(qp, owner, rcq, icq)
-        ),
-        (raw) => qpHandle(raw, o, owner, holder, rcq, icq)
+      const raw = yield* acquireRelease(
+        create<NdkQp>(stats, T.NdkObjectTypeQp, (cc, ctx, out) =>
+          o.srq !== undefined
+            ? pd.Dispatch.NdkCreateQpWithSrq(
+              pd,
+              o.receiveCq.raw,
+              o.initiatorCq.raw,
+              o.srq.raw,
+              context,
+              o.initiatorQueueDepth ?? 64,
+              o.maxInitiatorSge ?? 4,
+              o.inlineDataSize ?? 0,
+              cc,
+              ctx,
+              out
+            )
+            : pd.Dispatch.NdkCreateQp(
+              pd,
+              o.receiveCq.raw,
+              o.initiatorCq.raw,
+              context,
+              o.receiveQueueDepth ?? 64,
+              o.initiatorQueueDepth ?? 64,
+              o.maxReceiveSge ?? 4,
+              o.maxInitiatorSge ?? 4,
+              o.inlineDataSize ?? 0,
+              cc,
+              ctx,
+              out
+            )),
+        (qp) => closeQp(qp)
       )
-    })
-
-  /** The queue-pair handle over a created QP (synchronous: the create and its release are already in place). */
-  const qpHandle = (
-    raw: NdkQp,
-    o: QpOptions,
-    owner: Owner,
-    holder: { handle: QueuePair | undefined },
-    rcq: CqState,
-    icq: CqState
-  ): QueuePair => {
-    rcq.owners.add(owner)
-    icq.owners.add(owner)
-    // close: the provider flushes what is outstanding; the flushed completions reach the dispatchers; anything
-    // still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever)
-    const unsafe = raw.unsafe
-    const hasSync = unsafe !== undefined
-    const one = (wr: WorkRequest) =>
-      postAndWait(owner, wr.context, (op) => postSync(raw, op, wr), (op) => postEffect(raw, op, wr), hasSync)
-    const handle: QueuePair = {
-      raw,
-      send: hasSync
-        ? (sgl, flags) =>
-          postAndWait(
-            owner,
-            undefined,
-            (op) => unsafe.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
-            (op) => raw.Dispatch.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
-            true
-          )
-        : (sgl, flags) => one({ _tag: "Send", sgl, ...(flags === undefined ? {} : { flags }) }),
-      receive: hasSync
-        ? (sgl) =>
-          postAndWait(
-            owner,
-            undefined,
-            (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length),
-            (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length),
-            true
-          )
-        : (sgl) => one({ _tag: "Receive", sgl }),
-      read: (sgl, remoteAddress, remoteToken, flags) =>
-        one({ _tag: "Read", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
-      write: (sgl, remoteAddress, remoteToken, flags) =>
-        one({ _tag: "Write", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
-      post: one,
-      postReceive: hasSync
-        ? (sgl, context) => prePostSync(owner, context, (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length))
-        : (sgl, context) => prePost(owner, context, (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
-      batch: (wrs) =>
-        wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
-          const batch = new Batch(wrs.length)
-          const posts = (i: number): Effect.Effect<number> => {
-            const op = new Op(owner, wrs[i]!.context)
-            op.batch = batch
-            op.index = i
-            const fx = hasSync ? Effect.sync(() => postSync(raw, op, wrs[i]!)) : postEffect(raw, op, wrs[i]!)
-            return Effect.map(fx, (st) => {
-              if (st === S.STATUS_SUCCESS) owner.add(op)
-              return st
-            })
-          }
-          // post all, synchronously when the twins exist
-          const postAll: Effect.Effect<number> = hasSync
-            ? Effect.sync(() => {
-              for (let i = 0; i < wrs.length; i++) {
-                const op = new Op(owner, wrs[i]!.context)
-                op.batch = batch
-                op.index = i
-                const st = postSync(raw, op, wrs[i]!)
-                if (st !== S.STATUS_SUCCESS) {
-                  abandonBatch(batch, wrs.length - i)
-                  return st
-                }
-                owner.add(op)
-              }
-              return S.STATUS_SUCCESS
-            })
-            : Effect.gen(function*() {
-              for (let i = 0; i < wrs.length; i++) {
-                const st = yield* posts(i)
-                if (st !== S.STATUS_SUCCESS) {
-                  abandonBatch(batch, wrs.length - i)
-                  return st
-                }
-              }
-              return S.STATUS_SUCCESS
-            })
-          return Effect.flatMap(postAll, (st) =>
-            st !== S.STATUS_SUCCESS
-              ? Effect.fail(toError(st))
-              : Effect.async<ReadonlyArray<Completion>, E>((resume) => {
-                if (batch.remaining === 0) {
-                  resume(Effect.succeed(batch.results))
-                  return
-                }
-                batch.resume = resume
-                return Effect.sync(() => {
-                  batch.resume = undefined
-                })
-              }))
-        }),
-      submit: (wr) =>
-        Effect.suspend(() => {
-          const op = new Op(owner, wr.context)
-          op.sink = wr._tag === "Receive" ? rcq.sink : icq.sink
-          const fx = hasSync ? Effect.sync(() => postSync(raw, op, wr)) : postEffect(raw, op, wr)
-          return Effect.flatMap(fx, (st) => {
-            if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
-            owner.add(op)
-            return Effect.void
+      rcq.owners.add(owner)
+      icq.owners.add(owner)
+      // close: the provider flushes what is outstanding; the flushed completions reach the dispatchers; anything
+      // still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever)
+      const closeQp = (qp: NdkQp) =>
+        closeOnce(
+          qp,
+          T.NdkObjectTypeQp,
+          (cc, ctx) => qp.Dispatch.NdkCloseQp(qp, cc, ctx),
+          Effect.gen(function*() {
+            yield* rcq.drain()
+            if (icq !== rcq) yield* icq.drain()
+            // completions left in a CQ closed first are unreachable, not lost: they were flushed (Cancelled)
+            const unreachable = rcq.closing() || icq.closing()
+            const lost = owner.failAll(S.STATUS_CANCELLED)
+            if (!unreachable) stats.lost += lost
+            rcq.owners.delete(owner)
+            icq.owners.delete(owner)
           })
-        }),
-      bind: (mr, mw, offset, length, flags) =>
-        postAndWait(
-          owner,
-          undefined,
-          (op) =>
-            unsafe!.NdkBind(
-              raw,
-              op,
-              mr.raw,
-              mw.raw,
-              mr.buffer.address + BigInt(offset),
-              BigInt(length),
-              tracked(flags)
-            ),
-          (op) =>
-            raw.Dispatch.NdkBind(
-              raw,
-              op,
-              mr.raw,
-              mw.raw,
-              mr.buffer.address + BigInt(offset),
-              BigInt(length),
-              tracked(flags)
-            ),
-          hasSync
-        ),
-      invalidate: (mw) =>
-        postAndWait(
-          owner,
-          undefined,
-          (op) => unsafe!.NdkInvalidate(raw, op, mw.raw, 0),
-          (op) => raw.Dispatch.NdkInvalidate(raw, op, mw.raw, 0),
-          hasSync
-        ),
-      flush: raw.Dispatch.NdkFlush(raw),
-      outstanding: () => owner.count,
-      close: closeQp(raw, owner, rcq, icq)
-    }
-    holder.handle = handle
-    return handle
-  }
+        )
+      const unsafe = raw.unsafe
+      const hasSync = unsafe !== undefined
+      const one = (wr: WorkRequest) =>
+        postAndWait(owner, wr.context, (op) => postSync(raw, op, wr), (op) => postEffect(raw, op, wr), hasSync)
+      const handle: QueuePair = {
+        raw,
+        send: hasSync
+          ? (sgl, flags) =>
+            postAndWait(
+              owner,
+              undefined,
+              (op) => unsafe.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
+              (op) => raw.Dispatch.NdkSend(raw, op, sgl, sgl.length, tracked(flags)),
+              true
+            )
+          : (sgl, flags) => one({ _tag: "Send", sgl, ...(flags === undefined ? {} : { flags }) }),
+        receive: hasSync
+          ? (sgl) =>
+            postAndWait(
+              owner,
+              undefined,
+              (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length),
+              (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length),
+              true
+            )
+          : (sgl) => one({ _tag: "Receive", sgl }),
+        read: (sgl, remoteAddress, remoteToken, flags) =>
+          one({ _tag: "Read", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
+        write: (sgl, remoteAddress, remoteToken, flags) =>
+          one({ _tag: "Write", sgl, remoteAddress, remoteToken, ...(flags === undefined ? {} : { flags }) }),
+        post: one,
+        postReceive: hasSync
+          ? (sgl, context) => prePostSync(owner, context, (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length))
+          : (sgl, context) => prePost(owner, context, (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
+        batch: (wrs) =>
+          wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
+            const batch = new Batch(wrs.length)
+            const posts = (i: number): Effect.Effect<number> => {
+              const op = new Op(owner, wrs[i]!.context)
+              op.batch = batch
+              op.index = i
+              const fx = hasSync ? Effect.sync(() => postSync(raw, op, wrs[i]!)) : postEffect(raw, op, wrs[i]!)
+              return Effect.map(fx, (st) => {
+                if (st === S.STATUS_SUCCESS) owner.add(op)
+                return st
+              })
+            }
+            // post all, synchronously when the twins exist
+            const postAll: Effect.Effect<number> = hasSync
+              ? Effect.sync(() => {
+                for (let i = 0; i < wrs.length; i++) {
+                  const op = new Op(owner, wrs[i]!.context)
+                  op.batch = batch
+                  op.index = i
+                  const st = postSync(raw, op, wrs[i]!)
+                  if (st !== S.STATUS_SUCCESS) {
+                    abandonBatch(batch, wrs.length - i)
+                    return st
+                  }
+                  owner.add(op)
+                }
+                return S.STATUS_SUCCESS
+              })
+              : Effect.gen(function*() {
+                for (let i = 0; i < wrs.length; i++) {
+                  const st = yield* posts(i)
+                  if (st !== S.STATUS_SUCCESS) {
+                    abandonBatch(batch, wrs.length - i)
+                    return st
+                  }
+                }
+                return S.STATUS_SUCCESS
+              })
+            return Effect.flatMap(postAll, (st) =>
+              st !== S.STATUS_SUCCESS
+                ? Effect.fail(toError(st))
+                : Effect.async<ReadonlyArray<Completion>, E>((resume) => {
+                  if (batch.remaining === 0) {
+                    resume(Effect.succeed(batch.results))
+                    return
+                  }
+                  batch.resume = resume
+                  return Effect.sync(() => {
+                    batch.resume = undefined
+                  })
+                }))
+          }),
+        submit: (wr) =>
+          Effect.suspend(() => {
+            const op = new Op(owner, wr.context)
+            op.sink = wr._tag === "Receive" ? rcq.sink : icq.sink
+            const fx = hasSync ? Effect.sync(() => postSync(raw, op, wr)) : postEffect(raw, op, wr)
+            return Effect.flatMap(fx, (st) => {
+              if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
+              owner.add(op)
+              return Effect.void
+            })
+          }),
+        bind: (mr, mw, offset, length, flags) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) =>
+              unsafe!.NdkBind(
+                raw,
+                op,
+                mr.raw,
+                mw.raw,
+                mr.buffer.address + BigInt(offset),
+                BigInt(length),
+                tracked(flags)
+              ),
+            (op) =>
+              raw.Dispatch.NdkBind(
+                raw,
+                op,
+                mr.raw,
+                mw.raw,
+                mr.buffer.address + BigInt(offset),
+                BigInt(length),
+                tracked(flags)
+              ),
+            hasSync
+          ),
+        invalidate: (target, flags) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) => unsafe!.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            (op) => raw.Dispatch.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            hasSync
+          ),
+        fastRegister: (frmr, lam, options = {}) => {
+          const length = BigInt(options.length ?? lam.buffer.length)
+          const base = options.baseVirtualAddress ?? lam.buffer.address
+          const flags = tracked(options.flags)
+          return postAndWait(
+            owner,
+            undefined,
+            (op) =>
+              unsafe!.NdkFastRegister(raw, op, frmr.raw, lam.pages.length, lam.pages, lam.fbo, length, base, flags),
+            (op) =>
+              raw.Dispatch.NdkFastRegister(
+                raw,
+                op,
+                frmr.raw,
+                lam.pages.length,
+                lam.pages,
+                lam.fbo,
+                length,
+                base,
+                flags
+              ),
+            hasSync
+          )
+        },
+        sendAndInvalidate: (sgl, remoteToken, flags) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) => unsafe!.NdkSendAndInvalidate(raw, op, sgl, sgl.length, tracked(flags), remoteToken),
+            (op) => raw.Dispatch.NdkSendAndInvalidate(raw, op, sgl, sgl.length, tracked(flags), remoteToken),
+            hasSync
+          ),
+        flush: raw.Dispatch.NdkFlush(raw),
+        outstanding: () => owner.count,
+        close: closeQp(raw)
+      }
+      holder.handle = handle
+      return handle
+    })
 
   /** A batch whose post failed part-way: the operations never posted count as done (no completion will come). */
   const abandonBatch = (batch: Batch, notPosted: number) => {
@@ -853,8 +1046,12 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         raw,
         registerMemory: (size, flags) => Effect.flatMap(allocate(size), (b) => registerOver(raw, b, flags)),
         registerBuffer: (buffer, flags) => registerOver(raw, buffer, flags),
+        registerBytes: (bytes, flags, o) =>
+          Effect.flatMap(ownBuffer(bytes, o?.address), (b) => registerOver(raw, b, flags)),
         createMw: createMw(raw),
         createSrq: (o) => createSrq(raw, o),
+        privilegedToken: Memory.privilegedToken(raw),
+        createFastRegisterMr: (o) => Memory.createFastRegisterMr(kit, raw, o),
         createQp: (o) => createQp(raw, o),
         close: closeOnce(raw, T.NdkObjectTypePd, (cc, ctx) => raw.Dispatch.NdkClosePd(raw, cc, ctx))
       })
@@ -872,24 +1069,23 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   }
 
   const connectionData = (c: NdkConnector): Effect.Effect<ConnectionData, E> =>
-    Effect.suspend(() => {
+    Effect.gen(function*() {
       const ird = OutParam.out<number>()
       const ord = OutParam.out<number>()
-      const read = (buf: Uint8Array, len: OutParam.InOut<number>, retry: boolean): Effect.Effect<ConnectionData, E> =>
-        Effect.flatMap(c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len), (st) => {
-          if (st === S.STATUS_BUFFER_TOO_SMALL && retry) {
-            const bigger = new Uint8Array(len.value)
-            return read(bigger, OutParam.inOut(bigger.length), false)
-          }
-          if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
-          return Effect.succeed({
-            inboundReadLimit: ird.value ?? 0,
-            outboundReadLimit: ord.value ?? 0,
-            privateData: buf.slice(0, len.value)
-          })
-        })
-      const buf = new Uint8Array(256)
-      return read(buf, OutParam.inOut(buf.length), true)
+      let buf = new Uint8Array(256)
+      let len = OutParam.inOut(buf.length)
+      let st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
+      if (st === S.STATUS_BUFFER_TOO_SMALL) {
+        buf = new Uint8Array(len.value)
+        len = OutParam.inOut(buf.length)
+        st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
+      }
+      if (st !== S.STATUS_SUCCESS) return yield* Effect.fail(toError(st))
+      return {
+        inboundReadLimit: ird.value ?? 0,
+        outboundReadLimit: ord.value ?? 0,
+        privateData: buf.slice(0, len.value)
+      }
     })
 
   const makeConnection = (
@@ -904,7 +1100,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       disconnected.requested = true
       return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
     })
-    return {
+    return Conn.connection({
       qp,
       connector,
       ...data,
@@ -912,12 +1108,13 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       isDisconnected: () => disconnected.latch.done,
       disconnect,
       close: closeIt
-    }
+    })
   }
 
   /** The disconnect-event state of one connection (its context value). */
   class Disconnect {
     requested = false
+    /** opened by the disconnect event (a wait cell, no Deferred) */
     readonly latch = new Latch()
   }
   const disconnectEvent = (ctx: unknown) =>
@@ -940,53 +1137,42 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     destination: SockAddr,
     options: ConnectOptions = {}
   ): Effect.Effect<Connection, E, Scope.Scope> =>
-    Effect.suspend(() => {
+    Effect.gen(function*() {
       const disconnected = new Disconnect()
-      const pdata = options.privateData ?? null
-      return Effect.flatMap(
-        acquireRelease(
-          create<NdkConnector>(
-            stats,
-            T.NdkObjectTypeConnector,
-            (cc, ctx, out) => adapter.Dispatch.NdkCreateConnector(adapter, cc, ctx, out)
-          ),
-          (c) => releaseConnection(c, disconnected)
+      const connector = yield* acquireRelease(
+        create<NdkConnector>(
+          stats,
+          T.NdkObjectTypeConnector,
+          (cc, ctx, out) => adapter.Dispatch.NdkCreateConnector(adapter, cc, ctx, out)
         ),
-        (connector) => {
-          const established = Effect.zipRight(
-            request((rc, ctx) =>
-              connector.Dispatch.NdkConnect(
-                connector,
-                qp.raw,
-                source,
-                byteLength(source),
-                destination,
-                byteLength(destination),
-                options.inboundReadLimit ?? 0,
-                options.outboundReadLimit ?? 0,
-                pdata,
-                pdata?.length ?? 0,
-                rc,
-                ctx
-              )
-            ),
-            Effect.flatMap(connectionData(connector), (data) =>
-              Effect.as(
-                request((rc, ctx) =>
-                  connector.Dispatch.NdkCompleteConnect(connector, disconnectEvent, disconnected, rc, ctx)
-                ),
-                data
-              ))
-          )
-          return Effect.matchEffect(established, {
-            onFailure: (e) => Effect.zipRight(closeConnector(connector), Effect.fail(e)),
-            onSuccess: (data) =>
-              Effect.succeed(
-                makeConnection(qp, connector, data, disconnected, releaseConnection(connector, disconnected))
-              )
-          })
-        }
+        (c) => releaseConnection(c, disconnected)
       )
+      const pdata = options.privateData ?? null
+      const closeIt = releaseConnection(connector, disconnected)
+      const data = yield* Effect.gen(function*() {
+        yield* request((rc, ctx) =>
+          connector.Dispatch.NdkConnect(
+            connector,
+            qp.raw,
+            source,
+            byteLength(source),
+            destination,
+            byteLength(destination),
+            options.inboundReadLimit ?? 0,
+            options.outboundReadLimit ?? 0,
+            pdata,
+            pdata?.length ?? 0,
+            rc,
+            ctx
+          )
+        )
+        const data = yield* connectionData(connector)
+        yield* request((rc, ctx) =>
+          connector.Dispatch.NdkCompleteConnect(connector, (c) => disconnectEvent(c), disconnected, rc, ctx)
+        )
+        return data
+      }).pipe(Effect.tapError(() => closeConnector(connector)))
+      return makeConnection(qp, connector, data, disconnected, closeIt)
     })
 
   const listen = (adapter: NdkAdapter, address: SockAddr): Effect.Effect<Listener, E, Scope.Scope> =>
@@ -1018,16 +1204,12 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           )
       )
       yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
-      const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.suspend(() => {
+      const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
         const disconnected = new Disconnect()
-        return Effect.flatMap(
-          acquireRelease(queue.take, (c) => releaseConnection(c, disconnected)),
-          (connector) => Effect.map(connectionData(connector), (data) => requestOf(connector, data, disconnected))
-        )
-      })
-      const requestOf = (connector: NdkConnector, data: ConnectionData, disconnected: Disconnect) => {
+        const connector = yield* acquireRelease(queue.take, (c) => releaseConnection(c, disconnected))
+        const data = yield* connectionData(connector)
         const closeIt = releaseConnection(connector, disconnected)
-        const req: ConnectionRequest = {
+        const req: Conn.BaseRequest = {
           connector,
           ...data,
           accept: (qp, options = {}) => {
@@ -1059,13 +1241,13 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
               (st) => st === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(st))
             )
         }
-        return req
-      }
-      return {
+        return Conn.connectionRequest(kit, req)
+      })
+      return Conn.listener(kit, {
         raw,
         incoming,
         close: closeOnce(raw, T.NdkObjectTypeListener, (cc, ctx) => raw.Dispatch.NdkCloseListener(raw, cc, ctx))
-      }
+      })
     })
 
   // ---- adapter --------------------------------------------------------------------------------------------
@@ -1109,9 +1291,20 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         version: info.Version,
         allocate,
         createPd: createPd(raw),
-        createCq: (depth) => createCq(raw, depth),
+        createCq: (depth, o) => createCq(raw, depth, o?.affinity ?? null),
         listen: (address) => listen(raw, address),
-        connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o)
+        connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o),
+        queryExtension: (id, version) => Query.queryExtension(raw, id, version),
+        queryInfo: Effect.suspend(() => {
+          const out = OutParam.out<NdkAdapterInfo>()
+          return Effect.flatMap(raw.Dispatch.NdkQueryAdapterInfo(raw, out, OutParam.inOut(AdapterInfo.SIZE)), (st) =>
+            st === S.STATUS_SUCCESS && out.value !== undefined ? Effect.succeed(out.value) : Effect.fail(toError(st)))
+        }),
+        createConnector: Conn.createConnector(kit, raw),
+        createSharedEndpoint: (address) =>
+          Conn.createSharedEndpoint(kit, raw, address),
+        buildLam: (buffer) =>
+          Memory.buildLam(raw, buffer)
       }
       return adapter
     })
