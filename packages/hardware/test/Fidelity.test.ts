@@ -241,6 +241,25 @@ describe("RC transport fidelity: 24-bit PSNs", () => {
       assert.strictEqual(yield* p.fabric.dropsPending, 0)
       assert.isAbove(qa.nic.stats().retransmits + qa.nic.stats().seqNaks + qb.nic.stats().seqNaks, 0)
     }))
+
+  it.scoped("a fault-free link (burst descriptors) crosses the wrap without a retransmission", () =>
+    Effect.gen(function*() {
+      const p = yield* pair({ side: { bufBytes: 512 * 1024 } })
+      const { qa, qb } = yield* freshPair(p.a, p.b)
+      yield* connectWith(qa, qb, { aIrd: 4, aOrd: 4, bIrd: 4, bOrd: 4, psn: PSN_SPACE - 100 })
+      const data = pattern(65536, 34)
+      qa.nic.memory.write(qa.buf, data)
+      const s = new Nic.Sgl(1).one(qa.buf, 65536, qa.key)
+      let done = 0
+      for (let round = 0; round < 4; round++) {
+        for (let k = 0; k < 16; k++) assert.strictEqual(qa.nic.postWrite(qa.qpn, k, s, 0, qb.buf + k * 4096, qb.key), 0)
+        const c = yield* collect(qa, 16)
+        done += c.filter((x) => x.status === 0).length
+      }
+      assert.strictEqual(done, 64)
+      assert.strictEqual(qa.nic.stats().retransmits, 0)
+      assert.strictEqual(qb.nic.stats().seqNaks, 0)
+    }))
 })
 
 describe("work in flight (drain watch)", () => {
