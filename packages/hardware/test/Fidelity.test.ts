@@ -42,6 +42,18 @@ const freshPair = (a: Side, b: Side, bufBytes = 512 * 1024) =>
     return { qa, qb }
   })
 
+/** Fills b's buffer with a pattern and posts `count` reads of `size` bytes (contexts 0..count-1) from a. */
+const postReads = (qa: Side, qb: Side, count: number, size: number, seed: number): Uint8Array => {
+  const data = pattern(count * size, seed)
+  qb.nic.memory.write(qb.buf, data)
+  const s = new Nic.Sgl(1)
+  for (let k = 0; k < count; k++) {
+    const off = k * size
+    assert.strictEqual(qa.nic.postRead(qa.qpn, k, s.one(qa.buf + off, size, qa.key), 0, qb.buf + off, qb.key), 0)
+  }
+  return data
+}
+
 describe("RC transport fidelity: IRD/ORD", () => {
   it.scoped("a requester exceeding the responder's IRD gets NAK invalid request: REMOTE_INVALID_REQUEST, QP to error", () =>
     Effect.gen(function*() {
@@ -68,13 +80,7 @@ describe("RC transport fidelity: IRD/ORD", () => {
       const p = yield* pair({ side: { bufBytes: 1024 * 1024 } })
       const { qa, qb } = yield* freshPair(p.a, p.b, 1024 * 1024)
       yield* connectWith(qa, qb, { aIrd: 2, aOrd: 2, bIrd: 2, bOrd: 2 })
-      const data = pattern(8 * 65536, 11)
-      qb.nic.memory.write(qb.buf, data)
-      const s = new Nic.Sgl(1)
-      for (let k = 0; k < 8; k++) {
-        const off = k * 65536
-        assert.strictEqual(qa.nic.postRead(qa.qpn, k, s.one(qa.buf + off, 65536, qa.key), 0, qb.buf + off, qb.key), 0)
-      }
+      const data = postReads(qa, qb, 8, 65536, 11)
       const c = yield* collect(qa, 8)
       assert.deepStrictEqual(
         c.map((x) => [x.context, x.status, x.opcode]),
@@ -94,13 +100,7 @@ describe("RC transport fidelity: IRD/ORD", () => {
       })
       const { qa, qb } = yield* freshPair(p.a, p.b, 1024 * 1024)
       yield* connectWith(qa, qb, { aIrd: 1, aOrd: 1, bIrd: 1, bOrd: 1 })
-      const data = pattern(16 * 20000, 12)
-      qb.nic.memory.write(qb.buf, data)
-      const s = new Nic.Sgl(1)
-      for (let k = 0; k < 16; k++) {
-        const off = k * 20000
-        assert.strictEqual(qa.nic.postRead(qa.qpn, k, s.one(qa.buf + off, 20000, qa.key), 0, qb.buf + off, qb.key), 0)
-      }
+      const data = postReads(qa, qb, 16, 20000, 12)
       const c = yield* collect(qa, 16, { steps: 40000 })
       assert.deepStrictEqual(c.map((x) => x.status), new Array(16).fill(0))
       assert.deepStrictEqual(qa.nic.memory.read(qa.buf, data.length), data)
