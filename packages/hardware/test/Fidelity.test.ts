@@ -109,6 +109,19 @@ describe("RC transport fidelity: IRD/ORD", () => {
       assert.strictEqual(qb.nic.qpState(qb.qpn), Nic.QpState.CONNECTED)
     }))
 
+  it.scoped("ORD 0: a read is refused at the post (INVALID_STATE), nothing queued", () =>
+    Effect.gen(function*() {
+      const p = yield* pair()
+      const { qa, qb } = yield* freshPair(p.a, p.b, 4096)
+      yield* connectWith(qa, qb, { aIrd: 2, aOrd: 0, bIrd: 2, bOrd: 0 })
+      const s = new Nic.Sgl(1).one(qa.buf, 8, qa.key)
+      assert.strictEqual(qa.nic.postRead(qa.qpn, "r", s, 0, qb.buf, qb.key), NicCode.INVALID_STATE)
+      assert.strictEqual(qa.nic.workInFlight(qa.qpn)!.requests, 0)
+      assert.strictEqual(qa.nic.postWrite(qa.qpn, "w", s, 0, qb.buf, qb.key), 0)
+      const c = yield* collect(qa, 1)
+      assert.deepStrictEqual([c[0]!.context, c[0]!.status], ["w", 0])
+    }))
+
   it.scoped("IRD 0: any read is an invalid request", () =>
     Effect.gen(function*() {
       const p = yield* pair()

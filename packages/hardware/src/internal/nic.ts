@@ -1580,6 +1580,8 @@ export class NicCore implements Port {
     if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
       return this.fail(qq, C.INVALID_ARGUMENT)
     }
+    // a connection without outbound read credits (ORD 0) can never issue a read: refused, not queued forever
+    if (op === OP_READ && qq.ord === 0 && qq.state === QP_RTS) return this.fail(qq, C.INVALID_STATE)
     if (!inline && n > qq.sStride) this.widen(qq, n)
     const i = this.begin(qq, op, flags, ctx)
     qq.w[i * WS + W_TOTAL] = total
