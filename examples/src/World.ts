@@ -10,8 +10,8 @@ import * as Nic from "@effect-ndk/hardware/Nic"
 import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
 import * as SockAddr from "@effect-ndk/ndkpi/SockAddr"
 import * as NdkProvider from "@effect-ndk/provider/NdkProvider"
-import { Clock, Context, Duration, Effect, Fiber, Layer } from "effect"
-import type { Scope } from "effect"
+import * as VirtualClock from "@effect-ndk/testing/VirtualClock"
+import { Context, Effect, Fiber, Layer } from "effect"
 
 /** One host as the examples see it: its `Ndk` service and (for leak counting only) its NIC. */
 export interface Host {
@@ -120,90 +120,11 @@ export const connect = (client: Side, server: Side, port: number, listener?: Ndk
     return { client: c, server: s }
   })
 
-interface Sleeper {
-  readonly at: number
-  readonly seq: number
-  readonly resume: (effect: Effect.Effect<void>) => void
-  cancelled: boolean
-}
-
 /**
- * A virtual clock: time moves only when the runner moves it, straight to the next sleeper's wake-up. (The
- * TestClock waits for a real timer on every adjustment, which would dominate a simulation with many short hops.)
+ * Runs a program in virtual time (the shared clock of `@effect-ndk/testing`): straight to the next scheduled
+ * wake-up each time the fibers are idle; dies when the program is stuck or virtual time passes `limitMs`.
  */
-export class VirtualClock implements Clock.Clock {
-  readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
-  now = 0
-  private seq = 0
-  private readonly queue: Array<Sleeper> = []
-  unsafeCurrentTimeMillis(): number {
-    return this.now
-  }
-  unsafeCurrentTimeNanos(): bigint {
-    return BigInt(Math.round(this.now * 1_000_000))
-  }
-  readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.now)
-  readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.unsafeCurrentTimeNanos())
-  sleep(duration: Duration.Duration): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      const s: Sleeper = { at: this.now + Duration.toMillis(duration), seq: this.seq++, resume, cancelled: false }
-      // sorted insert by (at, seq)
-      let lo = 0
-      let hi = this.queue.length
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if (this.queue[mid]!.at <= s.at) lo = mid + 1
-        else hi = mid
-      }
-      this.queue.splice(lo, 0, s)
-      return Effect.sync(() => {
-        s.cancelled = true
-      })
-    })
-  }
-  /** Wakes every sleeper due at the earliest pending time; false when nothing is scheduled. */
-  advance(): boolean {
-    while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift()
-    if (this.queue.length === 0) return false
-    const at = this.queue[0]!.at
-    if (at > this.now) this.now = at
-    while (this.queue.length > 0 && this.queue[0]!.at <= this.now) {
-      const s = this.queue.shift()!
-      if (!s.cancelled) s.resume(Effect.void)
-    }
-    return true
-  }
-}
-
-/**
- * Runs a program in virtual time: the program runs in a fiber; after letting the fibers take their turns this loop
- * moves the virtual clock straight to the next scheduled wake-up. Fails with a clear message when the program is
- * stuck (nothing scheduled) or virtual time passes `limitMs`.
- */
-export const runVirtual = <A, E>(program: Effect.Effect<A, E, Scope.Scope>, limitMs = 600_000): Effect.Effect<A, E> =>
-  Effect.suspend(() => {
-    const clock = new VirtualClock()
-    return Effect.withClock(
-      Effect.gen(function*() {
-        const fiber = yield* Effect.fork(Effect.scoped(program))
-        let idle = 0
-        for (;;) {
-          for (let y = 0; y < 8; y++) yield* Effect.yieldNow()
-          const done = yield* fiber.poll
-          if (done._tag === "Some") return yield* Fiber.join(fiber)
-          if (!clock.advance()) {
-            if (++idle > 10_000) {
-              return yield* Effect.dieMessage("virtual time: the program is stuck (nothing scheduled)")
-            }
-            continue
-          }
-          idle = 0
-          if (clock.now > limitMs) return yield* Effect.dieMessage(`virtual time: limit of ${limitMs} ms passed`)
-        }
-      }),
-      clock
-    )
-  })
+export const runVirtual = VirtualClock.run
 
 /** Virtual now in microseconds. */
 export const nowUs = Effect.map(Effect.clockWith((c) => c.currentTimeMillis), (ms) => Math.round(ms * 1000))

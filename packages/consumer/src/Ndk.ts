@@ -14,15 +14,19 @@
  *
  * @since 0.1.0
  */
+import type { Guid, NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import type { NdkError } from "@effect-ndk/ndkpi/NdkError"
+import type { NdkVersion } from "@effect-ndk/ndkpi/NdkVersion"
 import { NdkProvider } from "@effect-ndk/ndkpi/ProviderHost"
 import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
+import type { NdkObject } from "@effect-ndk/ndkpi/RawInterface"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { HostMemory } from "./HostMemory.js"
 import { HostMemoryTag } from "./HostMemory.js"
+import * as kit from "./internal/kit.js"
 import * as internal from "./internal/ndk.js"
 
 /**
@@ -144,6 +148,47 @@ export type Connection = internal.Connection
 export type ConnectOptions = internal.ConnectOptions
 
 /**
+ * A connector created by the consumer: the active side step by step (`connect` → `connectionData` →
+ * `completeConnect(Ex)` or `reject`), with its addresses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Connector = internal.Connector
+
+/**
+ * A shared endpoint: one local address for many outgoing connections to different destinations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SharedEndpoint = internal.SharedEndpoint
+
+/**
+ * Effective read limits and the peer's private data of a connection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectionData = internal.ConnectionData
+
+/**
+ * A logical address mapping of a host buffer (`adapter.buildLam`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LogicalMapping = internal.LogicalMapping
+
+/**
+ * A fast-register memory region (`pd.createFastRegisterMr`, `qp.fastRegister`, `qp.invalidate`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FastMemoryRegion = internal.FastMemoryRegion
+
+/**
  * The service: open adapters over one provider, allocate from one host memory, read the counters.
  *
  * @since 0.1.0
@@ -205,3 +250,17 @@ export const openAdapter: Effect.Effect<Adapter, NdkError, Ndk | Scope.Scope> = 
   Ndk,
   (ndk) => ndk.openAdapter()
 )
+
+/**
+ * `NdkQueryExtensionInterface` on any object (every handle has its `raw` object): the extension's dispatch table,
+ * or a typed error (`NotSupported` when the provider does not know the interface or version).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const queryExtension: (
+  handle: { readonly raw: NdkObject },
+  id: Guid,
+  version: NdkVersion
+) => Effect.Effect<NdkExtensionInterface, NdkError> = (handle, id, version) =>
+  kit.queryExtension(handle.raw, id, version)

@@ -18,9 +18,16 @@ const faults = Options.text("faults").pipe(
   Options.withDescription(`comma-separated faults: ${Simulator.faults.join(", ")}; "all" or "none"`)
 )
 const steps = Options.integer("steps").pipe(Options.withDefault(40), Options.withDescription("workload steps per run"))
+const driver = Options.choice("driver", ["raw", "consumer", "mixed"]).pipe(
+  Options.withDefault("raw" as const),
+  Options.withDescription(
+    "who makes the raw calls: raw (the simulator's miniature consumer), consumer (@effect-ndk/consumer's Ndk " +
+      "service; also checks its accounting and waiting fibers), mixed (odd seeds consumer, even seeds raw)"
+  )
+)
 const verbose = Options.boolean("verbose").pipe(Options.withDescription("print the whole event log of failing runs"))
 
-const command = Command.make("sim", { seed, runs, faults, steps, verbose }, (o) =>
+const command = Command.make("sim", { seed, runs, faults, steps, driver, verbose }, (o) =>
   Effect.gen(function*() {
     const parsed = o.faults === "none" ? Either.right([]) : Simulator.parseFaults(o.faults)
     if (Either.isLeft(parsed)) return yield* Effect.fail(new Violations({ message: parsed.left }))
@@ -34,6 +41,7 @@ const command = Command.make("sim", { seed, runs, faults, steps, verbose }, (o) 
       runs: o.runs,
       faults: fs,
       steps: o.steps,
+      driver: o.driver,
       onRun: (run, i) =>
         Effect.gen(function*() {
           events += run.events
@@ -42,11 +50,16 @@ const command = Command.make("sim", { seed, runs, faults, steps, verbose }, (o) 
             yield* Console.log(`\nseed ${run.seed}: ${run.findings.length} violation(s)`)
             for (const f of run.findings) yield* Console.log(f.text)
             if (o.verbose) {
-              const again = yield* Simulator.runOne(run.seed, fs, { steps: o.steps, log: true }).pipe(Effect.option)
+              const again = yield* Simulator.runOne(run.seed, fs, { steps: o.steps, log: true, driver: run.driver })
+                .pipe(
+                  Effect.option
+                )
               if (again._tag === "Some" && again.value.log !== undefined) yield* Console.log(again.value.log)
             }
             yield* Console.log(
-              `replay: ${Simulator.replayCommand(run.seed, fs)}${o.steps === 40 ? "" : ` --steps ${o.steps}`}`
+              `replay: ${Simulator.replayCommand(run.seed, fs, run.driver)}${
+                o.steps === 40 ? "" : ` --steps ${o.steps}`
+              }`
             )
           }
           if ((i + 1) % every === 0 || i + 1 === o.runs) {

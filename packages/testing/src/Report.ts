@@ -47,6 +47,7 @@ export const summary = (
     ["seeds", `${options.seed} .. ${options.seed + s.runs - 1}`],
     ["faults", options.faults.length === 0 ? "none" : options.faults.join(",")],
     ["runs", String(s.runs)],
+    ["  through @effect-ndk/consumer", String(s.consumerRuns)],
     ["runs connected", String(s.connected)],
     ["events", String(s.events)],
     ["messages checked", String(s.received)],

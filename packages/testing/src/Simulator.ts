@@ -23,10 +23,24 @@ import * as Fiber from "effect/Fiber"
 import { createHash } from "node:crypto"
 import * as Event from "./Event.js"
 import * as EventLog from "./EventLog.js"
+import * as Consumer from "./internal/consumerDriver.js"
 import * as R from "./internal/raw.js"
-import { VirtualClock } from "./internal/virtualClock.js"
+import type * as Common from "./internal/simCommon.js"
+import {
+  GUARD,
+  GUARD_BYTE,
+  guardOracle,
+  MSG,
+  orderChecks,
+  pattern,
+  REGION,
+  show,
+  SLOT,
+  SLOTS
+} from "./internal/simCommon.js"
 import * as World from "./internal/world.js"
 import * as Verifier from "./Verifier.js"
+import { VirtualClock } from "./VirtualClock.js"
 
 /**
  * The fault menu.
@@ -34,7 +48,7 @@ import * as Verifier from "./Verifier.js"
  * @since 0.1.0
  * @category faults
  */
-export type Fault = "loss" | "duplicate" | "reorder" | "partition" | "reset" | "slow" | "overrun"
+export type Fault = Common.Fault
 
 /**
  * Every fault, in menu order.
@@ -63,16 +77,30 @@ export const parseFaults = (text: string): Either.Either<ReadonlyArray<Fault>, s
 }
 
 /**
+ * Who makes the raw calls of a run: `raw` — the simulator's miniature consumer, straight on the dispatch tables
+ * (arms, polls, closes from inside notification callbacks); `consumer` — `@effect-ndk/consumer` (the `Ndk`
+ * service), so the verifier also judges the consumer library and the run checks the consumer's own accounting.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Driver = "raw" | "consumer"
+
+/**
+ * Both drivers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const drivers: ReadonlyArray<Driver> = ["raw", "consumer"]
+
+/**
  * A violation found by the simulator: a verifier check, or one of its own (`DATA_INTEGRITY`, `MEMORY_ORACLE`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Finding {
-  readonly check: string
-  readonly rules: ReadonlyArray<string>
-  readonly text: string
-}
+export interface Finding extends Common.Finding {}
 
 /**
  * The outcome of one run.
@@ -82,6 +110,7 @@ export interface Finding {
  */
 export interface Run {
   readonly seed: number
+  readonly driver: Driver
   readonly faults: ReadonlyArray<Fault>
   readonly events: number
   readonly hash: string
@@ -102,17 +131,10 @@ export interface Run {
  * @since 0.1.0
  * @category formatting
  */
-export const replayCommand = (seed: number, fs: ReadonlyArray<Fault>): string =>
-  `pnpm sim --seed ${seed} --runs 1 --faults ${fs.length === 0 ? "none" : fs.join(",")} --verbose`
-
-const MSG = 192
-const SLOT = 256
-const SLOTS = 16
-const GUARD = 512
-const REGION = SLOT * SLOTS * 2
-const GUARD_BYTE = 0xa5
-
-const pattern = (id: number, k: number) => (k < 4 ? (id >>> (8 * k)) & 255 : (id * 7 + k) & 255)
+export const replayCommand = (seed: number, fs: ReadonlyArray<Fault>, driver: Driver = "raw"): string =>
+  `pnpm sim --seed ${seed} --runs 1 --faults ${fs.length === 0 ? "none" : fs.join(",")}${
+    driver === "raw" ? "" : ` --driver ${driver}`
+  } --verbose`
 
 interface Side {
   readonly host: World.Host
@@ -138,6 +160,8 @@ export const runOne = (
     readonly log?: boolean
     /** replaces each provider host before it is recorded (e.g. `Broken.wrapHost`) */
     readonly wrap?: (host: NdkProviderHost) => NdkProviderHost
+    /** who makes the raw calls (default `raw`) */
+    readonly driver?: Driver
   } = {}
 ): Effect.Effect<Run, R.Failed> =>
   // a fresh fiber per run: Effect's cooperative yielding counts operations per fiber, so running a seed on a
@@ -146,7 +170,18 @@ export const runOne = (
     Effect.flatMap(
       Effect.fork(
         Effect.withClock(
-          Effect.scoped(body(seed, fs, options.steps ?? 40, options.log === true, options.wrap ?? ((h) => h))),
+          Effect.scoped(
+            Effect.map(
+              (options.driver === "consumer" ? Consumer.body : body)(
+                seed,
+                fs,
+                options.steps ?? 40,
+                options.log === true,
+                options.wrap ?? ((h) => h)
+              ),
+              (outcome): Run => ({ ...outcome, driver: options.driver ?? "raw" })
+            )
+          ),
           new VirtualClock()
         )
       ),
@@ -384,29 +419,8 @@ const body = (
     yield* poll(a)
     yield* poll(b)
 
-    // every WR completes at most once (R78); successes of one queue come in posting order (R82; context ids
-    // are given in order of first appearance, i.e. posting order)
-    const seen = new Map<number, number>()
-    const lastOf = new Map<string, number>()
-    for (const e of log.events) {
-      if (e.kind !== "return" || e.results === undefined) continue
-      for (const r of e.results) {
-        const n = (seen.get(r.ctx) ?? 0) + 1
-        seen.set(r.ctx, n)
-        if (n === 2) finding("WR_COMPLETES_ONCE", ["R78"], `request context ${r.ctx} completed twice (event #${e.seq})`)
-        // one queue per QP here: host A's QP only initiates, host B's only receives
-        const queue = `QPContext ${r.qpCtx}`
-        const prev = lastOf.get(queue)
-        if (prev !== undefined && r.ctx < prev && r.status === R.S.STATUS_SUCCESS) {
-          finding(
-            "COMPLETION_ORDER",
-            ["R82"],
-            `queue ${queue}: context ${r.ctx} completed after ${prev} (event #${e.seq})`
-          )
-        }
-        lastOf.set(queue, Math.max(prev ?? 0, r.ctx))
-      }
-    }
+    // every WR completes at most once (R78); successes of one queue come in posting order (R82)
+    orderChecks(log.events, finding, R.S.STATUS_SUCCESS)
 
     // RDMA write integrity (only when nothing could have overwritten the slot: last write per slot, no reset)
     let writesChecked = 0
@@ -426,8 +440,6 @@ const body = (
         writesChecked++
         for (let k = 0; k < MSG; k++) {
           if (data[k] !== pattern(id, k)) {
-            const show = (b: Uint8Array) =>
-              Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join("")
             const expected = new Uint8Array(MSG).map((_, j) => pattern(id, j))
             finding(
               "DATA_INTEGRITY",
@@ -462,13 +474,7 @@ const body = (
     yield* providers[1]!.CloseNdkAdapter(providers[1]!.MiniportAdapterContext, b.adapter)
 
     // memory oracle: nothing written outside the registered range
-    for (const s of [a, b]) {
-      for (const [from, to] of [[s.base, s.base + GUARD], [s.base + GUARD + REGION, s.base + 2 * GUARD + REGION]]) {
-        const bytes = s.host.nic.memory.read(from!, to! - from!)
-        const k = bytes.findIndex((x) => x !== GUARD_BYTE)
-        if (k >= 0) finding("MEMORY_ORACLE", [], `host ${s.host.address}: guard byte at VA ${from! + k} was written`)
-      }
-    }
+    for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
     verifier.detach()
     for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
@@ -482,7 +488,7 @@ const body = (
       received,
       writes: writesChecked,
       ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
-    } satisfies Run
+    } satisfies Consumer.Outcome
   })
 
 /**
@@ -493,6 +499,8 @@ const body = (
  */
 export interface Summary {
   readonly runs: number
+  /** runs driven through `@effect-ndk/consumer` */
+  readonly consumerRuns: number
   readonly events: number
   readonly connected: number
   readonly received: number
@@ -506,6 +514,15 @@ export interface Summary {
 }
 
 /**
+ * The driver of `seed` in a batch run with `driver` (`mixed`: odd seeds through the consumer).
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const driverOf = (driver: Driver | "mixed", seed: number): Driver =>
+  driver === "mixed" ? (seed % 2 === 1 ? "consumer" : "raw") : driver
+
+/**
  * Runs seeds `seed, seed + 1, …` (`runs` of them); `onRun` sees each run as it ends.
  *
  * @since 0.1.0
@@ -516,6 +533,8 @@ export const runBatch = (options: {
   readonly runs: number
   readonly faults: ReadonlyArray<Fault>
   readonly steps?: number
+  /** `raw` (default), `consumer`, or `mixed`: odd seeds through the consumer, even seeds raw */
+  readonly driver?: Driver | "mixed"
   readonly onRun?: (run: Run, index: number) => Effect.Effect<void>
 }): Effect.Effect<Summary> =>
   Effect.gen(function*() {
@@ -526,12 +545,19 @@ export const runBatch = (options: {
     let connected = 0
     let received = 0
     let writes = 0
+    let consumerRuns = 0
     for (let i = 0; i < options.runs; i++) {
       const seed = (options.seed + i) >>> 0
-      const run = yield* runOne(seed, options.faults, options.steps === undefined ? {} : { steps: options.steps }).pipe(
+      const driver = driverOf(options.driver ?? "raw", seed)
+      if (driver === "consumer") consumerRuns++
+      const run = yield* runOne(seed, options.faults, {
+        driver,
+        ...(options.steps === undefined ? {} : { steps: options.steps })
+      }).pipe(
         Effect.catchAllCause((cause) =>
           Effect.succeed<Run>({
             seed,
+            driver,
             faults: options.faults,
             events: 0,
             hash: "",
@@ -551,5 +577,15 @@ export const runBatch = (options: {
       for (const f of run.findings) byCheck.set(f.check, (byCheck.get(f.check) ?? 0) + 1)
       if (options.onRun !== undefined) yield* options.onRun(run, i)
     }
-    return { runs: options.runs, events, connected, received, writes, byCheck, failing, hash: h.digest("hex") }
+    return {
+      runs: options.runs,
+      consumerRuns,
+      events,
+      connected,
+      received,
+      writes,
+      byCheck,
+      failing,
+      hash: h.digest("hex")
+    }
   })

@@ -32,3 +32,8 @@ export * as Report from "./Report.js"
  * @since 0.1.0
  */
 export * as Simulator from "./Simulator.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as VirtualClock from "./VirtualClock.js"

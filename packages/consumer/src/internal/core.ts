@@ -44,7 +44,10 @@ export interface Stats {
   abandoned: number
   /** operations posted and not yet completed */
   outstanding: number
-  /** operations still tracked when their queue pair finished closing (must stay 0) */
+  /**
+   * operations still tracked when their queue pair finished closing: must stay 0 unless a CQ overran (an overrun CQ
+   * drops completions and may report it only after the QP closed, SPEC §10.7)
+   */
   lost: number
   /** completions whose context was not a consumer operation and no stream took them (must stay 0) */
   strays: number
@@ -289,6 +292,8 @@ export const finish = (stats: Stats, op: Op, status: number, bytes: number): voi
   op.done = true
   if (status === S.STATUS_CANCELLED) stats.requestsFlushed++
   const c: Completion = { status, bytesTransferred: bytes, context: op.context }
+  // kept for any later await of a pre-posted operation, whoever took the completion first
+  op.result = c
   if (op.batch !== undefined) {
     op.batch.set(op.index, c)
     return
@@ -305,9 +310,7 @@ export const finish = (stats: Stats, op: Op, status: number, bytes: number): voi
   }
   if (op.sink !== undefined) {
     if (op.sink.open) op.sink.queue.unsafeOffer(c)
-    return
   }
-  op.result = c
 }
 
 /** Waits for a posted operation (once); interruption leaves it tracked and drops its completion later. */

@@ -5,6 +5,7 @@
 import type { NdkAdapterInfo } from "@effect-ndk/ndkpi/AdapterInfo"
 import * as AdapterInfo from "@effect-ndk/ndkpi/AdapterInfo"
 import { NdkCqNotifyType } from "@effect-ndk/ndkpi/CqNotifyType"
+import type { Guid, NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import type { Mdl } from "@effect-ndk/ndkpi/Mdl"
 import type * as NdkError from "@effect-ndk/ndkpi/NdkError"
 import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
@@ -15,6 +16,7 @@ import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
 import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
 import type {
+  GroupAffinity,
   NdkAdapter,
   NdkConnector,
   NdkCq,
@@ -35,6 +37,8 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { HostMemory } from "../HostMemory.js"
+import type { Connector, SharedEndpoint } from "./connector.js"
+import * as Conn from "./connector.js"
 import type { Completion, Sink, Stats } from "./core.js"
 import {
   awaitOp,
@@ -50,6 +54,10 @@ import {
   snapshot,
   toError
 } from "./core.js"
+import type { Kit } from "./kit.js"
+import * as Query from "./kit.js"
+import type { FastMemoryRegion, LogicalMapping } from "./memory.js"
+import * as Memory from "./memory.js"
 
 const S = NtStatus
 const T = NdkObjectType
@@ -60,6 +68,9 @@ type E = NdkError.NdkError
 // ---------------------------------------------------------------------------------------------------------------
 
 export type { Completion, Stats }
+export type { Connector, SharedEndpoint } from "./connector.js"
+export type { ConnectionData } from "./kit.js"
+export type { FastMemoryRegion, LogicalMapping } from "./memory.js"
 
 /** A buffer in host memory: its virtual address, bytes and MDL. */
 export interface Buffer {
@@ -93,6 +104,16 @@ export interface CompletionQueue {
   readonly raw: NdkCq
   /** completions no fiber waits for: operations posted with `submit`, or foreign contexts */
   readonly results: Stream.Stream<Completion>
+  /**
+   * `NdkResizeCq` (the adapter sets `NDK_ADAPTER_FLAG_CQ_RESIZE_SUPPORTED`, else `NotSupported`); a depth below the
+   * number of queued completions fails and leaves the CQ unchanged
+   */
+  readonly resize: (depth: number) => Effect.Effect<void, E>
+  /**
+   * `NdkControlCqInterruptModeration`: `interval` µs (0 = no moderation, `MAXULONG` = only the count governs) and
+   * `count` completions (0 or 1 = no moderation); it changes only how soon a notification runs, never whether
+   */
+  readonly moderate: (options: { readonly interval: number; readonly count: number }) => Effect.Effect<void, E>
   readonly close: Effect.Effect<void>
 }
 
@@ -122,6 +143,18 @@ export interface SharedReceiveQueue {
   readonly receive: (sgl: ReadonlyArray<NdkSge>, context?: unknown) => Effect.Effect<Completion, E>
   readonly postReceive: (sgl: ReadonlyArray<NdkSge>, context?: unknown) => Effect.Effect<Posted, E>
   readonly outstanding: () => number
+  /**
+   * `NdkModifySrq`: a new depth (absent or 0 keeps it); a `notifyThreshold` > 0 (re)arms the limit notification
+   * (firing at once when already below), absent or 0 keeps threshold and arm state (SPEC §10.8)
+   */
+  readonly modify: (options: { readonly depth?: number; readonly notifyThreshold?: number }) => Effect.Effect<void, E>
+  /**
+   * The next limit notification: queued receives fell below the armed threshold. Fails with the SRQ's error
+   * (`DeviceFailure` for STATUS_INTERNAL_ERROR). Notifications are buffered until taken.
+   */
+  readonly nextNotification: Effect.Effect<void, E>
+  /** every limit notification, in order (takes from the same buffer as `nextNotification`); fails like it */
+  readonly notifications: Stream.Stream<void, E>
   readonly close: Effect.Effect<void>
 }
 
@@ -157,7 +190,23 @@ export interface QueuePair {
     length: number,
     flags: number
   ) => Effect.Effect<Completion, E>
-  readonly invalidate: (mw: MemoryWindow) => Effect.Effect<Completion, E>
+  /** `NdkInvalidate` of a bound memory window or a fast-registered memory region */
+  readonly invalidate: (target: MemoryWindow | FastMemoryRegion, flags?: number) => Effect.Effect<Completion, E>
+  /**
+   * `NdkFastRegister` of `frmr` over the pages of `lam` (default: the whole buffer, named by its own virtual
+   * address); afterwards `frmr.remoteToken` is the token for the peer
+   */
+  readonly fastRegister: (
+    frmr: FastMemoryRegion,
+    lam: LogicalMapping,
+    options?: { readonly length?: number; readonly baseVirtualAddress?: bigint; readonly flags?: number }
+  ) => Effect.Effect<Completion, E>
+  /** `NdkSendAndInvalidate` [1.2]: a send that also invalidates the peer's `remoteToken` before it completes there */
+  readonly sendAndInvalidate: (
+    sgl: ReadonlyArray<NdkSge>,
+    remoteToken: number,
+    flags?: number
+  ) => Effect.Effect<Completion, E>
   /** cancels every outstanding work request (each completes with `Cancelled`) */
   readonly flush: Effect.Effect<void>
   /** operations posted and not completed */
@@ -185,6 +234,12 @@ export interface Connection {
   readonly isDisconnected: () => boolean
   /** graceful disconnect (idempotent): completes once the peer has disconnected too (SPEC.md §9.8) */
   readonly disconnect: Effect.Effect<void, E>
+  /** the disconnect event's provider reason: 0 unless established with `completeConnectEx` / `acceptEx` [2.1] */
+  readonly disconnectReason: Effect.Effect<number>
+  /** `NdkGetLocalAddress` of the connector */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** `NdkGetPeerAddress` of the connector */
+  readonly peerAddress: Effect.Effect<SockAddr, E>
   readonly close: Effect.Effect<void>
 }
 
@@ -200,7 +255,14 @@ export interface ConnectionRequest {
    * closing, R25).
    */
   readonly accept: (qp: QueuePair, options?: ConnectOptions) => Effect.Effect<Connection, E, Scope.Scope>
+  /** `NdkAcceptEx` [2.1]: as `accept`; the disconnect event carries the provider's reason (`disconnectReason`) */
+  readonly acceptEx: (qp: QueuePair, options?: ConnectOptions) => Effect.Effect<Connection, E, Scope.Scope>
+  /** `NdkReject` with optional private data (the requester's connect fails with `ConnectionRefused`) */
   readonly reject: (privateData?: Uint8Array) => Effect.Effect<void, E>
+  /** `NdkGetLocalAddress` of the incoming connector */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** `NdkGetPeerAddress`: who is asking */
+  readonly peerAddress: Effect.Effect<SockAddr, E>
 }
 
 /** A listener. */
@@ -208,6 +270,12 @@ export interface Listener {
   readonly raw: NdkListener
   /** the next incoming request; its connector is closed with the scope (after accept: with the connection) */
   readonly incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope>
+  /** `NdkGetLocalAddress` of the listener (the port picked when listening on port 0) */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** `NdkControlConnectEvents(Pause)`: requests meanwhile are refused as if nobody listened (SPEC §6.11) */
+  readonly pause: Effect.Effect<void>
+  /** `NdkControlConnectEvents(Resume)` */
+  readonly resume: Effect.Effect<void>
   readonly close: Effect.Effect<void>
 }
 
@@ -247,8 +315,16 @@ export interface ProtectionDomain {
     readonly depth: number
     readonly maxSge?: number
     readonly notifyThreshold?: number
+    readonly affinity?: GroupAffinity
   }) => Effect.Effect<SharedReceiveQueue, E, Scope.Scope>
   readonly createQp: (options: QpOptions) => Effect.Effect<QueuePair, E, Scope.Scope>
+  /** `NdkGetPrivilegedMemoryRegionToken`: local read/write through logical addresses (`adapter.buildLam`), no remote */
+  readonly privilegedToken: Effect.Effect<number>
+  /** `NdkCreateMr(FastRegister)` + `NdkInitializeFastRegisterMr`: a region registered later by `qp.fastRegister` */
+  readonly createFastRegisterMr: (options: {
+    readonly pageCount: number
+    readonly remoteAccess?: boolean
+  }) => Effect.Effect<FastMemoryRegion, E, Scope.Scope>
   readonly close: Effect.Effect<void>
 }
 
@@ -260,7 +336,11 @@ export interface Adapter {
   /** a buffer from host memory, freed with the scope */
   readonly allocate: (size: number) => Effect.Effect<Buffer, E, Scope.Scope>
   readonly createPd: Effect.Effect<ProtectionDomain, E, Scope.Scope>
-  readonly createCq: (depth: number) => Effect.Effect<CompletionQueue, E, Scope.Scope>
+  /** `NdkCreateCq`; `affinity` is the processor hint for its notifications */
+  readonly createCq: (
+    depth: number,
+    options?: { readonly affinity?: GroupAffinity }
+  ) => Effect.Effect<CompletionQueue, E, Scope.Scope>
   readonly listen: (address: SockAddr) => Effect.Effect<Listener, E, Scope.Scope>
   readonly connect: (
     qp: QueuePair,
@@ -268,6 +348,16 @@ export interface Adapter {
     destination: SockAddr,
     options?: ConnectOptions
   ) => Effect.Effect<Connection, E, Scope.Scope>
+  /** `NdkQueryExtensionInterface` on the adapter (`queryExtension` in `Ndk` does it for any object) */
+  readonly queryExtension: (id: Guid, version: NdkVersion.NdkVersion) => Effect.Effect<NdkExtensionInterface, E>
+  /** `NdkQueryAdapterInfo` again (the value read at open is `info`) */
+  readonly queryInfo: Effect.Effect<NdkAdapterInfo, E>
+  /** `NdkCreateConnector`: a connector for the active side step by step */
+  readonly createConnector: Effect.Effect<Connector, E, Scope.Scope>
+  /** `NdkCreateSharedEndpoint`: one local address for many outgoing connections */
+  readonly createSharedEndpoint: (address: SockAddr) => Effect.Effect<SharedEndpoint, E, Scope.Scope>
+  /** `NdkBuildLAM` over a host buffer, released (`NdkReleaseLAM`) with the scope */
+  readonly buildLam: (buffer: Buffer) => Effect.Effect<LogicalMapping, E, Scope.Scope>
 }
 
 /** The service. */
@@ -315,11 +405,17 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   ): Effect.Effect<void> => {
     let c = closers.get(key)
     if (c === undefined) {
-      c = closer(stats, type, close, after)
+      c = Effect.zipRight(
+        Effect.sync(() => void closing.add(key)),
+        closer(stats, type, close, after)
+      )
       closers.set(key, c)
     }
     return c
   }
+  /** objects whose close has started: nothing may be called on them any more (R31) */
+  const closing = new WeakSet<object>()
+  const kit: Kit = { stats, closeOnce }
 
   /** next VA of the caller-buffer range (page-aligned, a guard page between buffers, never reused) */
   let nextOwnVa = OWN_BUFFER_BASE
@@ -359,10 +455,16 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     readonly sink: Sink
     readonly owners: Set<Owner>
     drain(): Effect.Effect<void>
+    /** the CQ's close has started */
+    closing(): boolean
   }
   const cqStates = new WeakMap<CompletionQueue, CqState>()
 
-  const createCq = (adapter: NdkAdapter, depth: number): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
+  const createCq = (
+    adapter: NdkAdapter,
+    depth: number,
+    affinity: GroupAffinity | null = null
+  ): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
     Effect.gen(function*() {
       const queue = yield* Queue.unbounded<Completion>()
       const sink: Sink = { queue, open: true }
@@ -408,7 +510,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 ? Effect.sync(() => slot.dispatcher!.notified(status >>> 0))
                 : fallbackNotified(status >>> 0),
             slot,
-            null,
+            affinity,
             cc,
             ctx,
             out
@@ -445,6 +547,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       const handle: CompletionQueue = {
         raw,
         results: Stream.fromQueue(queue),
+        resize: (depth) => request((rc, ctx) => raw.Dispatch.NdkResizeCq(raw, depth, rc, ctx)),
+        moderate: ({ count, interval }) =>
+          Effect.flatMap(raw.Dispatch.NdkControlCqInterruptModeration(raw, interval, count), Query.check),
         close: closeCq(raw)
       }
       const state: CqState = {
@@ -452,10 +557,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         dispatcher: slot.dispatcher,
         sink,
         owners,
+        // a CQ whose close has started is never polled again (R31): what it still holds is unreachable
         drain: () =>
-          slot.dispatcher !== undefined
+          closing.has(raw)
+            ? Effect.void
+            : slot.dispatcher !== undefined
             ? Effect.sync(() => slot.dispatcher!.drain())
-            : fallbackNotified(S.STATUS_SUCCESS)
+            : fallbackNotified(S.STATUS_SUCCESS),
+        closing: () => closing.has(raw)
       }
       cqStates.set(handle, state)
       if (slot.dispatcher !== undefined) slot.dispatcher.rearm()
@@ -473,8 +582,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       )
       yield* Effect.acquireRelease(
         request((rc, ctx) => raw.Dispatch.NdkRegisterMr(raw, buffer.mdl, BigInt(buffer.length), flags, rc, ctx)),
-        // a deregistration can only fail if the MR is already unusable; the close that follows cleans up
-        () => Effect.ignore(request((rc, ctx) => raw.Dispatch.NdkDeregisterMr(raw, rc, ctx)))
+        // a deregistration can only fail if the MR is already unusable; the close that follows cleans up. An MR
+        // closed early was released with its registration: no call on it after its close (R31)
+        () =>
+          Effect.suspend(() =>
+            closing.has(raw)
+              ? Effect.void
+              : Effect.ignore(request((rc, ctx) => raw.Dispatch.NdkDeregisterMr(raw, rc, ctx)))
+          )
       )
       const localToken = yield* raw.Dispatch.NdkGetLocalTokenFromMr(raw)
       const remoteToken = yield* raw.Dispatch.NdkGetRemoteTokenFromMr(raw)
@@ -607,10 +722,24 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   const createSrq = (
     pd: NdkPd,
-    o: { readonly depth: number; readonly maxSge?: number; readonly notifyThreshold?: number }
+    o: {
+      readonly depth: number
+      readonly maxSge?: number
+      readonly notifyThreshold?: number
+      readonly affinity?: GroupAffinity
+    }
   ): Effect.Effect<SharedReceiveQueue, E, Scope.Scope> =>
     Effect.gen(function*() {
       const owner = new Owner(stats)
+      // limit notifications (statuses), buffered until taken; shut down once the SRQ has closed
+      const notices = yield* Queue.unbounded<number>()
+      const closeSrq = (srq: NdkSrq) =>
+        closeOnce(
+          srq,
+          T.NdkObjectTypeSrq,
+          (cc, ctx) => srq.Dispatch.NdkCloseSrq(srq, cc, ctx),
+          Queue.shutdown(notices)
+        )
       const raw = yield* Effect.acquireRelease(
         create<NdkSrq>(stats, T.NdkObjectTypeSrq, (cc, ctx, out) =>
           pd.Dispatch.NdkCreateSrq(
@@ -618,15 +747,17 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             o.depth,
             o.maxSge ?? 4,
             o.notifyThreshold ?? 0,
-            null,
-            null,
-            null,
+            (q, status) => Effect.sync(() => void (q as Queue.Queue<number>).unsafeOffer(status >>> 0)),
+            notices,
+            o.affinity ?? null,
             cc,
             ctx,
             out
           )),
-        (srq) => closeOnce(srq, T.NdkObjectTypeSrq, (cc, ctx) => srq.Dispatch.NdkCloseSrq(srq, cc, ctx))
+        closeSrq
       )
+      const noticeOf = (status: number): Effect.Effect<void, E> =>
+        status === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(status))
       const post = (op: Op, sgl: ReadonlyArray<NdkSge>) => raw.Dispatch.NdkSrqReceive(raw, op, sgl, sgl.length)
       const unsafe = raw.unsafe
       const handle: SharedReceiveQueue = {
@@ -641,7 +772,11 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           ),
         postReceive: (sgl, context) => prePost(owner, context, (op) => post(op, sgl)),
         outstanding: () => owner.count,
-        close: closeOnce(raw, T.NdkObjectTypeSrq, (cc, ctx) => raw.Dispatch.NdkCloseSrq(raw, cc, ctx))
+        modify: ({ depth, notifyThreshold }) =>
+          request((rc, ctx) => raw.Dispatch.NdkModifySrq(raw, depth ?? 0, notifyThreshold ?? 0, rc, ctx)),
+        nextNotification: Effect.flatMap(Queue.take(notices), noticeOf),
+        notifications: Stream.mapEffect(Stream.fromQueue(notices), noticeOf),
+        close: closeSrq(raw)
       }
       srqOwners.set(handle, owner)
       return handle
@@ -702,8 +837,10 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           Effect.gen(function*() {
             yield* rcq.drain()
             if (icq !== rcq) yield* icq.drain()
+            // completions left in a CQ closed first are unreachable, not lost: they were flushed (Cancelled)
+            const unreachable = rcq.closing() || icq.closing()
             const lost = owner.failAll(S.STATUS_CANCELLED)
-            stats.lost += lost
+            if (!unreachable) stats.lost += lost
             rcq.owners.delete(owner)
             icq.owners.delete(owner)
           })
@@ -832,12 +969,44 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
               ),
             hasSync
           ),
-        invalidate: (mw) =>
+        invalidate: (target, flags) =>
           postAndWait(
             owner,
             undefined,
-            (op) => unsafe!.NdkInvalidate(raw, op, mw.raw, 0),
-            (op) => raw.Dispatch.NdkInvalidate(raw, op, mw.raw, 0),
+            (op) => unsafe!.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            (op) => raw.Dispatch.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            hasSync
+          ),
+        fastRegister: (frmr, lam, options = {}) => {
+          const length = BigInt(options.length ?? lam.buffer.length)
+          const base = options.baseVirtualAddress ?? lam.buffer.address
+          const flags = tracked(options.flags)
+          return postAndWait(
+            owner,
+            undefined,
+            (op) =>
+              unsafe!.NdkFastRegister(raw, op, frmr.raw, lam.pages.length, lam.pages, lam.fbo, length, base, flags),
+            (op) =>
+              raw.Dispatch.NdkFastRegister(
+                raw,
+                op,
+                frmr.raw,
+                lam.pages.length,
+                lam.pages,
+                lam.fbo,
+                length,
+                base,
+                flags
+              ),
+            hasSync
+          )
+        },
+        sendAndInvalidate: (sgl, remoteToken, flags) =>
+          postAndWait(
+            owner,
+            undefined,
+            (op) => unsafe!.NdkSendAndInvalidate(raw, op, sgl, sgl.length, tracked(flags), remoteToken),
+            (op) => raw.Dispatch.NdkSendAndInvalidate(raw, op, sgl, sgl.length, tracked(flags), remoteToken),
             hasSync
           ),
         flush: raw.Dispatch.NdkFlush(raw),
@@ -870,6 +1039,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           Effect.flatMap(ownBuffer(bytes, o?.address), (b) => registerOver(raw, b, flags)),
         createMw: createMw(raw),
         createSrq: (o) => createSrq(raw, o),
+        privilegedToken: Memory.privilegedToken(raw),
+        createFastRegisterMr: (o) => Memory.createFastRegisterMr(kit, raw, o),
         createQp: (o) => createQp(raw, o),
         close: closeOnce(raw, T.NdkObjectTypePd, (cc, ctx) => raw.Dispatch.NdkClosePd(raw, cc, ctx))
       })
@@ -918,7 +1089,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       disconnected.requested = true
       return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
     })
-    return {
+    return Conn.connection({
       qp,
       connector,
       ...data,
@@ -926,7 +1097,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       isDisconnected: () => disconnected.done,
       disconnect,
       close: closeIt
-    }
+    })
   }
 
   /** The disconnect-event state of one connection (its context value). */
@@ -1032,7 +1203,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         )
         const data = yield* connectionData(connector)
         const closeIt = releaseConnection(connector, disconnected)
-        const req: ConnectionRequest = {
+        const req: Conn.BaseRequest = {
           connector,
           ...data,
           accept: (qp, options = {}) => {
@@ -1064,13 +1235,13 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
               (st) => st === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(st))
             )
         }
-        return req
+        return Conn.connectionRequest(kit, req)
       })
-      return {
+      return Conn.listener(kit, {
         raw,
         incoming,
         close: closeOnce(raw, T.NdkObjectTypeListener, (cc, ctx) => raw.Dispatch.NdkCloseListener(raw, cc, ctx))
-      }
+      })
     })
 
   // ---- adapter --------------------------------------------------------------------------------------------
@@ -1114,9 +1285,20 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         version: info.Version,
         allocate,
         createPd: createPd(raw),
-        createCq: (depth) => createCq(raw, depth),
+        createCq: (depth, o) => createCq(raw, depth, o?.affinity ?? null),
         listen: (address) => listen(raw, address),
-        connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o)
+        connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o),
+        queryExtension: (id, version) => Query.queryExtension(raw, id, version),
+        queryInfo: Effect.suspend(() => {
+          const out = OutParam.out<NdkAdapterInfo>()
+          return Effect.flatMap(raw.Dispatch.NdkQueryAdapterInfo(raw, out, OutParam.inOut(AdapterInfo.SIZE)), (st) =>
+            st === S.STATUS_SUCCESS && out.value !== undefined ? Effect.succeed(out.value) : Effect.fail(toError(st)))
+        }),
+        createConnector: Conn.createConnector(kit, raw),
+        createSharedEndpoint: (address) =>
+          Conn.createSharedEndpoint(kit, raw, address),
+        buildLam: (buffer) =>
+          Memory.buildLam(raw, buffer)
       }
       return adapter
     })

@@ -20,23 +20,29 @@ export interface TestHost {
 }
 
 /** One host's layers over the fabric in context: Nic → provider (connection side wired) + host memory → Ndk. */
-const hostLayer = (address: number) => {
+const hostLayer = (address: number, options: NdkProvider.Options = {}) => {
   const nic = Layer.scoped(
     Nic.Nic,
     Nic.make({ address, config: { hostMemoryBytes: 2 << 20, deviceMemoryBytes: 256 << 10 } })
   )
-  const below = Layer.merge(NdkProvider.layer(), Layer.effect(HostMemoryTag, Effect.map(Nic.Nic, (n) => n.memory)))
+  const below = Layer.merge(
+    NdkProvider.layer(options),
+    Layer.effect(HostMemoryTag, Effect.map(Nic.Nic, (n) => n.memory))
+  )
   return Ndk.layer.pipe(Layer.provide(below), Layer.provideMerge(nic))
 }
 
-/** N simulated hosts on one fresh fabric, each with its own `Ndk`. */
-export const hosts = (count: number): Effect.Effect<ReadonlyArray<TestHost>, never, Scope.Scope> =>
+/** N simulated hosts on one fresh fabric, each with its own `Ndk` (provider options apply to every host). */
+export const hosts = (
+  count: number,
+  options: NdkProvider.Options = {}
+): Effect.Effect<ReadonlyArray<TestHost>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const fabric = yield* Fabric.make({ memoryBytes: (count + 1) * (3 << 20) })
     const out: Array<TestHost> = []
     for (let i = 0; i < count; i++) {
       const ctx = yield* Effect.orDie(
-        Layer.build(hostLayer(i + 1).pipe(Layer.provide(Layer.succeed(Fabric.Fabric, fabric))))
+        Layer.build(hostLayer(i + 1, options).pipe(Layer.provide(Layer.succeed(Fabric.Fabric, fabric))))
       )
       out.push({ host: { address: i + 1, nic: Context.get(ctx, Nic.Nic) }, ndk: Context.get(ctx, Ndk.Ndk) })
     }

@@ -23,7 +23,7 @@ import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
 import { ipv4Addr } from "@effect-ndk/ndkpi/SockAddr"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
-import { VirtualClock } from "./virtualClock.js"
+import { VirtualClock } from "../VirtualClock.js"
 
 /** @internal */
 export const S = NtStatus

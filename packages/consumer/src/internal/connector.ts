@@ -1,0 +1,331 @@
+/**
+ * The connection side beyond `adapter.connect` / `adapter.listen`: standalone connectors (connect and
+ * complete-connect as separate steps, the 2.1 `Ex` forms, an active-side reject), shared endpoints (one local
+ * address, many connectors), and the listener / request / connection queries (local and peer addresses, pausing
+ * connect events, `AcceptEx`).
+ */
+import * as NdkError from "@effect-ndk/ndkpi/NdkError"
+import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
+import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
+import type { NdkAdapter, NdkConnector, NdkSharedEndpoint } from "@effect-ndk/ndkpi/RawInterface"
+import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
+import { byteLength } from "@effect-ndk/ndkpi/SockAddr"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
+import type * as Scope from "effect/Scope"
+import { create, request } from "./core.js"
+import type { ConnectionData, Kit } from "./kit.js"
+import { check, connectionData, getAddress, localAddress, peerAddress } from "./kit.js"
+import type { Connection, ConnectionRequest, ConnectOptions, Listener, QueuePair } from "./ndk.js"
+
+const S = NtStatus
+const T = NdkObjectType
+type E = NdkError.NdkError
+
+// ---------------------------------------------------------------------------------------------------------------
+// models
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A connector created by the consumer (`NdkCreateConnector`): the active side step by step (SPEC §9.2). Closed with
+ * its scope (a connected connector's close aborts the connection), or early with `close`.
+ */
+export interface Connector {
+  readonly raw: NdkConnector
+  /**
+   * `NdkConnect`: resolves once the peer accepted (the connector is then *Replied*) with the effective read limits
+   * and the peer's private data. The connector's close is (also) registered in the scope of this call, so it runs
+   * before the release of a QP created after the connector (a QP bound to an open connector cannot close, R25).
+   */
+  readonly connect: (
+    qp: QueuePair,
+    source: SockAddr,
+    destination: SockAddr,
+    options?: ConnectOptions
+  ) => Effect.Effect<ConnectionData, E, Scope.Scope>
+  /** `NdkConnectWithSharedEndpoint`: as `connect`, the local address being the shared endpoint's */
+  readonly connectWithSharedEndpoint: (
+    endpoint: SharedEndpoint,
+    qp: QueuePair,
+    destination: SockAddr,
+    options?: ConnectOptions
+  ) => Effect.Effect<ConnectionData, E, Scope.Scope>
+  /** `NdkGetConnectionData`: effective read limits and the peer's private data (after the reply, or a reject) */
+  readonly connectionData: Effect.Effect<ConnectionData, E>
+  /** `NdkGetLocalAddress`: the local address (the ephemeral port picked for port 0) */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** `NdkGetPeerAddress` */
+  readonly peerAddress: Effect.Effect<SockAddr, E>
+  /** `NdkCompleteConnect`: establishes the connection after a successful `connect` */
+  readonly completeConnect: Effect.Effect<Connection, E>
+  /** `NdkCompleteConnectEx` [2.1]: as `completeConnect`; the disconnect event carries the provider's reason */
+  readonly completeConnectEx: Effect.Effect<Connection, E>
+  /** `NdkReject` on the active side: refuses a replied connection (the peer's accept fails) */
+  readonly reject: (privateData?: Uint8Array) => Effect.Effect<void, E>
+  readonly close: Effect.Effect<void>
+}
+
+/**
+ * A shared endpoint (`NdkCreateSharedEndpoint`): one local address for many outgoing connections to different
+ * destinations. Its close waits for every connector connected through it (SPEC §8.9).
+ */
+export interface SharedEndpoint {
+  readonly raw: NdkSharedEndpoint
+  /** `NdkGetLocalAddress` of the shared endpoint (the ephemeral port picked for port 0) */
+  readonly localAddress: Effect.Effect<SockAddr, E>
+  /** a new connector, `NdkConnectWithSharedEndpoint`, then `NdkCompleteConnect`: the whole active side at once */
+  readonly connect: (
+    qp: QueuePair,
+    destination: SockAddr,
+    options?: ConnectOptions & { readonly ex?: boolean }
+  ) => Effect.Effect<Connection, E, Scope.Scope>
+  readonly close: Effect.Effect<void>
+}
+
+/** The fields `ndk.ts` builds itself; this module adds the rest. */
+export type BaseConnection = Omit<Connection, "localAddress" | "peerAddress" | "disconnectReason">
+/** @see BaseConnection */
+export type BaseRequest = Omit<ConnectionRequest, "localAddress" | "peerAddress" | "acceptEx">
+/** @see BaseConnection */
+export type BaseListener = Omit<Listener, "localAddress" | "pause" | "resume">
+
+// ---------------------------------------------------------------------------------------------------------------
+// decorations of what ndk.ts builds
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A connection with its address queries; the disconnect reason of a 1.x disconnect event is 0. */
+export const connection = (base: BaseConnection): Connection => ({
+  ...base,
+  localAddress: localAddress(base.connector),
+  peerAddress: peerAddress(base.connector),
+  disconnectReason: Effect.as(base.disconnected, 0)
+})
+
+/** A listener with `NdkGetLocalAddress` and `NdkControlConnectEvents`; its requests with `AcceptEx`. */
+export const listener = (kit: Kit, base: BaseListener): Listener => {
+  const raw = base.raw
+  return {
+    ...base,
+    incoming: Effect.map(base.incoming, (req) => connectionRequest(kit, req)),
+    localAddress: getAddress((out, len) => raw.Dispatch.NdkGetLocalAddress(raw, out, len)),
+    pause: raw.Dispatch.NdkControlConnectEvents(raw, true),
+    resume: raw.Dispatch.NdkControlConnectEvents(raw, false)
+  }
+}
+
+const closeConnector = (kit: Kit, c: NdkConnector) =>
+  kit.closeOnce(c, T.NdkObjectTypeConnector, (cc, ctx) => c.Dispatch.NdkCloseConnector(c, cc, ctx))
+
+/** An incoming request with its addresses and `NdkAcceptEx`. */
+export const connectionRequest = (kit: Kit, base: BaseRequest): ConnectionRequest => {
+  const connector = base.connector
+  const data: ConnectionData = {
+    inboundReadLimit: base.inboundReadLimit,
+    outboundReadLimit: base.outboundReadLimit,
+    privateData: base.privateData
+  }
+  return {
+    ...base,
+    localAddress: localAddress(connector),
+    peerAddress: peerAddress(connector),
+    acceptEx: (qp, options = {}) => {
+      const state = new DisconnectState()
+      const pdata = options.privateData ?? null
+      const closeIt = closeConnector(kit, connector)
+      return Effect.zipRight(
+        Effect.addFinalizer(() => closeIt),
+        Effect.as(
+          request((rc, ctx) =>
+            connector.Dispatch.NdkAcceptEx(
+              connector,
+              qp.raw,
+              options.inboundReadLimit ?? 0,
+              options.outboundReadLimit ?? 0,
+              pdata,
+              pdata?.length ?? 0,
+              disconnectEventEx,
+              state,
+              rc,
+              ctx
+            )
+          ),
+          makeConnection(qp, connector, data, state, closeIt)
+        )
+      )
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// connections made here
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The disconnect-event state of one connection (its `DisconnectEventContext`). */
+class DisconnectState {
+  done = false
+  requested = false
+  readonly deferred = Deferred.unsafeMake<number>(FiberId.none)
+}
+const disconnectEvent = (ctx: unknown) => disconnectEventEx(ctx, 0)
+const disconnectEventEx = (ctx: unknown, reason: number) =>
+  Effect.suspend(() => {
+    const d = ctx as DisconnectState
+    d.done = true
+    return Deferred.succeed(d.deferred, reason >>> 0)
+  })
+
+const makeConnection = (
+  qp: QueuePair,
+  connector: NdkConnector,
+  data: ConnectionData,
+  state: DisconnectState,
+  closeIt: Effect.Effect<void>
+): Connection => ({
+  qp,
+  connector,
+  ...data,
+  disconnected: Deferred.await(state.deferred),
+  isDisconnected: () => state.done,
+  disconnect: Effect.suspend(() => {
+    if (state.requested || state.done) return Effect.void
+    state.requested = true
+    return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
+  }),
+  close: closeIt,
+  localAddress: localAddress(connector),
+  peerAddress: peerAddress(connector),
+  disconnectReason: Deferred.await(state.deferred)
+})
+
+const createConnectorRaw = (kit: Kit, adapter: NdkAdapter): Effect.Effect<NdkConnector, E, Scope.Scope> =>
+  Effect.acquireRelease(
+    create<NdkConnector>(
+      kit.stats,
+      T.NdkObjectTypeConnector,
+      (cc, ctx, out) => adapter.Dispatch.NdkCreateConnector(adapter, cc, ctx, out)
+    ),
+    (c) => closeConnector(kit, c)
+  )
+
+const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
+  const closeIt = closeConnector(kit, raw)
+  // the QP bound by the last successful connect, and the data read right after its reply
+  let bound: { readonly qp: QueuePair; readonly data: ConnectionData } | undefined
+  const replied = (qp: QueuePair, start: Effect.Effect<void, E>) =>
+    Effect.gen(function*() {
+      yield* Effect.addFinalizer(() => closeIt)
+      yield* start
+      const data = yield* connectionData(raw)
+      bound = { qp, data }
+      return data
+    })
+  const complete = (ex: boolean): Effect.Effect<Connection, E> =>
+    Effect.suspend(() => {
+      const b = bound
+      if (b === undefined) return Effect.fail(new NdkError.ConnectionInvalid({ status: S.STATUS_CONNECTION_INVALID }))
+      const state = new DisconnectState()
+      return Effect.as(
+        request((rc, ctx) =>
+          ex
+            ? raw.Dispatch.NdkCompleteConnectEx(raw, disconnectEventEx, state, rc, ctx)
+            : raw.Dispatch.NdkCompleteConnect(raw, disconnectEvent, state, rc, ctx)
+        ),
+        makeConnection(b.qp, raw, b.data, state, closeIt)
+      )
+    })
+  return {
+    raw,
+    connect: (qp, source, destination, options = {}) => {
+      const pdata = options.privateData ?? null
+      return replied(
+        qp,
+        request((rc, ctx) =>
+          raw.Dispatch.NdkConnect(
+            raw,
+            qp.raw,
+            source,
+            byteLength(source),
+            destination,
+            byteLength(destination),
+            options.inboundReadLimit ?? 0,
+            options.outboundReadLimit ?? 0,
+            pdata,
+            pdata?.length ?? 0,
+            rc,
+            ctx
+          )
+        )
+      )
+    },
+    connectWithSharedEndpoint: (endpoint, qp, destination, options = {}) => {
+      const pdata = options.privateData ?? null
+      return replied(
+        qp,
+        request((rc, ctx) =>
+          raw.Dispatch.NdkConnectWithSharedEndpoint(
+            raw,
+            qp.raw,
+            endpoint.raw,
+            destination,
+            byteLength(destination),
+            options.inboundReadLimit ?? 0,
+            options.outboundReadLimit ?? 0,
+            pdata,
+            pdata?.length ?? 0,
+            rc,
+            ctx
+          )
+        )
+      )
+    },
+    connectionData: connectionData(raw),
+    localAddress: localAddress(raw),
+    peerAddress: peerAddress(raw),
+    completeConnect: complete(false),
+    completeConnectEx: complete(true),
+    reject: (privateData) =>
+      Effect.flatMap(raw.Dispatch.NdkReject(raw, privateData ?? null, privateData?.length ?? 0), check),
+    close: closeIt
+  }
+}
+
+/** `adapter.createConnector`. */
+export const createConnector = (kit: Kit, adapter: NdkAdapter): Effect.Effect<Connector, E, Scope.Scope> =>
+  Effect.map(createConnectorRaw(kit, adapter), (raw) => connectorOf(kit, raw))
+
+/** `adapter.createSharedEndpoint`. */
+export const createSharedEndpoint = (
+  kit: Kit,
+  adapter: NdkAdapter,
+  address: SockAddr
+): Effect.Effect<SharedEndpoint, E, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      create<NdkSharedEndpoint>(
+        kit.stats,
+        T.NdkObjectTypeSharedEndpoint,
+        (cc, ctx, out) => adapter.Dispatch.NdkCreateSharedEndpoint(adapter, address, byteLength(address), cc, ctx, out)
+      ),
+      (sep) => closeSharedEndpoint(kit, sep)
+    ),
+    (raw): SharedEndpoint => {
+      const endpoint: SharedEndpoint = {
+        raw,
+        localAddress: getAddress((out, len) => raw.Dispatch.NdkGetLocalAddress(raw, out, len)),
+        connect: (qp, destination, options = {}) =>
+          Effect.gen(function*() {
+            const c = connectorOf(kit, yield* createConnectorRaw(kit, adapter))
+            return yield* Effect.zipRight(
+              c.connectWithSharedEndpoint(endpoint, qp, destination, options),
+              options.ex === true ? c.completeConnectEx : c.completeConnect
+            ).pipe(Effect.tapError(() => c.close))
+          }),
+        close: closeSharedEndpoint(kit, raw)
+      }
+      return endpoint
+    }
+  )
+
+const closeSharedEndpoint = (kit: Kit, sep: NdkSharedEndpoint) =>
+  kit.closeOnce(sep, T.NdkObjectTypeSharedEndpoint, (cc, ctx) => sep.Dispatch.NdkCloseSharedEndpoint(sep, cc, ctx))

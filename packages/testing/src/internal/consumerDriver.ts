@@ -1,0 +1,404 @@
+/**
+ * The simulator's second driver: the same kind of seeded workload, faults, verifier and oracles, but every raw
+ * call is made by `@effect-ndk/consumer` (the `Ndk` service over the recorded provider hosts) instead of the
+ * simulator's miniature consumer. So the verifier's consumer checks (USE_AFTER_CLOSE, DOUBLE_CLOSE) judge the
+ * consumer library, and its own invariants are checked at the end of every run: every object it created closed,
+ * no operation lost or stray, and no fiber left waiting on an operation.
+ *
+ * A run: two hosts; on each an adapter, PD, CQ (small under `overrun`), QP and a caller-owned buffer registered
+ * with guard bytes around it; `adapter.listen` / `adapter.connect` / `request.accept`; then random steps: receives
+ * posted ahead, sends (awaited in their own fibers, or submitted to the CQ's stream), RDMA writes, CQ moderation
+ * and resize, checks of completed receives, time advances, a worker fiber of sends that is interrupted while it
+ * waits, a NIC reset, a partition, a close chained on a receive's completion, early explicit closes; then explicit
+ * closes in a random order and the release of the whole scope (adapters last).
+ *
+ * @internal
+ */
+import * as Ndk from "@effect-ndk/consumer/Ndk"
+import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
+import * as SockAddr from "@effect-ndk/ndkpi/SockAddr"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Event from "../Event.js"
+import * as EventLog from "../EventLog.js"
+import * as Verifier from "../Verifier.js"
+import * as R from "./raw.js"
+import type { Fault, Finding } from "./simCommon.js"
+import {
+  differs,
+  GUARD,
+  GUARD_BYTE,
+  guardOracle,
+  idOf,
+  message,
+  MSG,
+  orderChecks,
+  REGION,
+  show,
+  SLOT,
+  SLOTS
+} from "./simCommon.js"
+import * as World from "./world.js"
+
+/** What one run of either driver reports. @internal */
+export interface Outcome {
+  readonly seed: number
+  readonly faults: ReadonlyArray<Fault>
+  readonly events: number
+  readonly hash: string
+  readonly findings: ReadonlyArray<Finding>
+  readonly connected: boolean
+  readonly received: number
+  readonly writes: number
+  readonly log?: string
+}
+
+// read limits, local write, remote read, remote write, read sink
+const ACCESS = 0x5 | 0x2 | 0x8
+const PORT = 9000
+
+interface Side {
+  readonly host: World.Host
+  readonly ndk: Ndk.NdkService
+  readonly adapter: Ndk.Adapter
+  readonly pd: Ndk.ProtectionDomain
+  readonly cq: Ndk.CompletionQueue
+  readonly qp: Ndk.QueuePair
+  readonly mr: Ndk.MemoryRegion
+  /** VA of the guarded allocation (guard, region, guard) */
+  readonly base: number
+}
+
+interface Receive {
+  readonly n: number
+  readonly posted: Ndk.Posted
+}
+
+/** @internal */
+export const body = (
+  seed: number,
+  fs: ReadonlyArray<Fault>,
+  steps: number,
+  keepLog: boolean,
+  wrap: (host: NdkProviderHost) => NdkProviderHost
+): Effect.Effect<Outcome, R.Failed, Scope.Scope> =>
+  Effect.gen(function*() {
+    const rng = R.rng(seed)
+    const has = (f: Fault) => fs.includes(f)
+    const findings: Array<Finding> = []
+    const finding = (check: string, rules: ReadonlyArray<string>, text: string) =>
+      void findings.push({ check, rules, text })
+    const modes = ["inline", "pending", "pendingInline"] as const
+    const mode = rng.pick(modes)
+    const world = yield* World.make(2, {
+      fabric: {
+        seed,
+        latencyUs: rng.int(20),
+        faults: {
+          loss: has("loss") ? rng.next() * 0.05 : 0,
+          duplicate: has("duplicate") ? rng.next() * 0.05 : 0,
+          reorder: has("reorder") ? rng.next() * 0.1 : 0
+        }
+      },
+      provider: (i) => ({ seed: seed * 2 + i, mode })
+    })
+    const log = EventLog.unsafeMake()
+    const verifier = Verifier.attach(log)
+    const slowMs = has("slow") ? 1 + rng.int(3) : 0
+    const ndks = world.hosts.map((h) => Ndk.make(log.wrapHost(wrap(h.provider)), h.nic.memory))
+    // every consumer object of the run lives in this scope; its release closes whatever is left, adapters last
+    const scope = yield* Scope.make()
+    const inScope = <A, E>(fx: Effect.Effect<A, E, Scope.Scope>) => Scope.extend(fx, scope)
+    // fibers that wait on consumer operations: all of them must be done once everything has closed
+    const waiters: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+    const spawn = <A, E>(fx: Effect.Effect<A, E>) =>
+      Effect.tap(Effect.fork(fx), (f) => Effect.sync(() => void waiters.push(f)))
+    /** Runs `fx` in a fiber while driving virtual time; None when it is not done within `limit` steps. */
+    const driven = <A, E>(fx: Effect.Effect<A, E>, limit = 2000) =>
+      Effect.gen(function*() {
+        const fiber = yield* spawn(fx)
+        yield* R.until(() => fiber.unsafePoll() !== null, limit, 1)
+        const exit = fiber.unsafePoll()
+        if (exit === null) yield* Fiber.interruptFork(fiber)
+        return Option.fromNullable(exit)
+      })
+    const need = <A, E>(what: string, fx: Effect.Effect<A, E>) =>
+      Effect.flatMap(driven(fx), (o): Effect.Effect<A, R.Failed> => {
+        if (Option.isSome(o) && Exit.isSuccess(o.value)) return Effect.succeed(o.value.value)
+        return Effect.fail(new R.Failed(`${what}: ${Option.isSome(o) ? String(o.value) : "not done"}`))
+      })
+
+    const makeSide = (i: number) =>
+      Effect.gen(function*() {
+        const host = world.hosts[i]!
+        const ndk = ndks[i]!
+        const adapter = yield* ndk.openAdapter()
+        const pd = yield* adapter.createPd
+        const cq = yield* adapter.createCq(has("overrun") ? 4 + rng.int(4) : 64)
+        const depth = has("overrun") ? 8 : 32
+        const qp = yield* pd.createQp({
+          receiveCq: cq,
+          initiatorCq: cq,
+          receiveQueueDepth: depth,
+          initiatorQueueDepth: depth,
+          maxReceiveSge: 2,
+          maxInitiatorSge: 2,
+          inlineDataSize: 64,
+          context: `qp${i}`
+        })
+        // a caller-owned buffer with guard bytes around the registered region
+        const base = host.nic.memory.alloc(REGION + 2 * GUARD, 4096)
+        host.nic.memory.write(base, new Uint8Array(REGION + 2 * GUARD).fill(GUARD_BYTE))
+        const va = base + GUARD
+        const mr = yield* pd.registerBuffer({
+          address: BigInt(va),
+          length: REGION,
+          bytes: host.nic.memory.view(va, REGION),
+          mdl: { virtualAddress: BigInt(va), byteCount: REGION }
+        }, ACCESS)
+        return { host, ndk, adapter, pd, cq, qp, mr, base } satisfies Side
+      })
+    const a = yield* need("side A", inScope(makeSide(0)))
+    const b = yield* need("side B", inScope(makeSide(1)))
+    const addr = (s: Side, port: number) => SockAddr.ipv4Addr(R.ipOf(s.host.address), port)
+
+    // connection
+    const listener = yield* need("listen", inScope(b.adapter.listen(addr(b, PORT))))
+    const server = yield* spawn(
+      inScope(
+        Effect.flatMap(listener.incoming, (req) => req.accept(b.qp, { inboundReadLimit: 4, outboundReadLimit: 4 }))
+      )
+    )
+    const client = yield* driven(
+      inScope(a.adapter.connect(a.qp, addr(a, 0), addr(b, PORT), { inboundReadLimit: 4, outboundReadLimit: 4 })),
+      1500
+    )
+    const accepted = client._tag === "Some" && Exit.isSuccess(client.value)
+      ? yield* R.until(() => server.unsafePoll() !== null, 1500, 1).pipe(Effect.map(() => server.unsafePoll()))
+      : null
+    const conn = client._tag === "Some" && Exit.isSuccess(client.value) && accepted !== null &&
+        Exit.isSuccess(accepted)
+      ? { ca: client.value.value, cb: accepted.value }
+      : undefined
+    const closedHandles = new Set<{ readonly close: Effect.Effect<void> }>()
+    const closeEarly = (h: { readonly close: Effect.Effect<void> }) =>
+      closedHandles.has(h) ? Effect.void : Effect.zipRight(
+        Effect.sync(() => void closedHandles.add(h)),
+        Effect.asVoid(spawn(h.close))
+      )
+    const ready = () => conn !== undefined && !closedHandles.has(a.qp) && !closedHandles.has(b.qp)
+
+    // workload
+    let sent = 0
+    let recvPosted = 0
+    let received = 0
+    const receives: Array<Receive> = []
+    const checkReceives = Effect.gen(function*() {
+      for (let i = 0; i < receives.length;) {
+        const r = receives[i]!
+        if (!r.posted.done()) {
+          i++
+          continue
+        }
+        receives.splice(i, 1)
+        const c = yield* Effect.either(r.posted.await)
+        if (c._tag === "Left") continue
+        const slot = r.n % SLOTS
+        const data = b.host.nic.memory.read(Number(b.mr.buffer.address) + slot * SLOT, MSG)
+        if (c.right.bytesTransferred !== MSG) {
+          finding("DATA_INTEGRITY", [], `receive recv-${r.n}: ${c.right.bytesTransferred} bytes, sent ${MSG}`)
+          continue
+        }
+        const id = idOf(data)
+        const k = differs(data, id)
+        if (k !== undefined) {
+          finding("DATA_INTEGRITY", [], `receive recv-${r.n}: byte ${k} is ${data[k]}, message ${id} differs`)
+          continue
+        }
+        received++
+      }
+    })
+    const sge = (s: Side, offset: number, length: number) => s.mr.sge(offset, length)
+    const send = (wait: boolean) =>
+      Effect.gen(function*() {
+        if (!ready()) return
+        const id = seed * 1000 + sent
+        const slot = sent % SLOTS
+        a.host.nic.memory.write(Number(a.mr.buffer.address) + slot * SLOT, message(id))
+        sent++
+        const sgl = [sge(a, slot * SLOT, MSG)]
+        if (wait) yield* spawn(a.qp.send(sgl))
+        else yield* Effect.ignore(a.qp.submit({ _tag: "Send", sgl, context: `send-${id}` }))
+      })
+    let worker: Fiber.RuntimeFiber<void, unknown> | undefined
+    let resetDone = false
+    let partitioned = false
+    let chained = false
+    const writes: Array<
+      { readonly off: number; readonly id: number; readonly fiber: Fiber.RuntimeFiber<unknown, unknown> }
+    > = []
+
+    for (let step = 0; step < steps; step++) {
+      const roll = rng.int(100)
+      if (roll < 20) {
+        if (ready() && receives.length < 8) {
+          const slot = recvPosted % SLOTS
+          const n = recvPosted
+          const posted = yield* Effect.either(b.qp.postReceive([sge(b, slot * SLOT, SLOT)], `recv-${n}`))
+          if (posted._tag === "Right") {
+            receives.push({ n, posted: posted.right })
+            recvPosted++
+          }
+        }
+      } else if (roll < 38) {
+        yield* send(rng.chance(0.6))
+      } else if (roll < 46) {
+        if (ready()) {
+          const off = SLOT * SLOTS + rng.int(SLOTS) * SLOT
+          const id = seed * 1000 + 500 + writes.length
+          a.host.nic.memory.write(Number(a.mr.buffer.address) + off, message(id))
+          const fiber = yield* spawn(
+            a.qp.write([sge(a, off, MSG)], b.mr.buffer.address + BigInt(off), b.mr.remoteToken)
+          )
+          writes.push({ off, id, fiber })
+        }
+      } else if (roll < 56) {
+        const s = rng.chance(0.5) ? a : b
+        if (!closedHandles.has(s.cq)) {
+          if (rng.chance(0.7)) yield* Effect.ignore(s.cq.moderate({ interval: rng.int(20), count: rng.int(8) }))
+          else yield* spawn(s.cq.resize(has("overrun") ? 4 + rng.int(8) : 64 + rng.int(64)))
+        }
+      } else if (roll < 68) {
+        yield* checkReceives
+      } else if (roll < 85) {
+        yield* R.until(() => false, 1 + rng.int(4), 1)
+      } else if (roll < 89) {
+        if (worker === undefined && ready()) {
+          const n = 1 + rng.int(6)
+          worker = yield* Effect.fork(
+            Effect.forEach(Array.from({ length: n }), () =>
+              Effect.gen(function*() {
+                if (!ready()) return
+                const id = seed * 1000 + sent
+                const slot = sent % SLOTS
+                a.host.nic.memory.write(Number(a.mr.buffer.address) + slot * SLOT, message(id))
+                sent++
+                yield* Effect.ignore(a.qp.send([sge(a, slot * SLOT, MSG)]))
+                yield* Effect.sleep(`${1 + slowMs} millis`)
+              }), { discard: true })
+          )
+        } else if (worker !== undefined) {
+          yield* Fiber.interrupt(worker)
+        }
+      } else if (roll < 92) {
+        if (has("reset") && !resetDone) {
+          resetDone = true
+          yield* rng.pick(world.hosts).provider.reset
+        }
+      } else if (roll < 95) {
+        if (has("partition")) {
+          if (!partitioned) {
+            yield* world.fabric.partition(1, 2)
+          } else yield* world.fabric.heal()
+          partitioned = !partitioned
+        }
+      } else if (roll < 98) {
+        // a close chained on the completion of the latest receive (the waiter resumes from the dispatcher)
+        const last = receives.at(-1)
+        if (!chained && conn !== undefined && last !== undefined) {
+          chained = true
+          const victim = rng.pick<{ readonly close: Effect.Effect<void> }>([b.qp, conn.cb])
+          yield* spawn(Effect.zipRight(Effect.ignore(last.posted.await), closeEarly(victim)))
+        }
+      } else {
+        const victims: Array<{ readonly close: Effect.Effect<void> }> = [a.qp, b.qp, listener]
+        if (conn !== undefined) victims.push(conn.ca, conn.cb)
+        yield* closeEarly(rng.pick(victims))
+      }
+    }
+    if (worker !== undefined) yield* Fiber.interrupt(worker)
+    if (partitioned) yield* world.fabric.heal()
+    yield* R.until(() => false, 5 + rng.int(20), 1)
+    yield* checkReceives
+
+    // WR-once (R78) and completion order (R82) over what the consumer's dispatchers polled
+    orderChecks(log.events, finding, R.S.STATUS_SUCCESS)
+
+    // RDMA write integrity (last successful write per slot, no reset)
+    let writesChecked = 0
+    if (!resetDone) {
+      const last = new Map<number, { readonly id: number; readonly fiber: Fiber.RuntimeFiber<unknown, unknown> }>()
+      for (const w of writes) last.set(w.off, w)
+      for (const [off, w] of last) {
+        const exit = w.fiber.unsafePoll()
+        if (exit === null || !Exit.isSuccess(exit)) continue
+        const data = b.host.nic.memory.read(Number(b.mr.buffer.address) + off, MSG)
+        writesChecked++
+        const k = differs(data, w.id)
+        if (k !== undefined) {
+          finding(
+            "DATA_INTEGRITY",
+            [],
+            `RDMA write ${w.id} (completed STATUS_SUCCESS) to offset ${off}: byte ${k} differs; target starts ${
+              show(data)
+            }, expected ${show(message(w.id))}`
+          )
+        }
+      }
+    }
+
+    // explicit closes in a random order, then the release of the scope (whatever is left, adapters last)
+    const handles: Array<{ readonly close: Effect.Effect<void> }> = [a.qp, b.qp, a.mr, b.mr, a.cq, b.cq, listener]
+    if (conn !== undefined) handles.push(conn.ca, conn.cb)
+    handles.push(a.pd, b.pd)
+    for (let i = handles.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1)
+      const t = handles[i]!
+      handles[i] = handles[j]!
+      handles[j] = t
+    }
+    for (const h of handles) {
+      if (rng.chance(0.5)) yield* closeEarly(h)
+      if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)
+    }
+    const release = yield* driven(Scope.close(scope, Exit.void), 4000)
+    if (Option.isNone(release)) {
+      finding("CLOSE_NEVER_COMPLETED", ["R14"], "the consumer scope's release did not finish")
+    }
+    yield* R.until(() => waiters.every((f) => f.unsafePoll() !== null), 200, 1)
+    const hung = waiters.filter((f) => f.unsafePoll() === null).length
+    if (hung > 0) finding("CONSUMER_WAITER_HUNG", [], `${hung} fiber(s) still wait on consumer operations`)
+
+    // the consumer's own accounting
+    for (const [i, ndk] of ndks.entries()) {
+      const st = ndk.unsafeStats()
+      const bad: Array<string> = []
+      // an overrun CQ drops completions, possibly reporting it only after the QP closed (SPEC §10.7)
+      if (st.lost !== 0 && !has("overrun")) bad.push(`lost ${st.lost}`)
+      if (st.strays !== 0) bad.push(`strays ${st.strays}`)
+      if (st.outstanding !== 0) bad.push(`outstanding ${st.outstanding}`)
+      for (const [k, n] of Object.entries(st.created)) {
+        if ((st.closed[k] ?? 0) !== n) bad.push(`${k} created ${n} closed ${st.closed[k] ?? 0}`)
+      }
+      if (bad.length > 0) finding("CONSUMER_ACCOUNTING", [], `host ${i + 1}: ${bad.join(", ")}`)
+    }
+
+    for (const s of [a, b]) guardOracle(s.host, s.base, finding)
+
+    verifier.detach()
+    for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
+    return {
+      seed,
+      faults: fs,
+      events: log.events.length,
+      hash: EventLog.hash(log),
+      findings,
+      connected: conn !== undefined,
+      received,
+      writes: writesChecked,
+      ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
+    } satisfies Outcome
+  })

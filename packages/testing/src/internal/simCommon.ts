@@ -1,0 +1,97 @@
+/**
+ * What both simulator drivers share: the fault menu, the message layout and pattern, findings, and the checks made
+ * on every run whichever driver produced it (WR-once and completion order over the event log, the guard-byte
+ * memory oracle).
+ *
+ * @internal
+ */
+import type { Event } from "../Event.js"
+import type * as World from "./world.js"
+
+/** @internal */
+export type Fault = "loss" | "duplicate" | "reorder" | "partition" | "reset" | "slow" | "overrun"
+
+/** @internal */
+export interface Finding {
+  readonly check: string
+  readonly rules: ReadonlyArray<string>
+  readonly text: string
+}
+
+/** message bytes per send / write @internal */
+export const MSG = 192
+/** bytes per buffer slot @internal */
+export const SLOT = 256
+/** slots per half of a registered region (receives in the first half, RDMA writes in the second) @internal */
+export const SLOTS = 16
+/** guard bytes on each side of a registered region @internal */
+export const GUARD = 512
+/** bytes of a registered region @internal */
+export const REGION = SLOT * SLOTS * 2
+/** @internal */
+export const GUARD_BYTE = 0xa5
+
+/** Byte `k` of message `id`: the id in the first four bytes (little endian), then a pattern. @internal */
+export const pattern = (id: number, k: number) => (k < 4 ? (id >>> (8 * k)) & 255 : (id * 7 + k) & 255)
+
+/** The bytes of message `id`. @internal */
+export const message = (id: number) => new Uint8Array(MSG).map((_, k) => pattern(id, k))
+
+/** The first difference between `data` and message `id`, as text; undefined when intact. @internal */
+export const differs = (data: Uint8Array, id: number): number | undefined => {
+  for (let k = 0; k < MSG; k++) if (data[k] !== pattern(id, k)) return k
+  return undefined
+}
+
+/** The id a received message carries in its first four bytes. @internal */
+export const idOf = (data: Uint8Array) => data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)
+
+/**
+ * Every WR completes at most once (R78); successes of one queue come in posting order (R82; context ids are given
+ * in order of first appearance, i.e. posting order). In both drivers host A's QP only initiates and host B's only
+ * receives, so a QP context names one queue.
+ *
+ * @internal
+ */
+export const orderChecks = (
+  events: ReadonlyArray<Event>,
+  finding: (check: string, rules: ReadonlyArray<string>, text: string) => void,
+  success: number
+): void => {
+  const seen = new Map<number, number>()
+  const lastOf = new Map<string, number>()
+  for (const e of events) {
+    if (e.kind !== "return" || e.results === undefined) continue
+    for (const r of e.results) {
+      const n = (seen.get(r.ctx) ?? 0) + 1
+      seen.set(r.ctx, n)
+      if (n === 2) finding("WR_COMPLETES_ONCE", ["R78"], `request context ${r.ctx} completed twice (event #${e.seq})`)
+      const queue = `QPContext ${r.qpCtx}`
+      const prev = lastOf.get(queue)
+      if (prev !== undefined && r.ctx < prev && r.status === success) {
+        finding(
+          "COMPLETION_ORDER",
+          ["R82"],
+          `queue ${queue}: context ${r.ctx} completed after ${prev} (event #${e.seq})`
+        )
+      }
+      lastOf.set(queue, Math.max(prev ?? 0, r.ctx))
+    }
+  }
+}
+
+/** Memory oracle: nothing written outside the registered range `[base + GUARD, base + GUARD + REGION)`. @internal */
+export const guardOracle = (
+  host: World.Host,
+  base: number,
+  finding: (check: string, rules: ReadonlyArray<string>, text: string) => void
+): void => {
+  for (const [from, to] of [[base, base + GUARD], [base + GUARD + REGION, base + 2 * GUARD + REGION]]) {
+    const bytes = host.nic.memory.read(from!, to! - from!)
+    const k = bytes.findIndex((x) => x !== GUARD_BYTE)
+    if (k >= 0) finding("MEMORY_ORACLE", [], `host ${host.address}: guard byte at VA ${from! + k} was written`)
+  }
+}
+
+/** The first bytes of a buffer in hex (for findings). @internal */
+export const show = (b: Uint8Array) => Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join("")
