@@ -1,25 +1,10 @@
 import { EPHEMERAL_PORT_FIRST, PAGE_SIZE } from "@effect-ndk/ndkpi/Constants"
-import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
 import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
-import type { TestHost } from "./utils/hosts.js"
+import type { Side } from "./utils/conn.js"
+import { side } from "./utils/conn.js"
 import { addr, drive, hosts, scopedDriven } from "./utils/hosts.js"
-
-const ALL = NdkMrFlag.NDK_MR_FLAG_ALLOW_LOCAL_WRITE | NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_READ |
-  NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_WRITE | NdkMrFlag.NDK_MR_FLAG_RDMA_READ_SINK
-
-/** One side: adapter, PD, CQ, 64 KiB registered buffer, QP. */
-const side = (h: TestHost) =>
-  Effect.gen(function*() {
-    const adapter = yield* h.ndk.openAdapter()
-    const pd = yield* adapter.createPd
-    const cq = yield* adapter.createCq(256)
-    const mr = yield* pd.registerMemory(65536, ALL)
-    const qp = yield* pd.createQp({ receiveCq: cq, initiatorCq: cq })
-    return { h, adapter, pd, cq, mr, qp }
-  })
-type Side = Effect.Effect.Success<ReturnType<typeof side>>
 
 /** A server accepting one request on `port` (plain or `Ex`), in a fiber. */
 const serve = (s: Side, port: number, o: { readonly ex?: boolean; readonly data?: Uint8Array } = {}) =>
