@@ -38,6 +38,16 @@ import * as internal from "./internal/ndk.js"
 export type Buffer = internal.Buffer
 
 /**
+ * A buffer over the caller's own bytes (outside host memory) at the virtual address `address`: its MDL carries
+ * the bytes, so `registerBuffer` registers them through the provider's caller-buffer path. `registerBytes` on a
+ * protection domain does this in one step.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const callerBuffer: (bytes: Uint8Array, address: bigint) => Buffer = internal.callerBuffer
+
+/**
  * What an operation resolves with: final status, bytes received, the caller's context.
  *
  * @since 0.1.0

@@ -9,7 +9,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { FabricCore } from "./internal/fabric.js"
+import { FabricCore, K_ACK, K_MAD, K_NAK, K_READ_REQ, K_READ_RESP, K_SEND, K_WRITE } from "./internal/fabric.js"
 import { fabricCores } from "./internal/registry.js"
 
 /**
@@ -66,6 +66,35 @@ export interface FabricCounters {
 }
 
 /**
+ * Packet kinds on the wire (for targeted drops).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const PacketKind = {
+  SEND: K_SEND,
+  WRITE: K_WRITE,
+  READ_REQUEST: K_READ_REQ,
+  READ_RESPONSE: K_READ_RESP,
+  ACK: K_ACK,
+  NAK: K_NAK,
+  MAD: K_MAD
+} as const
+
+/**
+ * What a targeted drop matches: a packet kind, optionally its 24-bit wire PSN and its source address.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DropMatch {
+  readonly kind: typeof PacketKind[keyof typeof PacketKind]
+  readonly psn?: number
+  readonly from?: number
+  readonly count?: number
+}
+
+/**
  * The fabric service.
  *
  * @since 0.1.0
@@ -85,6 +114,13 @@ export interface Fabric {
   readonly partition: (a: number, b: number) => Effect.Effect<void>
   /** heals one partition, or all of them when called without arguments */
   readonly heal: (a?: number, b?: number) => Effect.Effect<void>
+  /**
+   * Targeted loss: drops the next `count` (default 1) packets of `kind` — with wire PSN `psn` and from address
+   * `from` when given — as if lost on the wire (counted in `lost`). Rules stay armed until used up.
+   */
+  readonly dropNext: (match: DropMatch) => Effect.Effect<void>
+  /** targeted drops still armed (packets they will still drop) */
+  readonly dropsPending: Effect.Effect<number>
   readonly traceHash: Effect.Effect<number>
   readonly counters: Effect.Effect<FabricCounters>
   /** addresses of the NICs currently attached */
@@ -146,6 +182,11 @@ export const make = (options: FabricOptions = {}): Effect.Effect<Fabric> =>
             core.partitions.delete(`${b}|${a}`)
           }
         }),
+      dropNext: (m) =>
+        Effect.sync(() =>
+          void core.drops.push({ kind: m.kind, psn: m.psn ?? -1, from: m.from ?? -1, left: Math.max(1, m.count ?? 1) })
+        ),
+      dropsPending: Effect.sync(() => core.drops.reduce((n, r) => n + r.left, 0)),
       traceHash: Effect.sync(() => core.traceHash()),
       counters: Effect.sync(() => ({ ...core.counters })),
       addresses: Effect.sync(() => Array.from(core.byAddress.keys()))

@@ -333,6 +333,25 @@ export interface NicStats {
   readonly rnrNaks: number
   readonly seqNaks: number
   readonly passes: number
+  /** read-response packets sent (responder side) */
+  readonly readResponses: number
+  /** most read-response resources (bounded by IRD) one QP held at once */
+  readonly readSlotsPeak: number
+}
+
+/**
+ * Work in flight on a QP (`workInFlight`): what a graceful disconnect waits for before the QP is flushed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface QpWork {
+  /** send-queue WRs submitted (doorbell rung) and not yet completed, silent ones included */
+  readonly requests: number
+  /** a send or write message from the peer is partly placed */
+  readonly inbound: boolean
+  /** read-response resources still sending (at most the QP's IRD) */
+  readonly readResponses: number
 }
 
 /**
@@ -356,8 +375,16 @@ export interface Nic {
   readonly createMr: (pd: number, options?: { readonly fastRegister?: boolean }) => Effect.Effect<number, NicError>
   /** registers `[va, va+len)` of the host arena with Access bits; keys change on every registration */
   readonly registerMr: (mr: number, va: number, len: number, access: number) => Effect.Effect<void, NicError>
-  /** slow path: registers a caller buffer outside the arena; returns the VA that names its first byte */
-  readonly registerExternal: (mr: number, buffer: Uint8Array, access: number) => Effect.Effect<number, NicError>
+  /**
+   * Slow path: registers a caller buffer outside the arena at the VA the caller names (`va`, as an MDL carries
+   * it; omitted: a synthetic VA); returns the VA that names its first byte. Same checks as arena regions.
+   */
+  readonly registerExternal: (
+    mr: number,
+    buffer: Uint8Array,
+    access: number,
+    va?: number
+  ) => Effect.Effect<number, NicError>
   readonly deregisterMr: (mr: number) => Effect.Effect<void, NicError>
   readonly initFastRegister: (mr: number, pageCount: number, remoteAccess: boolean) => Effect.Effect<void, NicError>
   /** always succeeds for a live handle unless MWs are still bound (BUSY) */
@@ -415,6 +442,18 @@ export interface Nic {
   /** moves the QP to error; every outstanding WR completes with FLUSHED (also the flush verb) */
   readonly qpToError: (qpn: number) => number
   readonly qpState: (qpn: number) => number
+  /** work in flight on a QP (all zero when not connected), or undefined for an unknown QP */
+  readonly workInFlight: (qpn: number) => QpWork | undefined
+  /**
+   * Calls `handler(QP_DRAINED)` once (delivered after an engine pass, like CQ events) when the QP has no work in
+   * flight — at once if it has none; also when it goes to error or is destroyed. A new watch replaces the old.
+   * Returns a NicCode (INVALID_HANDLE for an unknown QP).
+   */
+  readonly watchDrain: (qpn: number, handler: (code: number) => Effect.Effect<void>) => number
+  /** removes the QP's drain watch (its handler is not called) */
+  readonly unwatchDrain: (qpn: number) => number
+  /** waits until the QP has no work in flight (a drain watch; interrupting the wait removes it) */
+  readonly awaitDrained: (qpn: number) => Effect.Effect<void, NicError>
 
   // posts (sync, NicCode)
   readonly postReceive: (qpn: number, context: unknown, sgl: Sgl) => number
@@ -639,8 +678,8 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       createMr: (pd, o) => Effect.suspend(() => handleOrFail("createMr", core.createMr(pd, o?.fastRegister === true))),
       registerMr: (mr, va, len, access) =>
         Effect.suspend(() => codeOrFail("registerMr", core.registerMr(mr, va, len, access))),
-      registerExternal: (mr, buffer, access) =>
-        Effect.suspend(() => handleOrFail("registerExternal", core.registerExternal(mr, buffer, access))),
+      registerExternal: (mr, buffer, access, va) =>
+        Effect.suspend(() => handleOrFail("registerExternal", core.registerExternal(mr, buffer, access, va ?? -1))),
       deregisterMr: (mr) => Effect.suspend(() => codeOrFail("deregisterMr", core.deregisterMr(mr))),
       initFastRegister: (mr, pages, remote) =>
         Effect.suspend(() => codeOrFail("initFastRegister", core.initFastRegister(mr, pages, remote))),
@@ -703,6 +742,27 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
         ),
       qpToError: (qpn) => core.qpToError(qpn),
       qpState: (qpn) => core.qp(qpn)?.state ?? -1,
+      workInFlight: (qpn) => {
+        const q = core.qp(qpn)
+        if (q === undefined) return undefined
+        const live = core.inFlight(q)
+        return {
+          requests: live ? q.sqBell - q.sqHead : 0,
+          inbound: live && (q.respActive || q.respWriting),
+          readResponses: live ? q.rdCount : 0
+        }
+      },
+      watchDrain: (qpn, handler) => core.watchDrain(qpn, handler),
+      unwatchDrain: (qpn) => core.unwatchDrain(qpn),
+      awaitDrained: (qpn) =>
+        Effect.async<void, NicError>((resume) => {
+          const r = core.watchDrain(qpn, () => Effect.sync(() => resume(Effect.void)))
+          if (r !== C.OK) {
+            resume(fail("awaitDrained", r))
+            return
+          }
+          return Effect.sync(() => void core.unwatchDrain(qpn))
+        }),
       postReceive: (qpn, ctx, sgl) => core.postReceive(qpn, ctx, sgl),
       postSend: (qpn, ctx, sgl, flags) => core.postData(qpn, OP_SEND, ctx, sgl, flags, 0, 0, 0),
       postSendInvalidate: (qpn, ctx, sgl, flags, key) => core.postData(qpn, OP_SEND_INV, ctx, sgl, flags, 0, 0, key),

@@ -96,7 +96,9 @@ export const NicCode = {
   /** the NIC failed: CQ / SRQ unusable */
   DEVICE_FATAL: 62,
   /** SRQ queued receives fell below the armed limit */
-  SRQ_LIMIT: 63
+  SRQ_LIMIT: 63,
+  /** a watched QP has no work in flight (drain watch, `watchDrain`) */
+  QP_DRAINED: 64
 } as const
 
 /**

@@ -2,6 +2,10 @@
  * Memory descriptor lists (SPEC.md §0: `Mdl`): the pinned memory handed to `NdkRegisterMr` and `NdkBuildLAM`.
  * The provider treats the virtual address as an index and never dereferences it.
  *
+ * Model extension: an MDL over memory that is not the host memory the provider's adapter knows (a caller's own
+ * buffer) carries the locked bytes it describes in `bytes` — what a real MDL's page-frame array is to the
+ * adapter. Without `bytes`, the range names host memory by its virtual address.
+ *
  * @since 0.1.0
  */
 
@@ -15,6 +19,8 @@ export interface Mdl {
   readonly virtualAddress: bigint
   readonly byteCount: number
   readonly next?: Mdl
+  /** the described bytes when they lie outside host memory (a caller's buffer); `byteCount` bytes long */
+  readonly bytes?: Uint8Array
 }
 
 /**

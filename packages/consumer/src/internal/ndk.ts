@@ -300,6 +300,16 @@ export interface ProtectionDomain {
   readonly registerMemory: (size: number, flags: number) => Effect.Effect<MemoryRegion, E, Scope.Scope>
   /** registers a caller's buffer (allocated by the caller; it stays the caller's) */
   readonly registerBuffer: (buffer: Buffer, flags: number) => Effect.Effect<MemoryRegion, E, Scope.Scope>
+  /**
+   * registers the caller's own bytes, outside host memory (the provider's slow path), at `address` — the VA
+   * peers and SGEs name them by (default: a fresh page-aligned VA of this service's caller-buffer range). The
+   * bytes stay the caller's; the NIC reaches them only while the region is registered (until the scope ends).
+   */
+  readonly registerBytes: (
+    bytes: Uint8Array,
+    flags: number,
+    options?: { readonly address?: bigint }
+  ) => Effect.Effect<MemoryRegion, E, Scope.Scope>
   readonly createMw: Effect.Effect<MemoryWindow, E, Scope.Scope>
   readonly createSrq: (options: {
     readonly depth: number
@@ -371,6 +381,18 @@ const tracked = (flags: number | undefined): number => ((flags ?? 0) & ~(SILENT 
 
 const ANY = NdkCqNotifyType.NDK_CQ_NOTIFY_ANY
 
+const PAGE = 4096n
+/** where `registerBytes` places caller buffers when the caller names no address (far from any host arena) */
+const OWN_BUFFER_BASE = 0x7e00_0000_0000n
+
+/** A buffer over the caller's own bytes at the VA `address` (its MDL carries the bytes: outside host memory). */
+export const callerBuffer = (bytes: Uint8Array, address: bigint): Buffer => ({
+  address,
+  length: bytes.length,
+  bytes,
+  mdl: { virtualAddress: address, byteCount: bytes.length, bytes }
+})
+
 export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService => {
   const stats = makeStats()
   /** one close per object, whoever asks first (scope release or an explicit early close) */
@@ -394,6 +416,19 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   /** objects whose close has started: nothing may be called on them any more (R31) */
   const closing = new WeakSet<object>()
   const kit: Kit = { stats, closeOnce }
+
+  /** next VA of the caller-buffer range (page-aligned, a guard page between buffers, never reused) */
+  let nextOwnVa = OWN_BUFFER_BASE
+  const ownBuffer = (bytes: Uint8Array, address: bigint | undefined): Effect.Effect<Buffer, E> =>
+    Effect.suspend(() => {
+      if (!(bytes instanceof Uint8Array) || bytes.length === 0) return Effect.fail(toError(S.STATUS_INVALID_PARAMETER))
+      let va = address
+      if (va === undefined) {
+        va = nextOwnVa
+        nextOwnVa += (BigInt(bytes.length) + 2n * PAGE - 1n) / PAGE * PAGE
+      }
+      return Effect.succeed(callerBuffer(bytes, va))
+    })
 
   const allocate = (size: number): Effect.Effect<Buffer, E, Scope.Scope> =>
     Effect.acquireRelease(
@@ -1000,6 +1035,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         raw,
         registerMemory: (size, flags) => Effect.flatMap(allocate(size), (b) => registerOver(raw, b, flags)),
         registerBuffer: (buffer, flags) => registerOver(raw, buffer, flags),
+        registerBytes: (bytes, flags, o) =>
+          Effect.flatMap(ownBuffer(bytes, o?.address), (b) => registerOver(raw, b, flags)),
         createMw: createMw(raw),
         createSrq: (o) => createSrq(raw, o),
         privilegedToken: Memory.privilegedToken(raw),

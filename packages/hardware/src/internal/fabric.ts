@@ -272,6 +272,14 @@ export interface FabricCounters {
   blocked: number
 }
 
+/** A targeted drop: the next `left` packets of `kind` (and `psn` on the wire, source address `from`, if ≥ 0). */
+export interface DropRule {
+  readonly kind: number
+  readonly psn: number
+  readonly from: number
+  left: number
+}
+
 export class FabricCore {
   readonly pk: Packets
   readonly phys: PhysicalMemory
@@ -283,6 +291,8 @@ export class FabricCore {
   readonly link: LinkState
   readonly linkDown = new Set<number>()
   readonly partitions = new Set<string>()
+  /** targeted drops (tests, the simulator): checked only while some are armed */
+  readonly drops: Array<DropRule> = []
   readonly counters: FabricCounters = {
     sent: 0,
     delivered: 0,
@@ -362,12 +372,25 @@ export class FabricCore {
     const f = this.faults
     const l = this.link
     return l.latencyUs === 0 && l.bandwidthGbps === 0 && f.loss === 0 && f.duplicate === 0 && f.reorder === 0 &&
-      f.corrupt === 0
+      f.corrupt === 0 && this.drops.length === 0
   }
 
   blocked(a: number, b: number): boolean {
     if (this.linkDown.size > 0 && (this.linkDown.has(a) || this.linkDown.has(b))) return true
     if (this.partitions.size > 0 && (this.partitions.has(`${a}|${b}`) || this.partitions.has(`${b}|${a}`))) return true
+    return false
+  }
+
+  /** True (and the rule counted down) when packet `i` matches an armed targeted drop. */
+  private dropMatch(i: number, from: number): boolean {
+    const pk = this.pk
+    const list = this.drops
+    for (let k = 0; k < list.length; k++) {
+      const r = list[k]!
+      if (r.kind !== pk.kind[i] || (r.psn >= 0 && r.psn !== pk.psn[i]) || (r.from >= 0 && r.from !== from)) continue
+      if (--r.left <= 0) list.splice(k, 1)
+      return true
+    }
     return false
   }
 
@@ -405,7 +428,7 @@ export class FabricCore {
     }
     const f = this.faults
     const prng = this.portPrng[pk.src[i]!]!
-    if (f.loss > 0 && prng.chance(f.loss)) {
+    if ((this.drops.length > 0 && this.dropMatch(i, srcPort.address)) || (f.loss > 0 && prng.chance(f.loss))) {
       c.lost++
       if (this.tracing) this.trace(i, 2, 0)
       pk.release(i)

@@ -90,6 +90,17 @@ const EXTERNAL_SPAN = 0x100000000
 /** The privileged local key (reserved row 0). */
 export const PRIVILEGED_KEY = 0
 
+/** PSNs are 24-bit on the wire (IB BTH); each side keeps unbounded "extended" PSNs internally. */
+export const PSN_MASK = 0xffffff
+/** PSN space size (2^24). */
+export const PSN_SPACE = 0x1000000
+
+/**
+ * The extended PSN nearest to `ref` whose low 24 bits are `wire` (IB compares PSNs modulo 2^24 within a window of
+ * 2^23): the responder unwraps against its expected PSN, the completer against its last acknowledged PSN.
+ */
+export const unwrapPsn = (wire: number, ref: number): number => ref + (((wire - (ref & PSN_MASK)) << 8) >> 8)
+
 const ROW_INLINE = -1
 const ROW_LOGICAL = -2
 const ROW_NONE = -3
@@ -237,6 +248,20 @@ const SG_KEY = 2
 const SG_ROW = 3
 const SG_GEN = 4
 const SGS = 5
+/**
+ * Responder read-response resource fields (offsets into `Qp.rd`, `RDS` numbers per slot; `ird` slots per QP). A
+ * slot is taken by an RDMA READ request and held until its last response packet has been sent.
+ */
+const RD_FIRST = 0
+const RD_LAST = 1
+const RD_NEXT = 2
+const RD_RADDR = 3
+const RD_TOTAL = 4
+const RD_ROW = 5
+const RD_GEN = 6
+/** 1 = the slot re-serves a duplicate request (evictable: the requester still counts only the original) */
+const RD_DUP = 7
+const RDS = 8
 
 /** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
 class Carver {
@@ -335,6 +360,14 @@ export class Qp {
   respGen = 0
   respRows: Int32Array
   respGens: Int32Array
+  /** a WRITE message is being placed (its first packet arrived, its last not yet) */
+  respWriting = false
+  /** read-response resources: `ird` slots of `RDS` numbers, in service order (allocated at connect) */
+  rd: Float64Array | undefined = undefined
+  rdCount = 0
+  inReads = false
+  /** drain watch: called once when no work is in flight on this QP */
+  drainHandler: Handler | undefined = undefined
 
   constructor(
     readonly qpn: number,
@@ -446,6 +479,10 @@ export class NicCore implements Port {
   readonly acks: Array<Qp> = []
   readonly timers: Array<Qp> = []
   readonly errorQps: Array<Qp> = []
+  /** QPs with read responses to send (responder) */
+  readonly readQps: Array<Qp> = []
+  /** QPs with a drain watch */
+  readonly drainWatch: Array<Qp> = []
   evHandlers: Array<Handler | undefined> = []
   evCodes: Array<number> = []
   madHandler: MadHandler | undefined = undefined
@@ -457,7 +494,19 @@ export class NicCore implements Port {
   passNow = 0
   waker: (() => void) | undefined = undefined
   schedule: (at: number) => void = () => {}
-  counters = { packetsOut: 0, packetsIn: 0, bytesOut: 0, retransmits: 0, rnrNaks: 0, seqNaks: 0, passes: 0 }
+  counters = {
+    packetsOut: 0,
+    packetsIn: 0,
+    bytesOut: 0,
+    retransmits: 0,
+    rnrNaks: 0,
+    seqNaks: 0,
+    passes: 0,
+    /** read-response packets sent (responder) */
+    readResponses: 0,
+    /** most read-response resources one QP held at once */
+    readSlotsPeak: 0
+  }
 
   constructor(
     readonly fabric: FabricCore,
@@ -530,7 +579,7 @@ export class NicCore implements Port {
 
   hasWork(): boolean {
     if (this.inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.evCodes.length > 0) return true
-    if (this.errorQps.length > 0 || this.madData.length > 0) return true
+    if (this.errorQps.length > 0 || this.madData.length > 0 || this.readQps.length > 0) return true
     const now = this.fabric.now() + 1e-6
     return this.delayed.peekAt() <= now || this.nextTimerAt <= now
   }
@@ -634,17 +683,24 @@ export class NicCore implements Port {
     return C.OK
   }
 
-  /** Slow path: a caller buffer outside the arena. Returns the synthetic VA (≥ 0) or -code. */
-  registerExternal(mr: number, buf: Uint8Array, access: number): number {
+  /**
+   * Slow path: a caller buffer outside the arena (what an MDL over caller pages describes), registered at the VA
+   * the caller names (`va` ≥ 1, the range below 2^53), or — with `va` < 0 — at a synthetic VA of its own. Every
+   * access goes through the same key, PD, rights and bounds checks as arena regions; copies use the buffer's own
+   * view, limited to `[va, va + buf.length)`. Returns the VA (≥ 1) or -code.
+   */
+  registerExternal(mr: number, buf: Uint8Array, access: number, va = -1): number {
     if (this.removed) return -C.DEVICE_REMOVED
     if (this.rowOk(mr, KIND_FR)) return -C.WRONG_MR_KIND
     if (!this.rowOk(mr, KIND_MR)) return -C.INVALID_HANDLE
     if (this.kState[mr] !== 0) return -C.INVALID_STATE
-    if ((access & ~0xf) !== 0) return -C.INVALID_ARGUMENT
+    if (!(buf instanceof Uint8Array) || !Number.isInteger(access) || (access & ~0xf) !== 0) return -C.INVALID_ARGUMENT
+    if (!Number.isFinite(va) || (va >= 0 && (!Number.isSafeInteger(va) || va === 0))) return -C.INVALID_ARGUMENT
     if (buf.length === 0) return -C.ZERO_LENGTH
     if (buf.length > this.config.maxRegistration || buf.length > EXTERNAL_SPAN) return -C.LIMIT_EXCEEDED
+    if (va >= 0 && !Number.isSafeInteger(va + buf.length)) return -C.BAD_ADDRESS
     const store = this.fabric.phys.addStore(buf)
-    const va = EXTERNAL_BASE + mr * EXTERNAL_SPAN
+    if (va < 0) va = EXTERNAL_BASE + mr * EXTERNAL_SPAN
     this.kState[mr] = 1
     this.kAcc[mr] = (access & A_RW) !== 0 ? access | A_LW : access
     this.kVa[mr] = va
@@ -839,7 +895,7 @@ export class NicCore implements Port {
       this.resolve(dstRow, dstVa)
       const n = Math.min(len, sa, R_avail)
       if (!(n > 0)) return false
-      phys.copyStores(R_store, R_phys, ss, sp, n)
+      if (!phys.copyStores(R_store, R_phys, ss, sp, n)) return false
       len -= n
       srcVa += n
       dstVa += n
@@ -878,6 +934,13 @@ export class NicCore implements Port {
     for (let off = 0; off < len; off += seg) {
       this.dma(dstRow, dstVa + off, src, srcRow, srcVa + off, len - off < seg ? len - off : seg)
     }
+  }
+
+  /** Inline payload from a caller-buffer (external) region, through its key and bounds; false on violation. */
+  private copyInlineExternal(pd: number, key: number, va: number, len: number, dst: number): boolean {
+    const row = this.checkLocal(pd, key, va, len, false, false)
+    if (row <= 0 || this.kStore[row]! === 0) return false
+    return this.fabric.phys.copyStores(0, dst, this.kStore[row]!, va - this.kVa[row]!, len)
   }
 
   /** Checks a local SGE; returns the row to use, or -1 on violation. */
@@ -1267,6 +1330,11 @@ export class NicCore implements Port {
     q.state = QP_ERROR
     if (q.respActive && q.respSrq && q.srq !== undefined) this.releaseSrqSlot(q.srq, q.respSlot)
     q.respActive = false
+    q.rdCount = 0
+    if (q.drainHandler !== undefined) {
+      this.checkDrains()
+      this.wake()
+    }
     this.qps[qpn % this.config.maxQps] = undefined
     this.nQps--
     q.sendCq.refs--
@@ -1295,6 +1363,7 @@ export class NicCore implements Port {
     for (const v of [ird, ord, sendPsn, recvPsn, remoteQpn]) {
       if (!Number.isInteger(v) || v < 0) return C.INVALID_ARGUMENT
     }
+    if (sendPsn >= PSN_SPACE || recvPsn >= PSN_SPACE) return C.INVALID_ARGUMENT
     if (ird > this.config.maxIrd || ord > this.config.maxOrd) return C.LIMIT_EXCEEDED
     const port = this.fabric.byAddress.get(remoteAddress)
     if (port === undefined) return C.ADDRESS_IN_USE
@@ -1304,6 +1373,8 @@ export class NicCore implements Port {
     q.remoteQpn = remoteQpn
     q.ird = ird
     q.ord = ord
+    q.rd = ird > 0 ? new Float64Array(ird * RDS) : undefined
+    q.rdCount = 0
     q.nextPsn = sendPsn
     q.curPsn = sendPsn
     q.ackPsn = sendPsn - 1
@@ -1320,8 +1391,66 @@ export class NicCore implements Port {
     const q = this.qp(qpn)
     if (q === undefined) return C.INVALID_HANDLE
     this.errorQp(q, 0, C.FLUSHED)
+    if (this.drainWatch.length > 0) this.checkDrains()
     if (this.evCodes.length > 0) this.wake()
     return C.OK
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // work in flight (what a graceful disconnect waits for)
+
+  /**
+   * True while the QP has work in flight: send-queue WRs submitted (doorbell rung) and not yet completed — silent
+   * ones included (they complete when acknowledged) — or responder-side DMA in progress (a send or write message
+   * partly placed, read responses still to send). A QP that is not connected (init, error, destroyed) has none.
+   */
+  inFlight(q: Qp): boolean {
+    if (!q.live || q.state !== QP_RTS) return false
+    return q.sqHead < q.sqBell || q.respActive || q.respWriting || q.rdCount > 0
+  }
+
+  /**
+   * Calls `handler(QP_DRAINED)` once, after a pass, when the QP has no work in flight (at once if it has none now;
+   * also when it goes to error or is destroyed). A second watch replaces the first. Returns a NIC code.
+   */
+  watchDrain(qpn: number, handler: Handler): number {
+    const q = this.qp(qpn)
+    if (q === undefined) return C.INVALID_HANDLE
+    if (!this.inFlight(q)) {
+      if (q.drainHandler !== undefined) q.drainHandler = undefined
+      this.event(handler, C.QP_DRAINED)
+      this.wake()
+      return C.OK
+    }
+    if (q.drainHandler === undefined) this.drainWatch.push(q)
+    q.drainHandler = handler
+    return C.OK
+  }
+
+  /** Removes a QP's drain watch (its handler is not called). */
+  unwatchDrain(qpn: number): number {
+    const q = this.qp(qpn)
+    if (q === undefined) return C.INVALID_HANDLE
+    q.drainHandler = undefined
+    return C.OK
+  }
+
+  /** Fires the drain watches whose QPs have nothing in flight (after a pass, a flush, a destroy). */
+  private checkDrains(): void {
+    const list = this.drainWatch
+    let keep = 0
+    for (let k = 0; k < list.length; k++) {
+      const q = list[k]!
+      const h = q.drainHandler
+      if (h === undefined) continue
+      if (this.inFlight(q)) {
+        list[keep++] = q
+        continue
+      }
+      q.drainHandler = undefined
+      this.event(h, C.QP_DRAINED)
+    }
+    list.length = keep
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1467,11 +1596,11 @@ export class NicCore implements Port {
         const l = sgl.len[k]!
         const va = sgl.addr[k]!
         if (l > 0) {
-          if (!this.inHost(va, l)) {
+          if (this.inHost(va, l)) this.fabric.phys.copy(dst + off, this.hostPhys(va), l)
+          else if (!this.copyInlineExternal(qq.pd, sgl.key[k]!, va, l, dst + off)) {
             qq.w[i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
             break
           }
-          this.fabric.phys.copy(dst + off, this.hostPhys(va), l)
           off += l
         }
       }
@@ -1693,6 +1822,8 @@ export class NicCore implements Port {
       }
       this.acks.length = 0
     }
+    // read responses (responder resources, bounded by IRD)
+    if (this.readQps.length > 0 && budget > 0) budget = this.serveReads(budget)
     // timers
     if (this.nextTimerAt <= now) this.runTimers(now)
     // requester
@@ -1712,9 +1843,11 @@ export class NicCore implements Port {
       const list = this.errorQps.splice(0)
       for (const q of list) this.errorQp(q, 0, C.FLUSHED)
     }
+    if (this.drainWatch.length > 0) this.checkDrains()
     const nd = this.delayed.peekAt()
     if (nd < Infinity) this.requestTimer(nd)
-    return inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.errorQps.length > 0
+    return inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.errorQps.length > 0 ||
+      this.readQps.length > 0
   }
 
   private canSend(q: Qp): boolean {
@@ -1896,21 +2029,23 @@ export class NicCore implements Port {
             continue
           }
           if (op === OP_READ) {
-            q.curPsn = q.w[i * WS + W_FIRST]!
+            q.curPsn = q.w[i * WS + W_RNEXT]!
             q.curActive = true
           } else this.seek(q, i, q.w[i * WS + W_FIRST]!)
         }
       }
       if (q.curPsn - q.ackPsn > window) return budget
       if (op === OP_READ) {
-        // one request for the (remaining) response range
-        const first = q.w[i * WS + W_FIRST]!
+        // one request for the remaining response range: from the first response PSN not yet received, with the
+        // remote address and length advanced past the responses already placed (IB re-requests a partial read)
+        const next = q.w[i * WS + W_RNEXT]!
+        const skip = (next - q.w[i * WS + W_FIRST]!) * mtu
         const pkt = this.newPacket(q, K_READ_REQ)
         const pk = this.fabric.pk
-        pk.psn[pkt] = first
-        pk.raddr[pkt] = q.w[i * WS + W_RADDR]!
+        pk.psn[pkt] = next & PSN_MASK
+        pk.raddr[pkt] = q.w[i * WS + W_RADDR]! + skip
         pk.rkey[pkt] = q.w[i * WS + W_RKEY]!
-        pk.total[pkt] = q.w[i * WS + W_TOTAL]!
+        pk.total[pkt] = q.w[i * WS + W_TOTAL]! - skip
         pk.len[pkt] = 0
         this.xmit(q, pkt)
         budget--
@@ -1955,7 +2090,7 @@ export class NicCore implements Port {
         if (op === OP_SEND_INV) f |= PF_INVALIDATE
       }
       pk.flags[pkt] = f
-      pk.psn[pkt] = q.curPsn
+      pk.psn[pkt] = q.curPsn & PSN_MASK
       pk.row[pkt] = row
       pk.sgen[pkt] = row > 0 ? q.sg[(b + q.curSge) * SGS + SG_GEN]! : 0
       pk.va[pkt] = va
@@ -2040,7 +2175,7 @@ export class NicCore implements Port {
     const pkt = this.newPacket(q, kind)
     const pk = this.fabric.pk
     pk.syndrome[pkt] = syndrome
-    pk.psn[pkt] = psn
+    pk.psn[pkt] = psn & PSN_MASK
     pk.len[pkt] = 0
     this.counters.packetsOut++
     this.fabric.transmit(pkt)
@@ -2070,9 +2205,13 @@ export class NicCore implements Port {
     const srow = pk.row[i]!
     if (srow > 0 && pk.len[i]! > 0 && !(this.fabric.ports[pk.src[i]!] as NicCore).rowLive(srow, pk.sgen[i]!)) return
     if (kind === K_ACK || kind === K_NAK || kind === K_READ_RESP) {
-      if (q.state === QP_RTS) this.completer(q, i, kind)
+      if (q.state === QP_RTS) {
+        pk.psn[i] = unwrapPsn(pk.psn[i]!, q.ackPsn)
+        this.completer(q, i, kind)
+      }
       return
     }
+    pk.psn[i] = unwrapPsn(pk.psn[i]!, q.ePsn)
     if (pk.syndrome[i]! > 1 && (kind === K_SEND || kind === K_WRITE)) this.responderBurst(q, i, kind)
     else this.responder(q, i, kind)
   }
@@ -2109,6 +2248,7 @@ export class NicCore implements Port {
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       const srow = pk.row[i]!
       this.dmaSegments(q.respRow, q.respVa + off0, src, srow, va0, len0, seg)
+      q.respWriting = (f0 & PF_LAST) === 0
       q.ePsn += n
       if (!q.needAck) {
         q.needAck = true
@@ -2221,6 +2361,7 @@ export class NicCore implements Port {
         return
       }
       if (len > 0) this.dma(q.respRow, q.respVa + pk.offset[i]!, src, pk.row[i]!, pk.va[i]!, len)
+      q.respWriting = (flags & PF_LAST) === 0
       q.ePsn++
       if (!q.needAck) {
         q.needAck = true
@@ -2228,20 +2369,25 @@ export class NicCore implements Port {
       }
       return
     }
-    if (kind === K_READ_REQ) {
-      if (q.ird === 0) {
-        this.respError(q, 0, NAK_REM_INV_REQ, psn)
-        return
-      }
-      this.serveRead(q, i, false)
-    }
+    if (kind === K_READ_REQ) this.serveRead(q, i, false)
   }
 
+  /**
+   * An RDMA READ request (new, or a duplicate re-requesting from its first missing response PSN): checks the
+   * remote access and takes a read-response resource. A new request beyond the QP's IRD (all resources busy with
+   * reads the requester still counts) is a protocol error: NAK invalid request, QP to error. The responses go
+   * out from `serveReads`, paced by the pass budget; the resource is held until the last one is sent.
+   */
   private serveRead(q: Qp, i: number, dup: boolean): void {
     const pk = this.fabric.pk
     const psn = pk.psn[i]!
     const total = pk.total[i]!
     const raddr = pk.raddr[i]!
+    const rd = q.rd
+    if (rd === undefined) {
+      this.respError(q, 0, NAK_REM_INV_REQ, psn)
+      return
+    }
     let row = ROW_NONE
     if (total > 0) {
       const r = this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)
@@ -2251,25 +2397,104 @@ export class NicCore implements Port {
       }
       row = r
     }
-    const mtu = q.mtu
-    const n = Math.max(1, Math.ceil(total / mtu))
-    if (!dup) q.ePsn = psn + n
-    for (let k = 0; k < n; k++) {
-      const off = k * mtu
-      const len = Math.min(mtu, total - off)
-      const p = this.newPacket(q, K_READ_RESP)
-      pk.psn[p] = psn + k
-      pk.row[p] = row
-      pk.sgen[p] = row > 0 ? this.kGen[row]! : 0
-      pk.va[p] = raddr + off
-      pk.len[p] = len
-      pk.offset[p] = off
-      pk.total[p] = total
-      pk.flags[p] = (k === 0 ? PF_FIRST : 0) | (k === n - 1 ? PF_LAST : 0)
-      this.counters.packetsOut++
-      this.counters.bytesOut += len
-      this.fabric.transmit(p)
+    const n = Math.max(1, Math.ceil(total / q.mtu))
+    let s = -1
+    if (dup) {
+      // a re-request of a read still being answered restarts it there; else it needs a free resource
+      for (let k = 0; k < q.rdCount; k++) {
+        if (rd[k * RDS + RD_FIRST]! <= psn && psn <= rd[k * RDS + RD_LAST]!) {
+          s = k
+          break
+        }
+      }
+      if (s < 0) {
+        if (q.rdCount === q.ird && !this.evictDupSlot(q)) return // no resource: dropped, the requester retries
+        s = q.rdCount++
+        rd[s * RDS + RD_DUP] = 1
+      }
+    } else {
+      if (q.rdCount === q.ird && !this.evictDupSlot(q)) {
+        // more reads outstanding than this QP's IRD: the requester exceeded the negotiated limit
+        this.respError(q, 0, NAK_REM_INV_REQ, psn)
+        return
+      }
+      q.ePsn = psn + n
+      s = q.rdCount++
+      rd[s * RDS + RD_DUP] = 0
     }
+    const o = s * RDS
+    rd[o + RD_FIRST] = psn
+    rd[o + RD_LAST] = psn + n - 1
+    rd[o + RD_NEXT] = psn
+    rd[o + RD_RADDR] = raddr
+    rd[o + RD_TOTAL] = total
+    rd[o + RD_ROW] = row
+    rd[o + RD_GEN] = row > 0 ? this.kGen[row]! : 0
+    if (q.rdCount > this.counters.readSlotsPeak) this.counters.readSlotsPeak = q.rdCount
+    if (!q.inReads) {
+      q.inReads = true
+      this.readQps.push(q)
+    }
+  }
+
+  /** Frees the oldest resource that re-serves a duplicate request; false when every resource holds an original. */
+  private evictDupSlot(q: Qp): boolean {
+    const rd = q.rd!
+    for (let k = 0; k < q.rdCount; k++) {
+      if (rd[k * RDS + RD_DUP] === 1) {
+        this.dropSlot(q, k)
+        return true
+      }
+    }
+    return false
+  }
+
+  private dropSlot(q: Qp, k: number): void {
+    const rd = q.rd!
+    rd.copyWithin(k * RDS, (k + 1) * RDS, q.rdCount * RDS)
+    q.rdCount--
+  }
+
+  /** Sends read responses, oldest resource first, within the pass budget; returns the remaining budget. */
+  private serveReads(budget: number): number {
+    const list = this.readQps
+    const pk = this.fabric.pk
+    let keep = 0
+    for (let k = 0; k < list.length; k++) {
+      const q = list[k]!
+      if (!q.live || q.state !== QP_RTS) q.rdCount = 0
+      const rd = q.rd
+      const mtu = q.mtu
+      while (budget > 0 && q.rdCount > 0 && rd !== undefined) {
+        const next = rd[RD_NEXT]!
+        const last = rd[RD_LAST]!
+        const first = rd[RD_FIRST]!
+        const total = rd[RD_TOTAL]!
+        const row = rd[RD_ROW]!
+        const off = (next - first) * mtu
+        const len = Math.min(mtu, total - off)
+        const p = this.newPacket(q, K_READ_RESP)
+        pk.psn[p] = next & PSN_MASK
+        pk.row[p] = row
+        pk.sgen[p] = rd[RD_GEN]!
+        pk.va[p] = rd[RD_RADDR]! + off
+        pk.len[p] = len
+        pk.offset[p] = off
+        pk.total[p] = total
+        pk.flags[p] = (next === first ? PF_FIRST : 0) | (next === last ? PF_LAST : 0)
+        this.counters.packetsOut++
+        this.counters.readResponses++
+        this.counters.bytesOut += len
+        this.fabric.transmit(p)
+        budget -= 1 + (len >> 14)
+        if (next === last) this.dropSlot(q, 0)
+        else rd[RD_NEXT] = next + 1
+      }
+      if (q.rdCount > 0) list[keep++] = q
+      else q.inReads = false
+    }
+    list.length = keep
+    return budget
   }
 
   private takeReceive(q: Qp): boolean {
@@ -2441,10 +2666,13 @@ export class NicCore implements Port {
       this.goBack(q, expect, false)
       return
     }
+    // the response's place in the message follows from its PSN (a re-requested tail restarts the responder's count)
+    const off = (psn - q.w[idx * WS + W_FIRST]!) * q.mtu
     const len = pk.len[i]!
+    if (len !== Math.max(0, Math.min(q.mtu, q.w[idx * WS + W_TOTAL]! - off))) return
     if (len > 0) {
       const src = this.fabric.ports[pk.src[i]!] as NicCore
-      this.placeRead(q, idx, pk.offset[i]!, src, pk.row[i]!, pk.va[i]!, len)
+      this.placeRead(q, idx, off, src, pk.row[i]!, pk.va[i]!, len)
     }
     q.w[idx * WS + W_RNEXT] = expect + 1
     q.retryLeft = this.config.retryCount
@@ -2584,6 +2812,8 @@ export class NicCore implements Port {
     q.sqReq = q.sqTail
     q.sqBell = q.sqTail
     q.readsOut = 0
+    q.rdCount = 0
+    q.respWriting = false
     if (q.respActive) this.finishRecv(q, C.FLUSHED, OP_RECV, 0, 0, false)
     this.flushRq(q)
   }
@@ -2620,6 +2850,7 @@ export class NicCore implements Port {
     }
     this.errorQps.length = 0
     this.ready.length = 0
+    if (this.drainWatch.length > 0) this.checkDrains()
     this.wake()
   }
 

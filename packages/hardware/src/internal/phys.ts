@@ -135,18 +135,23 @@ export class PhysicalMemory {
     }
   }
 
-  /** Copies between two stores (store 0 fast path). */
-  copyStores(dstStore: number, dst: number, srcStore: number, src: number, len: number): void {
-    if (len <= 0) return
+  /**
+   * Copies between two stores (store 0 fast path). An external store is touched only inside its own view: a
+   * range outside it (a caller buffer shrunk by a detached ArrayBuffer) copies nothing and returns false.
+   */
+  copyStores(dstStore: number, dst: number, srcStore: number, src: number, len: number): boolean {
+    if (len <= 0) return true
     if (dstStore === 0 && srcStore === 0) {
       this.copy(dst, src, len)
-      return
+      return true
     }
     const d = this.stores[dstStore]
     const s = this.stores[srcStore]
-    if (d === undefined || s === undefined) return
+    if (d === undefined || s === undefined) return false
+    if (dst < 0 || src < 0 || dst + len > d.length || src + len > s.length) return false
     if (d === s) d.copyWithin(dst, src, src + len)
     else d.set(s.subarray(src, src + len), dst)
+    return true
   }
 }
 

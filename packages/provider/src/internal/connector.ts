@@ -884,15 +884,30 @@ const disconnect = (
     c.peerDreq = c.state === St.PEER_DISCONNECTED
     c.ownDreqDone = false
     c.state = St.DISCONNECTING
-    c.retransmit = c.cm.reliable(c.remote, { type: Msg.DREQ, srcConn: c.connId, dstConn: c.remoteConn }, () => {
-      c.ownDreqDone = true
-      checkDisconnected(c)
-    })
+    // R151: the DREQ leaves once the QP's DMA has finished (silent WRs included), so the peer's flush can cut none
+    // of it; a QP that does not drain within the timeout is flushed (its DMA ends) and the handshake goes on
+    let dreqSent = false
+    const sendDreq = () => {
+      if (dreqSent || c.state !== St.DISCONNECTING) return
+      dreqSent = true
+      c.deadline?.cancel()
+      c.retransmit = c.cm.reliable(c.remote, { type: Msg.DREQ, srcConn: c.connId, dstConn: c.remoteConn }, () => {
+        c.ownDreqDone = true
+        checkDisconnected(c)
+      })
+      c.deadline = c.cm.timer(c.cm.config.disconnectTimeoutMs, () => {
+        if (c.state !== St.DISCONNECTING) return
+        endConnection(c, St.DISCONNECTED)
+        finish(c, S.STATUS_IO_TIMEOUT)
+      })
+    }
     c.deadline = c.cm.timer(c.cm.config.disconnectTimeoutMs, () => {
-      if (c.state !== St.DISCONNECTING) return
-      endConnection(c, St.DISCONNECTED)
-      finish(c, S.STATUS_IO_TIMEOUT)
+      if (dreqSent || c.state !== St.DISCONNECTING) return
+      c.qp?.toError()
+      sendDreq()
     })
+    if (c.qp === undefined) sendDreq()
+    else c.qp.whenDrained(sendDreq)
     return S.STATUS_PENDING
   })
 

@@ -49,6 +49,26 @@ export class MrImpl implements ObjectImpl {
   }
 }
 
+/**
+ * The caller-buffer bytes an MDL chain carries for its first `len` bytes (the NIC's external-region slow path),
+ * undefined for host memory, or a status: the range must lie in one MDL's bytes (the NIC maps a region onto one
+ * store — STATUS_NOT_SUPPORTED when it would span several) and its VA range must be exact in a double (below
+ * 2^53, else STATUS_INVALID_PARAMETER).
+ */
+const externalBytes = (mdl: Mdl.Mdl, len: bigint): Uint8Array | undefined | number => {
+  let spans = false
+  let covered = 0n
+  for (let m: Mdl.Mdl | undefined = mdl; m !== undefined && covered < len; m = m.next) {
+    if (m.bytes !== undefined) spans = true
+    covered += BigInt(m.byteCount)
+  }
+  if (!spans) return undefined
+  const first = mdl.bytes
+  if (first === undefined || BigInt(first.length) < len) return S.STATUS_NOT_SUPPORTED
+  if (mdl.virtualAddress + len > BigInt(Number.MAX_SAFE_INTEGER)) return S.STATUS_INVALID_PARAMETER
+  return first.subarray(0, Number(len))
+}
+
 /** Finds an MR of any state (for bind / invalidate targets). */
 export const findMr = (p: unknown): MrImpl | undefined => lookup<MrImpl>(p, T)
 
@@ -85,10 +105,16 @@ export const mrDispatch: NdkMrDispatch = {
         return Effect.succeed(S.STATUS_INVALID_PARAMETER)
       }
       if (mdl.virtualAddress === 0n || !Mdl.isContiguousFor(mdl, len)) return Effect.succeed(S.STATUS_INVALID_PARAMETER)
+      const external = externalBytes(mdl, len)
+      if (typeof external === "number") return Effect.succeed(external)
       mr.registered = true
       const nic = mr.adapter.core.nic
+      const va = Number(mdl.virtualAddress)
+      const register = external === undefined
+        ? nic.registerMr(mr.handle, va, Number(len), flags >>> 0)
+        : Effect.asVoid(nic.registerExternal(mr.handle, external, flags >>> 0, va))
       const work = Effect.map(
-        nicStatus(nic.registerMr(mr.handle, Number(mdl.virtualAddress), Number(len), flags >>> 0)),
+        nicStatus(register),
         (st) => {
           if (st !== S.STATUS_SUCCESS) mr.registered = false
           return st

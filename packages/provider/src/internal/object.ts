@@ -372,6 +372,8 @@ export const isMdl = (u: unknown): u is Mdl => {
     const r = m as { readonly virtualAddress?: unknown; readonly byteCount?: unknown; readonly next?: unknown }
     if (typeof r.virtualAddress !== "bigint" || r.virtualAddress < 0n) return false
     if (typeof r.byteCount !== "number" || !Number.isSafeInteger(r.byteCount) || r.byteCount < 0) return false
+    const bytes = (m as { readonly bytes?: unknown }).bytes
+    if (bytes !== undefined && !(bytes instanceof Uint8Array && bytes.length === r.byteCount)) return false
     if (r.next === undefined) return true
     m = r.next
   }

@@ -102,6 +102,10 @@ export class QpImpl implements ObjectImpl, QpSeam {
   readonly markDisconnected = (): void => {
     this.conn = "disconnected"
   }
+  readonly whenDrained = (onDrained: () => void): void => {
+    const r = this.adapter.core.nic.watchDrain(this.qpn, () => Effect.sync(onDrained))
+    if (r !== NicCode.OK) onDrained()
+  }
 
   /** Common checks of an initiator post; the flags to hand to the NIC, or a failure status. */
   initiatorFlags(request: OpFlag.FlaggedRequest, flags: number): number {

@@ -50,6 +50,12 @@ export interface QpSeam {
   readonly toError: () => void
   /** the connection ended (graceful or abortive): initiator posts now return STATUS_CONNECTION_INVALID */
   readonly markDisconnected: () => void
+  /**
+   * Calls `onDrained` once, when the NIC QP has no DMA in flight — WRs submitted and not yet acknowledged (silent
+   * ones included), a partly placed inbound message, read responses still to send — or has gone to error. An
+   * event from the NIC's engine (never inline in this call unless the QP is unknown to the NIC), no polling.
+   */
+  readonly whenDrained: (onDrained: () => void) => void
 }
 
 /**
