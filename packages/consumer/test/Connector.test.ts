@@ -66,6 +66,21 @@ describe("Ndk: standalone connectors", () => {
       assert.isTrue(cb.isDisconnected())
     })))
 
+  it.effect("R156: a connector whose connect was refused connects again once someone listens", () =>
+    scopedDriven(Effect.gen(function*() {
+      const [h1, h2] = yield* hosts(2)
+      const a = yield* side(h1!)
+      const b = yield* side(h2!)
+      const connector = yield* a.adapter.createConnector
+      const e = yield* drive(Effect.flip(connector.connect(a.qp, addr(1, 0), addr(2, 4204))))
+      assert.strictEqual(e._tag, "ConnectionRefused")
+      const { accepted } = yield* serve(b, 4204)
+      yield* drive(connector.connect(a.qp, addr(1, 0), addr(2, 4204)))
+      const ca = yield* drive(connector.completeConnect)
+      yield* drive(Fiber.join(accepted))
+      assert.isFalse(ca.isDisconnected())
+    })))
+
   it.effect("R139: completeConnect before a successful connect fails with ConnectionInvalid", () =>
     scopedDriven(Effect.gen(function*() {
       const [h1] = yield* hosts(1)
