@@ -18,8 +18,9 @@ const serve = (s: Side, port: number, o: { readonly ex?: boolean; readonly data?
         ...(o.data === undefined ? {} : { privateData: o.data })
       }
       const peer = yield* req.peerAddress
+      const local = yield* req.localAddress
       const conn = yield* (o.ex === true ? req.acceptEx(s.qp, options) : req.accept(s.qp, options))
-      return { conn, peer }
+      return { conn, peer, local }
     }))
     return { listener, accepted }
   })
@@ -38,8 +39,9 @@ describe("Ndk: standalone connectors", () => {
       assert.isTrue(local.port >= EPHEMERAL_PORT_FIRST)
       assert.deepStrictEqual(yield* connector.peerAddress, addr(2, 4200))
       const ca = yield* drive(connector.completeConnect)
-      const { conn: cb, peer } = yield* drive(Fiber.join(accepted))
+      const { conn: cb, local: serverLocal, peer } = yield* drive(Fiber.join(accepted))
       assert.deepStrictEqual(peer, local)
+      assert.deepStrictEqual(serverLocal, addr(2, 4200))
       assert.deepStrictEqual(yield* cb.peerAddress, local)
       assert.deepStrictEqual(yield* ca.localAddress, local)
       // traffic over it
