@@ -290,6 +290,9 @@ describe("work in flight (drain watch)", () => {
       yield* connectWith(qa, qb, { aIrd: 2, aOrd: 2, bIrd: 2, bOrd: 2 })
       // lose the 3rd packet of a 5-packet write: b holds a partly placed message until the retransmission
       yield* p.fabric.dropNext({ kind: Fabric.PacketKind.WRITE, psn: 2 })
+      // and its sequence NAK: on a zero-latency link the NAK would bring the retransmission within the same engine
+      // turn; without it, recovery waits for the ACK timeout and the partial message stays observable
+      yield* p.fabric.dropNext({ kind: Fabric.PacketKind.NAK })
       qa.nic.postWrite(qa.qpn, "w", new Nic.Sgl(1).one(qa.buf, 5 * 4096, qa.key), 0, qb.buf, qb.key)
       yield* settle(() => qb.nic.workInFlight(qb.qpn)!.inbound)
       assert.isTrue(qb.nic.workInFlight(qb.qpn)!.inbound)

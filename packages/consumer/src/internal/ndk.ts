@@ -20,6 +20,7 @@ import type {
   NdkAdapter,
   NdkConnector,
   NdkCq,
+  NdkCqNotificationCallback,
   NdkListener,
   NdkMr,
   NdkMw,
@@ -500,15 +501,23 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           yield* cq.Dispatch.NdkArmCq(cq, ANY)
           yield* drainFx
         })
+      // the callback, plus its synchronous twin once the dispatcher exists (a provider may run the twin straight
+      // from its engine: the dispatcher's work is synchronous anyway)
+      const twin = (_c: unknown, status: number): void => slot.dispatcher!.notified(status >>> 0)
+      const callback: NdkCqNotificationCallback = Object.defineProperty(
+        (_c: unknown, status: number): Effect.Effect<void> =>
+          slot.dispatcher !== undefined
+            ? Effect.sync(() => slot.dispatcher!.notified(status >>> 0))
+            : fallbackNotified(status >>> 0),
+        "unsafe",
+        { get: () => slot.dispatcher !== undefined ? twin : undefined }
+      )
       const raw = yield* Effect.acquireRelease(
         create<NdkCq>(stats, T.NdkObjectTypeCq, (cc, ctx, out) =>
           adapter.Dispatch.NdkCreateCq(
             adapter,
             depth,
-            (_c, status) =>
-              slot.dispatcher !== undefined
-                ? Effect.sync(() => slot.dispatcher!.notified(status >>> 0))
-                : fallbackNotified(status >>> 0),
+            callback,
             slot,
             affinity,
             cc,

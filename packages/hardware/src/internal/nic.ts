@@ -1,7 +1,8 @@
 /**
  * The NIC core: key table (MRs, FR-MRs, MWs), host arena, queues (QP/SRQ/CQ) as typed-array records, and the
  * engine pass (requester, responder, completer) over ready queues. Everything here is synchronous; the Effect
- * face (Nic.ts) drives `pass()` from one fiber per NIC and delivers events between passes.
+ * face (Nic.ts) hands the engine to the fabric's driver (internal/driver.ts), which runs `pass()` and delivers
+ * events between passes.
  */
 import type { Effect } from "effect/Effect"
 import { NicCode } from "../NicCode.js"
@@ -146,9 +147,15 @@ export interface Config {
   passBudget: number
 }
 
-/** A notification to deliver between passes. */
-export type Handler = (code: number) => Effect<void>
-export type MadHandler = (from: number, data: Uint8Array) => Effect<void>
+/**
+ * A notification handler, delivered after the pass that raised it (never inside a verb call): an Effect (run in
+ * order on the NIC's delivery fiber) or a plain synchronous function (called by the engine driver right after the
+ * pass — the fast path; it must not throw and should only record or hand the event over).
+ */
+export type Handler = ((code: number) => Effect<void>) | { readonly sync: (code: number) => void }
+export type MadHandler =
+  | ((from: number, data: Uint8Array) => Effect<void>)
+  | { readonly sync: (from: number, data: Uint8Array) => void }
 
 // ---------------------------------------------------------------------------------------------------------------
 // CQ
@@ -550,12 +557,10 @@ export class NicCore implements Port {
   // -------------------------------------------------------------------------------------------------------------
   // Port
 
+  /** A doorbell: tells the driver this engine has work (cheap when it is already queued). */
   wake(): void {
     const w = this.waker
-    if (w !== undefined) {
-      this.waker = undefined
-      w()
-    }
+    if (w !== undefined) w()
   }
 
   requestTimer(at: number): void {
@@ -566,9 +571,9 @@ export class NicCore implements Port {
     }
   }
 
-  /** True while the engine has work or is not parked (inspection for deterministic test stepping). */
+  /** True while the engine has work (the driver adds whether it is queued or running). */
   busy(): boolean {
-    return this.waker === undefined || this.hasWork()
+    return this.hasWork()
   }
 
   /** Called when a sleeper fires. */
