@@ -24,3 +24,6 @@ export const side = (h: TestHost, options: { readonly bufBytes?: number; readonl
     })
     return { h, adapter, pd, cq, mr, qp }
   })
+
+/** What `side` gives. */
+export type Side = Effect.Effect.Success<ReturnType<typeof side>>
