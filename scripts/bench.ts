@@ -5,6 +5,8 @@
  * time-based warm-up, then `rounds` interleaved rounds, keeping the best round of each. The ratio is
  * value ÷ baseline, both measured in this run, so a noisy machine shifts both sides alike.
  *
+ * Latencies use {@link compareMedian} instead: every operation timed, the median of all samples reported.
+ *
  * With `--json` every result is also printed as one JSON object a line:
  * `{"bench":"W1","metric":…,"value":…,"baseline":…,"ratio":…,"target":"<= 3"}`.
  */
@@ -76,16 +78,73 @@ export const compare = async (c: Comparison): Promise<Result> => {
   }
   const value = c.kind === "time" ? (bestValue * 1e6) / c.ops : (c.ops * 1000) / bestValue
   const baseline = c.kind === "time" ? (bestBaseline * 1e6) / baselineOps : (baselineOps * 1000) / bestBaseline
-  const ratio = value / baseline
-  return {
-    bench: c.bench,
-    metric: c.metric,
-    value,
-    baseline,
-    ratio,
-    target: c.target,
-    pass: meetsTarget(ratio, c.target)
+  return derived(c.bench, c.metric, value, baseline, c.target)
+}
+
+/**
+ * One sampled body: runs `ops` operations and writes the wall-clock duration of each (milliseconds, taken with
+ * `performance.now()` around that one operation) into `out[0..ops)`.
+ */
+export type Sampler = (ops: number, out: Float64Array) => void | Promise<void>
+
+export interface MedianComparison {
+  readonly bench: string
+  readonly metric: string
+  readonly value: Sampler
+  readonly baseline: Sampler
+  /** Operations per round (both sides); every operation is one sample. */
+  readonly ops: number
+  readonly target: string
+  readonly warmupMs?: number
+  readonly rounds?: number
+}
+
+const median = (xs: Float64Array): number => {
+  const s = Float64Array.from(xs).sort()
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/**
+ * The cost of taking one sample around nothing (two `performance.now()` calls and a store), in ms: subtracted
+ * from both sides' medians so the timer does not flatter the ratio.
+ */
+const timerOverhead = (): number => {
+  const n = 20_000
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    out[i] = performance.now() - t
   }
+  return median(out)
+}
+
+/**
+ * Like {@link compare} for latencies: the measured side and its yardstick run alternately (time-based warm-up,
+ * then `rounds` interleaved rounds), every single operation is timed, and the result is the median over all
+ * samples of all rounds of each side (ns per op), minus the timer's own cost.
+ */
+export const compareMedian = async (c: MedianComparison): Promise<Result> => {
+  const warmupMs = c.warmupMs ?? 2000
+  const rounds = c.rounds ?? 5
+  const scratch = new Float64Array(c.ops)
+  const warmEnd = performance.now() + warmupMs
+  while (performance.now() < warmEnd) {
+    await c.value(c.ops, scratch)
+    await c.baseline(c.ops, scratch)
+  }
+  const values = new Float64Array(c.ops * rounds)
+  const baselines = new Float64Array(c.ops * rounds)
+  for (let i = 0; i < rounds; i++) {
+    await c.value(c.ops, scratch)
+    values.set(scratch, i * c.ops)
+    await c.baseline(c.ops, scratch)
+    baselines.set(scratch, i * c.ops)
+  }
+  const overhead = timerOverhead()
+  const value = Math.max(median(values) - overhead, 1e-9) * 1e6
+  const baseline = Math.max(median(baselines) - overhead, 1e-9) * 1e6
+  return derived(c.bench, c.metric, value, baseline, c.target)
 }
 
 /** A derived result (e.g. "per-request cost at 10^4 ÷ at 10^2") built from two measured numbers. */

@@ -6,6 +6,8 @@
  *       vs Buffer.copy of the whole message between the same two buffers
  *   W3  64-byte signaled sends, receives pre-posted, 1 QP and 4096 QPs round robin
  *       vs a synchronous loop of 64-byte Buffer.copy into distinct receive buffers + one ring write
+ *   W2-nic  2-byte ping-pong median round trip NIC-only (the floor of the consumer's W2), info
+ *       vs a plain-Promise round trip (two microtask hops)
  *   W6  goodput at 1% loss vs lossless (virtual time)
  *   mem bytes per idle QP
  *
@@ -20,11 +22,11 @@ import * as TestContext from "effect/TestContext"
 import { performance } from "node:perf_hooks"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import { compare, derived, report } from "../../../scripts/bench.js"
+import { compare, compareMedian, derived, report } from "../../../scripts/bench.js"
 import type { Result } from "../../../scripts/bench.js"
 import * as Fabric from "../src/Fabric.js"
 import * as Nic from "../src/Nic.js"
-import { Access, Arm } from "../src/NicCode.js"
+import { Access, Arm, WrFlag } from "../src/NicCode.js"
 
 const quick = process.argv.includes("--quick")
 const warmupMs = quick ? 300 : 1500
@@ -68,6 +70,8 @@ const setup = (options: {
   readonly fabric?: Fabric.FabricOptions
   readonly config?: Partial<Nic.NicConfig>
   readonly onCq?: () => void
+  /** receive-CQ notification handler of the side at `address` */
+  readonly onRecvCq?: (address: number) => (() => void) | undefined
 }) =>
   Effect.gen(function*() {
     const fabric = yield* Fabric.make({ memoryBytes: 512 * 1024 * 1024, ...options.fabric })
@@ -81,8 +85,9 @@ const setup = (options: {
         const nic = yield* Effect.provideService(Nic.make({ address, config }), Fabric.Fabric, fabric)
         const pd = yield* nic.allocPd
         const notify = options.onCq
-        const cq = yield* nic.createCq(options.cqDepth, notify ? () => Effect.sync(notify) : undefined)
-        const rcq = yield* nic.createCq(options.cqDepth)
+        const cq = yield* nic.createCq(options.cqDepth, notify ? { sync: notify } : undefined)
+        const onRecv = options.onRecvCq?.(address)
+        const rcq = yield* nic.createCq(options.cqDepth, onRecv ? { sync: onRecv } : undefined)
         const qps: Array<number> = []
         for (let i = 0; i < options.qps; i++) {
           qps.push(
@@ -289,6 +294,77 @@ const w3 = async (nq: number, depth: number): Promise<{ result: Result; rate: nu
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// W2-nic: the NIC-only floor of the consumer's W2 (2-byte ping-pong round trip)
+
+const w2nic = async (): Promise<Result> => {
+  const waiters = [makeWaiter(), makeWaiter()]
+  const env = await inScope(setup({
+    qps: 1,
+    sqDepth: 16,
+    rqDepth: 16,
+    bufBytes: 4096,
+    cqDepth: 256,
+    onRecvCq: (address) => waiters[address - 1]!.notify
+  }))
+  const { a, b } = env
+  const sgl = new Nic.Sgl(1).one(a.buf, 2, a.key)
+  const rsgl = new Nic.Sgl(1).one(a.buf + 64, 2, a.key)
+  const bsgl = new Nic.Sgl(1).one(b.buf, 2, b.key)
+  const ra = new Nic.CqResults(16)
+  const rb = new Nic.CqResults(16)
+  /** waits for one receive completion on `side`'s receive CQ (poll, arm, poll, wait) */
+  const receive = (side: Side, out: Nic.CqResults, waiter: ReturnType<typeof makeWaiter>) =>
+    Effect.gen(function*() {
+      for (;;) {
+        let n = side.nic.pollCq(side.rcq, out, 1)
+        if (n === 0) {
+          side.nic.armCq(side.rcq, Arm.NEXT)
+          n = side.nic.pollCq(side.rcq, out, 1)
+          if (n === 0) {
+            yield* waiter.wait
+            continue
+          }
+        }
+        if (out.status[0] !== 0) throw new Error(`W2-nic completion ${out.status[0]}`)
+        return
+      }
+    })
+  // the server: answer every ping (receive re-posted before the answer goes out)
+  if (b.nic.postReceive(b.qps[0]!, null, bsgl) !== 0) throw new Error("W2-nic recv post")
+  runMeasured(Effect.forever(Effect.gen(function*() {
+    yield* receive(b, rb, waiters[1]!)
+    b.nic.postReceive(b.qps[0]!, null, bsgl)
+    b.nic.postSend(b.qps[0]!, null, bsgl, WrFlag.SILENT)
+  })))
+  const program = (ops: number, out: Float64Array) =>
+    Effect.gen(function*() {
+      for (let i = 0; i < ops; i++) {
+        const t = performance.now()
+        a.nic.postReceive(a.qps[0]!, null, rsgl)
+        a.nic.postSend(a.qps[0]!, null, sgl, WrFlag.SILENT)
+        yield* receive(a, ra, waiters[0]!)
+        out[i] = performance.now() - t
+      }
+    })
+  return compareMedian({
+    bench: "W2-nic",
+    metric: "ns/round trip (median) NIC-only 2-byte ping-pong vs 2 microtask hops",
+    value: (ops, out) => runMeasured(program(ops, out)),
+    baseline: async (ops, out) => {
+      for (let i = 0; i < ops; i++) {
+        const t = performance.now()
+        await new Promise<void>((resolve) => queueMicrotask(() => queueMicrotask(resolve)))
+        out[i] = performance.now() - t
+      }
+    },
+    ops: 2000,
+    target: "(info)",
+    warmupMs,
+    rounds
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // W6 (virtual time)
 
 const w6Goodput = (loss: number): Promise<number> =>
@@ -397,6 +473,7 @@ const main = async () => {
     results.push(many.result)
     results.push(derived("W3", "4096-QP rate / 1-QP rate", many.rate, one.rate, ">= 0.65"))
   }
+  if (want("W2-nic")) results.push(await w2nic())
   if (want("W6")) {
     const lossless = await w6Goodput(0)
     const lossy = await w6Goodput(0.01)

@@ -1,7 +1,8 @@
 /**
  * A simulated RDMA NIC attached to a {@link Fabric}: host memory arena and allocator, memory regions and
  * windows with keys, fast registration, queue pairs (reliable connected), shared receive queues, completion
- * queues, a management-datagram channel, reset — all driven by one batched engine fiber per NIC.
+ * queues, a management-datagram channel, reset — driven by batched engine passes that the fabric's one engine
+ * driver runs for every NIC on it (a microtask loop, no fiber per NIC).
  *
  * Hot-path verbs (posts, poll, arm, doorbell) are synchronous and return a {@link NicCode} (0 = ok); they never
  * throw. Control verbs (create/destroy/register…) are Effects failing with {@link NicError}; destroy verbs also
@@ -19,6 +20,7 @@ import * as Layer from "effect/Layer"
 import * as Scheduler from "effect/Scheduler"
 import type * as Scope from "effect/Scope"
 import { Fabric } from "./Fabric.js"
+import type { Engine } from "./internal/driver.js"
 import type { Config, Handler, MadHandler, ResultsLike, SglLike } from "./internal/nic.js"
 import {
   C,
@@ -355,6 +357,26 @@ export interface QpWork {
 }
 
 /**
+ * A CQ/SRQ event handler: an Effect (run in order on the NIC's delivery fiber), or `{ sync }`, a plain function the
+ * engine driver calls right after the pass that raised the event — never inside a verb call. A `sync` handler is
+ * the fast path (no fiber hop); it should only record the event or hand it over, and must not throw (a throw is
+ * contained and logged).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EventHandler = Handler
+
+/**
+ * A management-datagram handler: an Effect (run in order on the NIC's delivery fiber) or `{ sync }` (called by the
+ * engine driver after the pass that received the datagram).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DatagramHandler = MadHandler
+
+/**
  * The NIC service (one per host).
  *
  * @since 0.1.0
@@ -406,10 +428,7 @@ export interface Nic {
   readonly unmapLogical: (pages: ReadonlyArray<number>) => Effect.Effect<void>
 
   // completion queues
-  readonly createCq: (
-    depth: number,
-    onEvent?: (code: number) => Effect.Effect<void>
-  ) => Effect.Effect<number, NicError>
+  readonly createCq: (depth: number, onEvent?: EventHandler) => Effect.Effect<number, NicError>
   readonly destroyCq: (cq: number) => Effect.Effect<void, NicError>
   readonly resizeCq: (cq: number, depth: number) => Effect.Effect<void, NicError>
   /** arms for the next (Arm.NEXT) or next solicited/error (Arm.SOLICITED) completion */
@@ -427,7 +446,7 @@ export interface Nic {
     readonly maxSge: number
     /** limit event fires once when queued receives drop below it; 0 = not armed */
     readonly limit?: number
-    readonly onEvent?: (code: number) => Effect.Effect<void>
+    readonly onEvent?: EventHandler
   }) => Effect.Effect<number, NicError>
   /** depth 0 keeps the depth; limit > 0 (re)arms (fires at once if already below), 0 keeps arm state */
   readonly modifySrq: (srq: number, depth: number, limit: number) => Effect.Effect<void, NicError>
@@ -502,7 +521,7 @@ export interface Nic {
 
   // management datagrams
   readonly sendMad: (remoteAddress: number, data: Uint8Array) => number
-  readonly onMad: (handler: ((from: number, data: Uint8Array) => Effect.Effect<void>) | undefined) => void
+  readonly onMad: (handler: DatagramHandler | undefined) => void
 
   // faults
   /** reset / surprise removal: QPs to error, in-flight WRs fail, CQ/SRQ fatal events, detach from the fabric */
@@ -528,10 +547,10 @@ export interface NicOptions {
 }
 
 /**
- * An engine fiber's scheduler: microtask batches, giving the event loop a turn (setImmediate, no timer clamp)
- * after 256 consecutive batches of a busy engine (the count restarts whenever the engine parks). Effect's
+ * The delivery fiber's scheduler: microtask batches, giving the event loop a turn (setImmediate, no timer clamp)
+ * after 256 consecutive batches of a busy fiber (the count restarts whenever it parks). Effect's
  * default scheduler falls back to `setTimeout(0)` (≥ 1 ms in Node) after 2048 microtask batches, which would
- * idle a busy engine.
+ * idle a busy fiber.
  */
 const makeEngineScheduler = () => {
   let depth = 0
@@ -548,7 +567,8 @@ const handleOrFail = (op: string, r: number): Effect.Effect<number, NicError> =>
 const codeOrFail = (op: string, r: number): Effect.Effect<void, NicError> => r !== 0 ? fail(op, r) : Effect.void
 
 /**
- * Creates a NIC at `address` on the fabric in context, with its engine fiber; detached when the scope closes.
+ * Creates a NIC at `address` on the fabric in context, with its engine (run by the fabric's driver) and its delivery
+ * fiber for Effect handlers; detached when the scope closes.
  *
  * @since 0.1.0
  * @category constructors
@@ -580,57 +600,118 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       const delay = Math.max(0, at - clock.unsafeCurrentTimeMillis())
       runFork(Effect.zipRight(Effect.sleep(Duration.millis(delay)), Effect.sync(() => core.timerFired(at))))
     }
-    const engineScheduler = makeEngineScheduler()
-    const wait = Effect.async<void>((resume) => {
-      if (core.hasWork()) {
-        resume(Effect.void)
-        return
+    // the engine: driven by the fabric's driver (internal/driver.ts); synchronous handlers run right after the
+    // pass that raised their event, Effect handlers and MADs go in order through one delivery fiber per NIC
+    let stopped = false
+    const fxHandlers: Array<(code: number) => Effect.Effect<void>> = []
+    const fxCodes: Array<number> = []
+    const madFrom: Array<number> = []
+    const madData: Array<Uint8Array> = []
+    const madHandlers: Array<(from: number, data: Uint8Array) => Effect.Effect<void>> = []
+    let fxParked: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+    let fxBusy = false
+    const fxWake = () => {
+      fxBusy = true
+      const w = fxParked
+      if (w !== undefined) {
+        fxParked = undefined
+        w(Effect.void)
       }
-      engineScheduler.parked()
-      core.waker = () => resume(Effect.void)
-      return Effect.sync(() => {
-        core.waker = undefined
-      })
-    })
-    const logged = (e: Effect.Effect<void>) =>
-      Effect.catchAllCause(e, (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError(cause))
-    const deliver = (
-      ev: { handlers: Array<Handler | undefined>; codes: Array<number> } | undefined,
-      mads: { from: Array<number>; data: Array<Uint8Array> } | undefined
-    ): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (mads === undefined && ev !== undefined && ev.codes.length === 1) {
-          // the common case (one CQ notification): no array, no forEach
-          const h = ev.handlers[0]
-          const code = ev.codes[0]!
-          return h === undefined ? Effect.void : logged(Effect.suspend(() => h(code)))
-        }
-        const effects: Array<Effect.Effect<void>> = []
+    }
+    const defects: Array<unknown> = []
+    const engine: Engine = {
+      queued: false,
+      pass: () => stopped ? false : core.pass(),
+      deliver: () => {
+        if (stopped) return
+        const ev = core.takeEvents()
         if (ev !== undefined) {
           for (let k = 0; k < ev.codes.length; k++) {
             const h = ev.handlers[k]
-            if (h !== undefined) effects.push(logged(Effect.suspend(() => h(ev.codes[k]!))))
+            if (h === undefined) continue
+            if (typeof h === "function") {
+              fxHandlers.push(h)
+              fxCodes.push(ev.codes[k]!)
+              continue
+            }
+            try {
+              h.sync(ev.codes[k]!)
+            } catch (defect) {
+              defects.push(defect)
+            }
           }
         }
+        const mads = core.takeMads()
         const mh = madHandler
         if (mads !== undefined && mh !== undefined) {
           for (let k = 0; k < mads.data.length; k++) {
-            const from = mads.from[k]!
-            const data = mads.data[k]!
-            effects.push(logged(Effect.suspend(() => mh(from, data))))
+            if (typeof mh === "function") {
+              madFrom.push(mads.from[k]!)
+              madData.push(mads.data[k]!)
+              madHandlers.push(mh)
+              continue
+            }
+            try {
+              mh.sync(mads.from[k]!, mads.data[k]!)
+            } catch (defect) {
+              defects.push(defect)
+            }
           }
         }
-        return Effect.forEach(effects, (e) => e, { discard: true })
+        if (fxCodes.length > 0 || madData.length > 0 || defects.length > 0) fxWake()
+      }
+    }
+    const driver = fcore.driver
+    core.waker = () => driver.kick(engine)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        stopped = true
+        core.waker = undefined
       })
-    const step: Effect.Effect<void> = Effect.suspend(() => {
-      let more = false
-      more = core.pass()
-      const ev = core.takeEvents()
-      const mads = core.takeMads()
-      const next = more ? Effect.yieldNow() : wait
-      return ev === undefined && mads === undefined ? next : Effect.zipRight(deliver(ev, mads), next)
+    )
+    const logged = (e: Effect.Effect<void>) =>
+      Effect.catchAllCause(e, (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError(cause))
+    const engineScheduler = makeEngineScheduler()
+    const fxWait = Effect.async<void>((resume) => {
+      if (fxCodes.length > 0 || madData.length > 0 || defects.length > 0) {
+        resume(Effect.void)
+        return
+      }
+      fxBusy = false
+      engineScheduler.parked()
+      fxParked = resume
+      return Effect.sync(() => {
+        fxParked = undefined
+      })
     })
-    yield* Effect.forkScoped(Effect.withScheduler(Effect.forever(step), engineScheduler.scheduler))
+    /** one batch of the delivery fiber: Effect handlers and MADs in the order the engine raised them */
+    const fxStep: Effect.Effect<void> = Effect.suspend(() => {
+      const effects: Array<Effect.Effect<void>> = []
+      for (const d of defects.splice(0)) effects.push(Effect.logError(Cause.die(d)))
+      const hs = fxHandlers.splice(0)
+      const codes = fxCodes.splice(0)
+      for (let k = 0; k < hs.length; k++) {
+        const h = hs[k]!
+        const code = codes[k]!
+        effects.push(logged(Effect.suspend(() => h(code))))
+      }
+      const froms = madFrom.splice(0)
+      const datas = madData.splice(0)
+      const mhs = madHandlers.splice(0)
+      for (let k = 0; k < datas.length; k++) {
+        const mh = mhs[k]!
+        const from = froms[k]!
+        const data = datas[k]!
+        effects.push(logged(Effect.suspend(() => mh(from, data))))
+      }
+      const run = effects.length === 1 ? effects[0]! : Effect.forEach(effects, (e) => e, { discard: true })
+      return Effect.zipRight(run, fxWait)
+    })
+    yield* Effect.forkScoped(
+      Effect.withScheduler(Effect.zipRight(fxWait, Effect.forever(fxStep)), engineScheduler.scheduler)
+    )
+    // work queued before the driver was attached (none for a fresh NIC, but keep the invariant simple)
+    if (core.hasWork()) core.wake()
 
     let madHandler: MadHandler | undefined = undefined
     const hostSize = core.hostSize
@@ -779,7 +860,7 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
         core.madHandler = h
       },
       reset: Effect.sync(() => core.reset()),
-      busy: () => core.busy(),
+      busy: () => engine.queued || driver.active || fxBusy || core.busy(),
       stats: () => ({
         pds: core.nPds,
         mrs: core.nMrs,

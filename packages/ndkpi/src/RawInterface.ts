@@ -74,7 +74,17 @@ export type NdkCloseCompletion = (Context: unknown) => Effect.Effect<void>
  * @since 0.1.0
  * @category callbacks
  */
-export type NdkCqNotificationCallback = (CqNotificationContext: unknown, CqStatus: NTSTATUS) => Effect.Effect<void>
+export type NdkCqNotificationCallback =
+  & ((CqNotificationContext: unknown, CqStatus: NTSTATUS) => Effect.Effect<void>)
+  & {
+    /**
+     * Optional synchronous twin (hot path, outside the C interface like the `unsafe` tables): a provider may call
+     * it instead of running the Effect when it raises a notification from its own context — never inside a call
+     * the consumer made — with the same rules (serialized per CQ, R63; never after the close call, R19). It must
+     * not block and may call only `unsafe` twins. Read at every notification: `undefined` means "use the Effect".
+     */
+    readonly unsafe?: ((CqNotificationContext: unknown, CqStatus: NTSTATUS) => void) | undefined
+  }
 
 /**
  * `NDK_FN_SRQ_NOTIFICATION_CALLBACK` (§7.5): queued receives fell below the threshold (`STATUS_SUCCESS`), or the

@@ -2,6 +2,7 @@
  * The fabric core: packet descriptors as struct-of-arrays records, per-port inbound rings and delay heaps, the
  * link model (latency, bandwidth, faults) and the packet trace hash. No object per packet.
  */
+import { Driver } from "./driver.js"
 import { PhysicalMemory } from "./phys.js"
 import { mix, mix32, Prng } from "./prng.js"
 
@@ -293,6 +294,8 @@ export interface DropRule {
 
 export class FabricCore {
   readonly pk: Packets
+  /** the engine loop of every NIC on this fabric */
+  readonly driver = new Driver()
   readonly phys: PhysicalMemory
   readonly prng: Prng
   readonly seed: number

@@ -1,7 +1,8 @@
 /**
  * The NIC core: key table (MRs, FR-MRs, MWs), host arena, queues (QP/SRQ/CQ) as typed-array records, and the
  * engine pass (requester, responder, completer) over ready queues. Everything here is synchronous; the Effect
- * face (Nic.ts) drives `pass()` from one fiber per NIC and delivers events between passes.
+ * face (Nic.ts) hands the engine to the fabric's driver (internal/driver.ts), which runs `pass()` and delivers
+ * events between passes.
  */
 import type { Effect } from "effect/Effect"
 import { NicCode } from "../NicCode.js"
@@ -147,9 +148,15 @@ export interface Config {
   passBudget: number
 }
 
-/** A notification to deliver between passes. */
-export type Handler = (code: number) => Effect<void>
-export type MadHandler = (from: number, data: Uint8Array) => Effect<void>
+/**
+ * A notification handler, delivered after the pass that raised it (never inside a verb call): an Effect (run in
+ * order on the NIC's delivery fiber) or a plain synchronous function (called by the engine driver right after the
+ * pass — the fast path; it must not throw and should only record or hand the event over).
+ */
+export type Handler = ((code: number) => Effect<void>) | { readonly sync: (code: number) => void }
+export type MadHandler =
+  | ((from: number, data: Uint8Array) => Effect<void>)
+  | { readonly sync: (from: number, data: Uint8Array) => void }
 
 // ---------------------------------------------------------------------------------------------------------------
 // CQ
@@ -385,7 +392,7 @@ export class Qp {
   readonly respN: number
   /** a WRITE message is being placed (its first packet arrived, its last not yet) */
   respWriting = false
-  /** read-response resources: `ird` slots of `RDS` numbers, in service order (allocated at connect) */
+  /** read-response resources: `ird` slots of `RDS` numbers, in service order (allocated at the first read) */
   rd: Float64Array | undefined = undefined
   rdCount = 0
   inReads = false
@@ -619,12 +626,10 @@ export class NicCore implements Port {
   // -------------------------------------------------------------------------------------------------------------
   // Port
 
+  /** A doorbell: tells the driver this engine has work (cheap when it is already queued). */
   wake(): void {
     const w = this.waker
-    if (w !== undefined) {
-      this.waker = undefined
-      w()
-    }
+    if (w !== undefined) w()
   }
 
   requestTimer(at: number): void {
@@ -635,9 +640,9 @@ export class NicCore implements Port {
     }
   }
 
-  /** True while the engine has work or is not parked (inspection for deterministic test stepping). */
+  /** True while the engine has work (the driver adds whether it is queued or running). */
   busy(): boolean {
-    return this.waker === undefined || this.hasWork()
+    return this.hasWork()
   }
 
   /** Called when a sleeper fires. */
@@ -1430,7 +1435,6 @@ export class NicCore implements Port {
     q.remoteQpn = remoteQpn
     q.ird = ird
     q.ord = ord
-    q.rd = ird > 0 ? new Float64Array(ird * RDS) : undefined
     q.rdCount = 0
     q.nextPsn = sendPsn
     q.curPsn = sendPsn
@@ -1639,6 +1643,8 @@ export class NicCore implements Port {
     if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
       return this.fail(qq, C.INVALID_ARGUMENT)
     }
+    // a connection without outbound read credits (ORD 0) can never issue a read: refused, not queued forever
+    if (op === OP_READ && qq.ord === 0 && qq.state === QP_RTS) return this.fail(qq, C.INVALID_STATE)
     if (!inline && n > qq.sStride) this.widen(qq, n)
     const i = this.begin(qq, op, flags, ctx)
     qq.w[i * WS + W_TOTAL] = total
@@ -2764,11 +2770,12 @@ export class NicCore implements Port {
     const psn = pk.psn[i]!
     const total = pk.total[i]!
     const raddr = pk.raddr[i]!
-    const rd = q.rd
-    if (rd === undefined) {
+    if (q.ird === 0) {
       this.respError(q, 0, NAK_REM_INV_REQ, psn)
       return
     }
+    // the resources are allocated at the first read (a QP that serves no reads carries none)
+    const rd = q.rd ?? (q.rd = new Float64Array(q.ird * RDS))
     let row = ROW_NONE
     if (total > 0) {
       const r = this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)

@@ -88,7 +88,7 @@ export class CqImpl implements ObjectImpl {
     if (code === NicCode.CQ_NOTIFY) {
       if (this.arm !== ANY && this.arm !== SOLICITED) return
       this.arm = NONE
-      this.enqueue(S.STATUS_SUCCESS)
+      this.notifier.raiseFromEngine(S.STATUS_SUCCESS)
       return
     }
     if (code !== NicCode.CQ_OVERRUN && code !== NicCode.DEVICE_FATAL) return
@@ -97,15 +97,29 @@ export class CqImpl implements ObjectImpl {
     if (this.arm !== NONE) {
       this.arm = NONE
       this.errorReported = true
-      this.enqueue(this.errorStatus)
+      this.notifier.raiseFromEngine(this.errorStatus)
     }
   }
 
-  /** Serialized delivery of this CQ's notifications (one long-lived fiber, R63). */
+  private twinOf: ((context: unknown, status: number) => void) | undefined = undefined
+  private twin: ((status: number) => void) | undefined = undefined
+  /** The consumer's synchronous twin of its callback, bound to this CQ's context (undefined: none). */
+  private unsafeCallback(): ((status: number) => void) | undefined {
+    const u = this.callback.unsafe
+    if (u === undefined) return undefined
+    if (u !== this.twinOf) {
+      this.twinOf = u
+      this.twin = (status) => u(this.context, status)
+    }
+    return this.twin
+  }
+
+  /** Serialized delivery of this CQ's notifications (one long-lived fiber, R63; or the callback's sync twin). */
   readonly notifier: Notifier = new Notifier(
     this,
     (status) => this.callback(this.context, status),
-    (status) => status === S.STATUS_SUCCESS ? this.moderation() : undefined
+    (status) => status === S.STATUS_SUCCESS ? this.moderation() : undefined,
+    () => this.unsafeCallback()
   )
 
   /** Queues one notification; the CQ's delivery fiber raises it (never inside the call that queued it). */
@@ -312,7 +326,7 @@ export const createCq = (
         const handle = { current: -1 }
         const impl = new CqImpl(adapter, rec, handle, depth, notification, notificationContext, adapter.qpContexts)
         const made = yield* Effect.either(
-          adapter.core.nic.createCq(depth, (code) => Effect.sync(() => impl.onNicEvent(code)))
+          adapter.core.nic.createCq(depth, { sync: (code) => impl.onNicEvent(code) })
         )
         if (made._tag === "Left") return fromNic(made.left.code)
         handle.current = made.right

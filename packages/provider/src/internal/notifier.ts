@@ -4,7 +4,8 @@
  * directly (one scheduler hop) by the next; it ends once the object's close was requested. Notifications of one
  * object are serialized (R63) and never run inside the provider call that queued them (the fiber runs only after
  * the caller yields). The fiber is marked as callback context once for its whole life (R39/R47 checks) instead of
- * per callback.
+ * per callback. A notification raised by the engine may instead run the consumer's synchronous twin of its callback
+ * on the spot ({@link Notifier.raiseFromEngine}: no hop at all) when nothing else of this object is in flight.
  */
 import { Lifetime as L } from "@effect-ndk/lifetime"
 import * as Cause from "effect/Cause"
@@ -30,8 +31,45 @@ export class Notifier {
     /** the consumer's callback for one notification status */
     readonly callback: (status: number) => Effect.Effect<void>,
     /** a wait before a notification is raised (CQ interrupt moderation), or undefined for none */
-    readonly delay: (status: number) => Effect.Effect<void> | undefined
+    readonly delay: (status: number) => Effect.Effect<void> | undefined,
+    /** the consumer's synchronous twin of `callback`, when it has one (read at every notification) */
+    readonly unsafeCallback: () => ((status: number) => void) | undefined = () => undefined
   ) {}
+
+  /**
+   * Raises a notification from the engine's context (the NIC driver, never inside a consumer's call). When the
+   * consumer's callback has a synchronous twin, nothing is queued or in progress, no moderation delay applies and
+   * no event sink records callbacks, the twin runs right here — no fiber hop. Otherwise it is queued like
+   * {@link enqueue}.
+   */
+  raiseFromEngine(status: number): void {
+    const twin = this.unsafeCallback()
+    const k = this.impl.adapter.kernel
+    if (
+      twin === undefined || k.sink !== undefined || this.queue.length > 0 ||
+      (this.running && this.parked === undefined) || this.delay(status) !== undefined
+    ) {
+      this.enqueue(status)
+      return
+    }
+    const rec = this.impl.rec
+    // refused once the close was requested (R19)
+    if (!L.unsafeBeginNotification(k, rec)) return
+    try {
+      twin(status)
+    } catch (defect) {
+      this.impl.adapter.core.fork(
+        Effect.logError(
+          `provider: notification callback of object ${rec.id} failed (contained, counts as returned)`,
+          Cause.die(defect)
+        )
+      )
+    }
+    // the close waited for this callback: its completion fires now (R17), from a fiber of its own
+    if (L.unsafeEndNotification(k, rec)) {
+      this.impl.adapter.core.fork(Effect.locally(L.settle(k, rec), insideCallback, true))
+    }
+  }
 
   /**
    * Whether a notification was decided but its callback has not started yet. The raise is the moment the

@@ -170,7 +170,7 @@ export const createSrq = (
           depth,
           maxSge: Math.max(1, maxSge),
           limit: threshold,
-          onEvent: (code) => Effect.sync(() => impl.onNicEvent(code))
+          onEvent: { sync: (code) => impl.onNicEvent(code) }
         }))
         if (made._tag === "Left") return fromNic(made.left.code)
         impl.handle = made.right
