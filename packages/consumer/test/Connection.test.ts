@@ -2,8 +2,8 @@ import * as OpFlag from "@effect-ndk/ndkpi/OpFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import type * as Ndk from "../src/Ndk.js"
-import { ALL, side } from "./utils/conn.js"
 import { addr, drive, hosts, scopedDriven } from "./utils/hosts.js"
+import { ALL, side } from "./utils/sides.js"
 
 /** Two connected sides: host 1 connects to host 2's listener on port 4000. */
 const pair = (options: { readonly clientData?: Uint8Array; readonly serverData?: Uint8Array } = {}) =>

@@ -2,9 +2,9 @@ import { EPHEMERAL_PORT_FIRST, PAGE_SIZE } from "@effect-ndk/ndkpi/Constants"
 import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
-import type { Side } from "./utils/conn.js"
-import { side } from "./utils/conn.js"
 import { addr, drive, hosts, scopedDriven } from "./utils/hosts.js"
+import type { Side } from "./utils/sides.js"
+import { side } from "./utils/sides.js"
 
 /** A server accepting one request on `port` (plain or `Ex`), in a fiber. */
 const serve = (s: Side, port: number, o: { readonly ex?: boolean; readonly data?: Uint8Array } = {}) =>

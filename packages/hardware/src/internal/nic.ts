@@ -369,7 +369,7 @@ export class Qp {
   respGens: Int32Array
   /** a WRITE message is being placed (its first packet arrived, its last not yet) */
   respWriting = false
-  /** read-response resources: `ird` slots of `RDS` numbers, in service order (allocated at connect) */
+  /** read-response resources: `ird` slots of `RDS` numbers, in service order (allocated at the first read) */
   rd: Float64Array | undefined = undefined
   rdCount = 0
   inReads = false
@@ -1378,7 +1378,6 @@ export class NicCore implements Port {
     q.remoteQpn = remoteQpn
     q.ird = ird
     q.ord = ord
-    q.rd = ird > 0 ? new Float64Array(ird * RDS) : undefined
     q.rdCount = 0
     q.nextPsn = sendPsn
     q.curPsn = sendPsn
@@ -1586,6 +1585,8 @@ export class NicCore implements Port {
     if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
       return this.fail(qq, C.INVALID_ARGUMENT)
     }
+    // a connection without outbound read credits (ORD 0) can never issue a read: refused, not queued forever
+    if (op === OP_READ && qq.ord === 0 && qq.state === QP_RTS) return this.fail(qq, C.INVALID_STATE)
     if (!inline && n > qq.sStride) this.widen(qq, n)
     const i = this.begin(qq, op, flags, ctx)
     qq.w[i * WS + W_TOTAL] = total
@@ -2388,11 +2389,12 @@ export class NicCore implements Port {
     const psn = pk.psn[i]!
     const total = pk.total[i]!
     const raddr = pk.raddr[i]!
-    const rd = q.rd
-    if (rd === undefined) {
+    if (q.ird === 0) {
       this.respError(q, 0, NAK_REM_INV_REQ, psn)
       return
     }
+    // the resources are allocated at the first read (a QP that serves no reads carries none)
+    const rd = q.rd ?? (q.rd = new Float64Array(q.ird * RDS))
     let row = ROW_NONE
     if (total > 0) {
       const r = this.checkRemote(q.pd, pk.rkey[i]!, raddr, total, false)
