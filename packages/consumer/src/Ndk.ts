@@ -10,7 +10,12 @@
  *   or Deferred per operation. `batch` posts many and resumes once. Completions nobody waits for (`submit`)
  *   arrive on the CQ's `results` Stream;
  * - interrupting a fiber that waits for an operation leaves the work request posted and tracked; its completion
- *   is dropped (counted as `abandoned`) when it arrives, so the QP is never corrupted and nothing leaks.
+ *   is dropped (counted as `abandoned`) when it arrives, so the QP is never corrupted and nothing leaks;
+ * - everything else the raw interface offers has its place too: standalone connectors (connect, read the reply,
+ *   complete or reject; the 2.1 `Ex` forms), shared endpoints, listener and connector addresses, pausing connect
+ *   events, CQ resize and interrupt moderation, SRQ modify and limit notifications (Effect and Stream), logical
+ *   address mappings with the privileged token, fast-register MRs, send-and-invalidate, extension interfaces
+ *   (the package README has the raw function → consumer API table).
  *
  * @since 0.1.0
  */

@@ -1,27 +1,13 @@
-import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import * as Ndk from "../src/Ndk.js"
-import type { TestHost } from "./utils/hosts.js"
 import { addr, drive, hosts, scopedDriven } from "./utils/hosts.js"
-
-const ALL = NdkMrFlag.NDK_MR_FLAG_ALLOW_LOCAL_WRITE | NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_READ |
-  NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_WRITE | NdkMrFlag.NDK_MR_FLAG_RDMA_READ_SINK
-
-const side = (h: TestHost) =>
-  Effect.gen(function*() {
-    const adapter = yield* h.ndk.openAdapter()
-    const pd = yield* adapter.createPd
-    const cq = yield* adapter.createCq(64)
-    const mr = yield* pd.registerMemory(16384, ALL)
-    const qp = yield* pd.createQp({ receiveCq: cq, initiatorCq: cq, receiveQueueDepth: 16, initiatorQueueDepth: 16 })
-    return { h, adapter, pd, cq, mr, qp }
-  })
+import { ALL, side } from "./utils/sides.js"
 
 const pair = Effect.gen(function*() {
   const [h1, h2] = yield* hosts(2)
-  const a = yield* side(h1!)
-  const b = yield* side(h2!)
+  const a = yield* side(h1!, { bufBytes: 16384, depth: 16 })
+  const b = yield* side(h2!, { bufBytes: 16384, depth: 16 })
   const listener = yield* b.adapter.listen(addr(2, 4200))
   const limits = { inboundReadLimit: 4, outboundReadLimit: 4 }
   const server = yield* Effect.fork(Effect.flatMap(listener.incoming, (r) => r.accept(b.qp, limits)))

@@ -1,24 +1,9 @@
-import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
 import * as OpFlag from "@effect-ndk/ndkpi/OpFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import type * as Ndk from "../src/Ndk.js"
-import type { TestHost } from "./utils/hosts.js"
 import { addr, drive, hosts, scopedDriven } from "./utils/hosts.js"
-
-const ALL = NdkMrFlag.NDK_MR_FLAG_ALLOW_LOCAL_WRITE | NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_READ |
-  NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_WRITE | NdkMrFlag.NDK_MR_FLAG_RDMA_READ_SINK
-
-/** One side: adapter, PD, CQ, 64 KiB registered buffer, QP. */
-const side = (h: TestHost) =>
-  Effect.gen(function*() {
-    const adapter = yield* h.ndk.openAdapter()
-    const pd = yield* adapter.createPd
-    const cq = yield* adapter.createCq(256)
-    const mr = yield* pd.registerMemory(65536, ALL)
-    const qp = yield* pd.createQp({ receiveCq: cq, initiatorCq: cq, receiveQueueDepth: 64, initiatorQueueDepth: 64 })
-    return { h, adapter, pd, cq, mr, qp }
-  })
+import { ALL, side } from "./utils/sides.js"
 
 /** Two connected sides: host 1 connects to host 2's listener on port 4000. */
 const pair = (options: { readonly clientData?: Uint8Array; readonly serverData?: Uint8Array } = {}) =>

@@ -1,25 +1,10 @@
 import { EPHEMERAL_PORT_FIRST, PAGE_SIZE } from "@effect-ndk/ndkpi/Constants"
-import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
 import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
-import type { TestHost } from "./utils/hosts.js"
 import { addr, drive, hosts, scopedDriven } from "./utils/hosts.js"
-
-const ALL = NdkMrFlag.NDK_MR_FLAG_ALLOW_LOCAL_WRITE | NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_READ |
-  NdkMrFlag.NDK_MR_FLAG_ALLOW_REMOTE_WRITE | NdkMrFlag.NDK_MR_FLAG_RDMA_READ_SINK
-
-/** One side: adapter, PD, CQ, 64 KiB registered buffer, QP. */
-const side = (h: TestHost) =>
-  Effect.gen(function*() {
-    const adapter = yield* h.ndk.openAdapter()
-    const pd = yield* adapter.createPd
-    const cq = yield* adapter.createCq(256)
-    const mr = yield* pd.registerMemory(65536, ALL)
-    const qp = yield* pd.createQp({ receiveCq: cq, initiatorCq: cq })
-    return { h, adapter, pd, cq, mr, qp }
-  })
-type Side = Effect.Effect.Success<ReturnType<typeof side>>
+import type { Side } from "./utils/sides.js"
+import { side } from "./utils/sides.js"
 
 /** A server accepting one request on `port` (plain or `Ex`), in a fiber. */
 const serve = (s: Side, port: number, o: { readonly ex?: boolean; readonly data?: Uint8Array } = {}) =>
@@ -33,8 +18,9 @@ const serve = (s: Side, port: number, o: { readonly ex?: boolean; readonly data?
         ...(o.data === undefined ? {} : { privateData: o.data })
       }
       const peer = yield* req.peerAddress
+      const local = yield* req.localAddress
       const conn = yield* (o.ex === true ? req.acceptEx(s.qp, options) : req.accept(s.qp, options))
-      return { conn, peer }
+      return { conn, peer, local }
     }))
     return { listener, accepted }
   })
@@ -53,8 +39,9 @@ describe("Ndk: standalone connectors", () => {
       assert.isTrue(local.port >= EPHEMERAL_PORT_FIRST)
       assert.deepStrictEqual(yield* connector.peerAddress, addr(2, 4200))
       const ca = yield* drive(connector.completeConnect)
-      const { conn: cb, peer } = yield* drive(Fiber.join(accepted))
+      const { conn: cb, local: serverLocal, peer } = yield* drive(Fiber.join(accepted))
       assert.deepStrictEqual(peer, local)
+      assert.deepStrictEqual(serverLocal, addr(2, 4200))
       assert.deepStrictEqual(yield* cb.peerAddress, local)
       assert.deepStrictEqual(yield* ca.localAddress, local)
       // traffic over it
@@ -80,6 +67,42 @@ describe("Ndk: standalone connectors", () => {
       assert.isTrue(Number.isInteger(reason) && reason >= 0)
       assert.isTrue(cb.isDisconnected())
     })))
+
+  it.effect("R156: a connector whose connect was refused connects again once someone listens", () =>
+    scopedDriven(Effect.gen(function*() {
+      const [h1, h2] = yield* hosts(2)
+      const a = yield* side(h1!)
+      const b = yield* side(h2!)
+      const connector = yield* a.adapter.createConnector
+      const e = yield* drive(Effect.flip(connector.connect(a.qp, addr(1, 0), addr(2, 4204))))
+      assert.strictEqual(e._tag, "ConnectionRefused")
+      const { accepted } = yield* serve(b, 4204)
+      yield* drive(connector.connect(a.qp, addr(1, 0), addr(2, 4204)))
+      const ca = yield* drive(connector.completeConnect)
+      yield* drive(Fiber.join(accepted))
+      assert.isFalse(ca.isDisconnected())
+    })))
+
+  it.effect("R25: a connector created before its QP: the scope still closes the connector first, nothing hangs", () =>
+    Effect.gen(function*() {
+      const outer = yield* Scope.make()
+      const [h1, h2] = yield* Scope.extend(hosts(2), outer)
+      const b = yield* Scope.extend(side(h2!), outer)
+      const { accepted } = yield* Scope.extend(serve(b, 4205), outer)
+      const scope = yield* Scope.make()
+      const adapter = yield* Scope.extend(h1!.ndk.openAdapter(), scope)
+      const connector = yield* Scope.extend(adapter.createConnector, scope)
+      const pd = yield* Scope.extend(adapter.createPd, scope)
+      const cq = yield* Scope.extend(adapter.createCq(64), scope)
+      const qp = yield* Scope.extend(pd.createQp({ receiveCq: cq, initiatorCq: cq }), scope)
+      yield* Scope.extend(drive(connector.connect(qp, addr(1, 0), addr(2, 4205))), scope)
+      yield* drive(connector.completeConnect)
+      yield* drive(Fiber.join(accepted))
+      yield* drive(Scope.close(scope, Exit.void))
+      const st = h1!.ndk.unsafeStats()
+      for (const [k, n] of Object.entries(st.created)) assert.strictEqual(st.closed[k], n, k)
+      yield* drive(Scope.close(outer, Exit.void))
+    }))
 
   it.effect("R139: completeConnect before a successful connect fails with ConnectionInvalid", () =>
     scopedDriven(Effect.gen(function*() {

@@ -42,6 +42,18 @@ const freshPair = (a: Side, b: Side, bufBytes = 512 * 1024) =>
     return { qa, qb }
   })
 
+/** Fills b's buffer with a pattern and posts `count` reads of `size` bytes (contexts 0..count-1) from a. */
+const postReads = (qa: Side, qb: Side, count: number, size: number, seed: number): Uint8Array => {
+  const data = pattern(count * size, seed)
+  qb.nic.memory.write(qb.buf, data)
+  const s = new Nic.Sgl(1)
+  for (let k = 0; k < count; k++) {
+    const off = k * size
+    assert.strictEqual(qa.nic.postRead(qa.qpn, k, s.one(qa.buf + off, size, qa.key), 0, qb.buf + off, qb.key), 0)
+  }
+  return data
+}
+
 describe("RC transport fidelity: IRD/ORD", () => {
   it.scoped("a requester exceeding the responder's IRD gets NAK invalid request: REMOTE_INVALID_REQUEST, QP to error", () =>
     Effect.gen(function*() {
@@ -68,13 +80,7 @@ describe("RC transport fidelity: IRD/ORD", () => {
       const p = yield* pair({ side: { bufBytes: 1024 * 1024 } })
       const { qa, qb } = yield* freshPair(p.a, p.b, 1024 * 1024)
       yield* connectWith(qa, qb, { aIrd: 2, aOrd: 2, bIrd: 2, bOrd: 2 })
-      const data = pattern(8 * 65536, 11)
-      qb.nic.memory.write(qb.buf, data)
-      const s = new Nic.Sgl(1)
-      for (let k = 0; k < 8; k++) {
-        const off = k * 65536
-        assert.strictEqual(qa.nic.postRead(qa.qpn, k, s.one(qa.buf + off, 65536, qa.key), 0, qb.buf + off, qb.key), 0)
-      }
+      const data = postReads(qa, qb, 8, 65536, 11)
       const c = yield* collect(qa, 8)
       assert.deepStrictEqual(
         c.map((x) => [x.context, x.status, x.opcode]),
@@ -94,19 +100,26 @@ describe("RC transport fidelity: IRD/ORD", () => {
       })
       const { qa, qb } = yield* freshPair(p.a, p.b, 1024 * 1024)
       yield* connectWith(qa, qb, { aIrd: 1, aOrd: 1, bIrd: 1, bOrd: 1 })
-      const data = pattern(16 * 20000, 12)
-      qb.nic.memory.write(qb.buf, data)
-      const s = new Nic.Sgl(1)
-      for (let k = 0; k < 16; k++) {
-        const off = k * 20000
-        assert.strictEqual(qa.nic.postRead(qa.qpn, k, s.one(qa.buf + off, 20000, qa.key), 0, qb.buf + off, qb.key), 0)
-      }
+      const data = postReads(qa, qb, 16, 20000, 12)
       const c = yield* collect(qa, 16, { steps: 40000 })
       assert.deepStrictEqual(c.map((x) => x.status), new Array(16).fill(0))
       assert.deepStrictEqual(qa.nic.memory.read(qa.buf, data.length), data)
       const f = yield* p.fabric.counters
       assert.isAbove(f.lost + f.duplicated + f.reordered, 0)
       assert.strictEqual(qb.nic.qpState(qb.qpn), Nic.QpState.CONNECTED)
+    }))
+
+  it.scoped("ORD 0: a read is refused at the post (INVALID_STATE), nothing queued", () =>
+    Effect.gen(function*() {
+      const p = yield* pair()
+      const { qa, qb } = yield* freshPair(p.a, p.b, 4096)
+      yield* connectWith(qa, qb, { aIrd: 2, aOrd: 0, bIrd: 2, bOrd: 0 })
+      const s = new Nic.Sgl(1).one(qa.buf, 8, qa.key)
+      assert.strictEqual(qa.nic.postRead(qa.qpn, "r", s, 0, qb.buf, qb.key), NicCode.INVALID_STATE)
+      assert.strictEqual(qa.nic.workInFlight(qa.qpn)!.requests, 0)
+      assert.strictEqual(qa.nic.postWrite(qa.qpn, "w", s, 0, qb.buf, qb.key), 0)
+      const c = yield* collect(qa, 1)
+      assert.deepStrictEqual([c[0]!.context, c[0]!.status], ["w", 0])
     }))
 
   it.scoped("IRD 0: any read is an invalid request", () =>
@@ -241,6 +254,25 @@ describe("RC transport fidelity: 24-bit PSNs", () => {
       assert.strictEqual(yield* p.fabric.dropsPending, 0)
       assert.isAbove(qa.nic.stats().retransmits + qa.nic.stats().seqNaks + qb.nic.stats().seqNaks, 0)
     }))
+
+  it.scoped("a fault-free link (burst descriptors) crosses the wrap without a retransmission", () =>
+    Effect.gen(function*() {
+      const p = yield* pair({ side: { bufBytes: 512 * 1024 } })
+      const { qa, qb } = yield* freshPair(p.a, p.b)
+      yield* connectWith(qa, qb, { aIrd: 4, aOrd: 4, bIrd: 4, bOrd: 4, psn: PSN_SPACE - 100 })
+      const data = pattern(65536, 34)
+      qa.nic.memory.write(qa.buf, data)
+      const s = new Nic.Sgl(1).one(qa.buf, 65536, qa.key)
+      let done = 0
+      for (let round = 0; round < 4; round++) {
+        for (let k = 0; k < 16; k++) assert.strictEqual(qa.nic.postWrite(qa.qpn, k, s, 0, qb.buf + k * 4096, qb.key), 0)
+        const c = yield* collect(qa, 16)
+        done += c.filter((x) => x.status === 0).length
+      }
+      assert.strictEqual(done, 64)
+      assert.strictEqual(qa.nic.stats().retransmits, 0)
+      assert.strictEqual(qb.nic.stats().seqNaks, 0)
+    }))
 })
 
 describe("work in flight (drain watch)", () => {
@@ -288,10 +320,11 @@ describe("work in flight (drain watch)", () => {
       const p = yield* pair({ side: { bufBytes: 512 * 1024 }, config: { ackTimeoutUs: 200 } })
       const { qa, qb } = yield* freshPair(p.a, p.b)
       yield* connectWith(qa, qb, { aIrd: 2, aOrd: 2, bIrd: 2, bOrd: 2 })
-      // lose the last packet of a 5-packet write: b holds a partly placed message until the retransmission timeout
-      // (a lost middle packet would be NAKed by the next one and resent at once: on this zero-latency link the engine
-      // driver runs that whole exchange in one turn, so the partial state would never be observable)
-      yield* p.fabric.dropNext({ kind: Fabric.PacketKind.WRITE, psn: 4 })
+      // lose the 3rd packet of a 5-packet write: b holds a partly placed message until the retransmission
+      yield* p.fabric.dropNext({ kind: Fabric.PacketKind.WRITE, psn: 2 })
+      // and its sequence NAK: on a zero-latency link the NAK would bring the retransmission within the same engine
+      // turn; without it, recovery waits for the ACK timeout and the partial message stays observable
+      yield* p.fabric.dropNext({ kind: Fabric.PacketKind.NAK })
       qa.nic.postWrite(qa.qpn, "w", new Nic.Sgl(1).one(qa.buf, 5 * 4096, qa.key), 0, qb.buf, qb.key)
       yield* settle(() => qb.nic.workInFlight(qb.qpn)!.inbound)
       assert.isTrue(qb.nic.workInFlight(qb.qpn)!.inbound)

@@ -71,7 +71,12 @@ export interface Options {
   readonly onViolation?: (violation: Violation) => void
   /** lifetime-kernel event sink (every adapter instance's kernel reports to it) */
   readonly sink?: LifetimeEvent.Sink
-  /** connection-manager retransmission and timeout settings (virtual ms; defaults in `cm.ts`) */
+  /**
+   * connection-manager settings (defaults in `cm.ts`): retransmission and timeouts (virtual ms), and `backlog`
+   * (default 128) — requests a listener delivered and the consumer has not yet accepted, rejected or closed, beyond
+   * which new requests are refused with `STATUS_CONNECTION_REFUSED` at the requester (SPEC.md §9.4; `NdkListen`
+   * takes no backlog, so it is per host)
+   */
   readonly connectionManager?: Partial<CmConfig>
 }
 

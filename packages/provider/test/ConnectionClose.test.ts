@@ -7,10 +7,12 @@ import {
   completeConnect,
   connect,
   connector,
+  dial,
   disconnect,
   established,
   listen,
   listener,
+  listening,
   Log,
   qpOf,
   S,
@@ -46,8 +48,7 @@ describe("Connection close", () => {
           log.push({ what: "event-returned", context: null })
         }))
       yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      yield* dial(a!, b!, log)
       yield* until(() => log.of("event").length === 1)
       expect(yield* closeWith(l, log, "listener")).toBe(S.STATUS_PENDING)
       yield* TestClock.adjust("4 millis")
@@ -79,17 +80,11 @@ describe("Connection close", () => {
 
   it.scoped("R130: after NdkCloseListener no connect event is raised and requests are refused, close pending", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const c1 = yield* connector(a!)
-      yield* connect(c1, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { ctx: 1 })
+      const { sides: [a, b], log, incoming, l } = yield* listening()
+      yield* dial(a!, b!, log, { ctx: 1 })
       yield* until(() => incoming.length === 1)
       expect(yield* closeWith(l, log, "listener")).toBe(S.STATUS_PENDING)
-      const c2 = yield* connector(a!)
-      yield* connect(c2, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { ctx: 2 })
+      yield* dial(a!, b!, log, { ctx: 2 })
       yield* waitFor(log, "connect")
       expect(log.of("connect", 2)[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
       expect(incoming.length).toBe(1)
@@ -159,13 +154,8 @@ describe("Connection close", () => {
 
   it.scoped("R158: closing an incoming connector without accept/reject makes the active connect fail REFUSED", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      const { sides: [a, b], log, incoming } = yield* listening()
+      yield* dial(a!, b!, log)
       yield* until(() => incoming.length === 1)
       expect(yield* closeWith(incoming[0]!, log, "incoming")).toBe(S.STATUS_SUCCESS)
       yield* waitFor(log, "connect")
@@ -200,13 +190,8 @@ describe("Connection close", () => {
 
   it.scoped("R21: closing with a pending accept completes it CANCELLED; the active complete fails ABORTED", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      const { sides: [a, b], log, incoming } = yield* listening()
+      const ca = yield* dial(a!, b!, log)
       yield* until(() => incoming.length === 1)
       yield* accept(incoming[0]!, yield* qpOf(b!), log)
       yield* waitFor(log, "connect")

@@ -139,6 +139,77 @@ describe("Endpoints", () => {
       expect(log.calls).toEqual([])
     }))
 
+  it.scoped(
+    "R136, R128 (model decision): NdkListen on the unspecified address (0.0.0.0, ::) listens on every address of the adapter in its family",
+    () =>
+      Effect.gen(function*() {
+        const { sides: [a, b] } = yield* world()
+        const log = new Log()
+        const incoming: Array<NdkConnector> = []
+        const l = yield* listener(b!, incoming)
+        expect(yield* listen(l, { family: 2, address: "0.0.0.0", port: 5000 }, log)).toBe(S.STATUS_SUCCESS)
+        // the listener reports what it was bound to
+        expect(yield* localOf(l)).toEqual({ family: 2, address: "0.0.0.0", port: 5000 })
+        // a request to the adapter's IPv4 address raises one connect event; the connection's local address is the
+        // concrete address the request named
+        const ca = yield* connector(a!)
+        expect(yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)).toBe(S.STATUS_PENDING)
+        expect(yield* until(() => incoming.length === 1)).toBe(true)
+        expect(yield* localOf(incoming[0]!)).toEqual(v4(b!.n, 5000))
+        expect(yield* accept(incoming[0]!, yield* qpOf(b!), log)).toBe(S.STATUS_PENDING)
+        yield* waitFor(log, "connect")
+        expect(log.of("connect")[0]!.status).toBe(S.STATUS_SUCCESS)
+        // the other family is not covered: an IPv6 request to that port is refused
+        const c6 = yield* connector(a!)
+        expect(yield* connect(c6, yield* qpOf(a!), v6(a!.n, 0), v6(b!.n, 5000), log, { ctx: "v6" }))
+          .toBe(S.STATUS_PENDING)
+        yield* waitFor(log, "connect", 2)
+        expect(log.of("connect", "v6")[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
+        // "::" in any spelling, port 0 ⇒ an ephemeral port
+        const l6 = yield* listener(b!, incoming)
+        expect(yield* listen(l6, { family: 23, address: "0:0::0", port: 0 })).toBe(S.STATUS_SUCCESS)
+        const la6 = yield* localOf(l6)
+        expect(la6.address).toBe("0:0:0:0:0:0:0:0")
+        expect(la6.port).toBeGreaterThanOrEqual(49152)
+        const c6b = yield* connector(a!)
+        expect(yield* connect(c6b, yield* qpOf(a!), v6(a!.n, 0), v6(b!.n, la6.port), log, { ctx: "v6b" }))
+          .toBe(S.STATUS_PENDING)
+        expect(yield* until(() => incoming.length === 2)).toBe(true)
+        expect((yield* localOf(incoming[1]!)).port).toBe(la6.port)
+        // a shared endpoint or a connect from the unspecified address stays refused (they need a concrete address)
+        expect((yield* sharedEndpoint(a!, { family: 2, address: "0.0.0.0", port: 0 })).status)
+          .toBe(S.STATUS_INVALID_ADDRESS)
+      })
+  )
+
+  it.scoped(
+    "R132 (model decision): the unspecified address and the adapter's own address collide on one port, in both orders",
+    () =>
+      Effect.gen(function*() {
+        const { sides: [a] } = yield* world(1)
+        const any4 = (port: number): SockAddr => ({ family: 2, address: "0.0.0.0", port })
+        const l1 = yield* listener(a!, [])
+        const l2 = yield* listener(a!, [])
+        const l3 = yield* listener(a!, [])
+        expect(yield* listen(l1, any4(5000))).toBe(S.STATUS_SUCCESS)
+        expect(yield* listen(l2, v4(a!.n, 5000))).toBe(S.STATUS_SHARING_VIOLATION)
+        expect(yield* listen(l2, any4(5000))).toBe(S.STATUS_SHARING_VIOLATION)
+        const log = new Log()
+        const c = yield* connector(a!)
+        expect(yield* connect(c, yield* qpOf(a!), v4(a!.n, 5000), v4(2, 1), log)).toBe(S.STATUS_SHARING_VIOLATION)
+        expect((yield* sharedEndpoint(a!, v4(a!.n, 5000))).status).toBe(S.STATUS_SHARING_VIOLATION)
+        // the other order
+        expect(yield* listen(l2, v4(a!.n, 6000))).toBe(S.STATUS_SUCCESS)
+        expect(yield* listen(l3, any4(6000))).toBe(S.STATUS_SHARING_VIOLATION)
+        // the IPv6 port space is separate
+        expect(yield* listen(l3, { family: 23, address: "::", port: 5000 })).toBe(S.STATUS_SUCCESS)
+        // the port is free again once the wildcard listener is closed
+        expect(yield* closeWith(l1, log, "l1")).toBe(S.STATUS_SUCCESS)
+        const l4 = yield* listener(a!, [])
+        expect(yield* listen(l4, v4(a!.n, 5000))).toBe(S.STATUS_SUCCESS)
+      })
+  )
+
   it.scoped("R137: a second connection with the same 4-tuple fails with STATUS_ADDRESS_ALREADY_EXISTS", () =>
     Effect.gen(function*() {
       const { sides: [a, b] } = yield* world()

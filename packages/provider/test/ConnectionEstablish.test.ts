@@ -9,9 +9,11 @@ import {
   completeConnect,
   connect,
   connector,
+  dial,
   established,
   listen,
   listener,
+  listening,
   Log,
   qpOf,
   S,
@@ -39,11 +41,7 @@ describe("Connection establishment", () => {
 
   it.scoped("R127: a passive NdkReject fails the active connect with REFUSED; the reject data is readable", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      expect(yield* listen(l, v4(b!.n, 5000))).toBe(S.STATUS_SUCCESS)
+      const { sides: [a, b], log, incoming } = yield* listening()
       const c = yield* connector(a!)
       const qp = yield* qpOf(a!)
       expect(yield* connect(c, qp, v4(a!.n, 0), v4(b!.n, 5000), log)).toBe(S.STATUS_PENDING)
@@ -60,11 +58,7 @@ describe("Connection establishment", () => {
 
   it.scoped("R128: each incoming request raises exactly one connect event with a new connector (type 8)", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
+      const { sides: [a, b], log, incoming } = yield* listening()
       for (let i = 0; i < 3; i++) {
         const c = yield* connector(a!)
         const qp = yield* qpOf(a!)
@@ -79,11 +73,7 @@ describe("Connection establishment", () => {
 
   it.scoped("R129: while paused no connect event is raised and connects are refused; resume restores events", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
+      const { sides: [a, b], log, incoming, l } = yield* listening()
       yield* l.Dispatch.NdkControlConnectEvents(l, true)
       const c = yield* connector(a!)
       const qp = yield* qpOf(a!)
@@ -97,13 +87,52 @@ describe("Connection establishment", () => {
       expect(incoming.length).toBe(1)
     }))
 
+  it.scoped(
+    "R126 (§9.4 backlog row): with the backlog full a further connect completes STATUS_CONNECTION_REFUSED; a reject, accept or close frees a place",
+    () =>
+      Effect.gen(function*() {
+        // the backlog is the provider's `connectionManager.backlog` option (NdkListen takes none, SPEC.md §6.11)
+        const { sides: [a, b], log, incoming } = yield* listening({ provider: { connectionManager: { backlog: 2 } } })
+        const attempt = (ctx: string) =>
+          Effect.gen(function*() {
+            const c = yield* connector(a!)
+            expect(yield* connect(c, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { ctx })).toBe(S.STATUS_PENDING)
+            return c
+          })
+        // two requests fill the backlog: two connect events, neither connect completes yet
+        yield* attempt("c1")
+        yield* attempt("c2")
+        expect(yield* until(() => incoming.length === 2)).toBe(true)
+        // the third is refused without a connect event; the same connector may try again later (R156)
+        const c3 = yield* attempt("c3")
+        yield* waitFor(log, "connect")
+        expect(log.of("connect").map((c) => [c.context, c.status])).toEqual([["c3", S.STATUS_CONNECTION_REFUSED]])
+        expect(incoming.length).toBe(2)
+        // a reject frees a place: the retry is delivered
+        expect(yield* incoming[0]!.Dispatch.NdkReject(incoming[0]!, null, 0)).toBe(S.STATUS_SUCCESS)
+        yield* waitFor(log, "connect", 2)
+        expect(log.of("connect", "c1")[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
+        expect(yield* connect(c3, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { ctx: "c3" }))
+          .toBe(S.STATUS_PENDING)
+        expect(yield* until(() => incoming.length === 3)).toBe(true)
+        // full again; an accept frees a place too, and so does closing an incoming connector
+        yield* attempt("c4")
+        yield* waitFor(log, "connect", 3)
+        expect(log.of("connect", "c4")[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
+        expect(yield* accept(incoming[1]!, yield* qpOf(b!), log)).toBe(S.STATUS_PENDING)
+        expect(yield* closeWith(incoming[2]!, log, "in3")).toBe(S.STATUS_SUCCESS)
+        yield* attempt("c5")
+        yield* attempt("c6")
+        expect(yield* until(() => incoming.length === 5)).toBe(true)
+        yield* attempt("c7")
+        yield* waitFor(log, "connect", 6)
+        expect(log.of("connect", "c7")[0]!.status).toBe(S.STATUS_CONNECTION_REFUSED)
+      })
+  )
+
   it.scoped("R139: NdkCompleteConnect before the connect completed returns STATUS_CONNECTION_INVALID", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
+      const { sides: [a, b], log } = yield* listening()
       const c = yield* connector(a!)
       expect(yield* completeConnect(c, log)).toBe(S.STATUS_CONNECTION_INVALID)
       const qp = yield* qpOf(a!)
@@ -114,11 +143,7 @@ describe("Connection establishment", () => {
 
   it.scoped("R140: the passive NdkAccept completes only after the active NdkCompleteConnect", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
+      const { sides: [a, b], log, incoming } = yield* listening()
       const ca = yield* connector(a!)
       const qa = yield* qpOf(a!)
       const qb = yield* qpOf(b!)
@@ -147,13 +172,8 @@ describe("Connection establishment", () => {
 
   it.scoped("R141: if the active side never completes, the passive NdkAccept fails with STATUS_IO_TIMEOUT", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      const { sides: [a, b], log, incoming } = yield* listening()
+      const ca = yield* dial(a!, b!, log)
       yield* until(() => incoming.length === 1)
       yield* accept(incoming[0]!, yield* qpOf(b!), log)
       yield* waitFor(log, "connect")
@@ -168,13 +188,8 @@ describe("Connection establishment", () => {
 
   it.scoped("R142: an active NdkReject after its connect completed fails the passive accept (ABORTED)", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      const { sides: [a, b], log, incoming } = yield* listening()
+      const ca = yield* dial(a!, b!, log)
       yield* until(() => incoming.length === 1)
       yield* accept(incoming[0]!, yield* qpOf(b!), log)
       yield* waitFor(log, "connect")
@@ -185,11 +200,7 @@ describe("Connection establishment", () => {
 
   it.scoped("R143: closing the active connector before accept makes NdkAccept / NdkReject fail ABORTED", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
+      const { sides: [a, b], log, incoming } = yield* listening()
       const actives: Array<NdkConnector> = []
       for (let i = 0; i < 2; i++) {
         const ca = yield* connector(a!)
@@ -210,14 +221,11 @@ describe("Connection establishment", () => {
 
   it.scoped("R142: with the NDSPI option an active reject after reply fails the passive accept REFUSED", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world(2, { provider: { connectionManager: { activeRejectRefused: true } } })
+      const { sides: [a, b], log, incoming } = yield* listening({
+        provider: { connectionManager: { activeRejectRefused: true } }
+      })
       expect(cmFor(b!).config.activeRejectRefused).toBe(true)
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      const ca = yield* dial(a!, b!, log)
       yield* until(() => incoming.length === 1)
       yield* accept(incoming[0]!, yield* qpOf(b!), log)
       yield* waitFor(log, "connect")
@@ -277,11 +285,7 @@ describe("Connection data", () => {
 
   it.scoped("R145: NdkGetConnectionData follows the RDS protocol", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
+      const { sides: [a, b], log, incoming } = yield* listening()
       const ca = yield* connector(a!)
       const data = new Uint8Array(20).map((_, i) => i + 1)
       yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { data })
@@ -306,13 +310,8 @@ describe("Connection data", () => {
 
   it.scoped("R146: connect data is readable before accept; accept data after the connect completed", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log, { data: bytes(1, 2, 3) })
+      const { sides: [a, b], log, incoming } = yield* listening()
+      const ca = yield* dial(a!, b!, log, { data: bytes(1, 2, 3) })
       yield* until(() => incoming.length === 1)
       const cb = incoming[0]!
       const buf = new Uint8Array(56)
@@ -327,11 +326,7 @@ describe("Connection data", () => {
 
   it.scoped("R147: private data over MaxCallerData / MaxCalleeData fails inline with STATUS_INVALID_BUFFER_SIZE", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
+      const { sides: [a, b], log, incoming } = yield* listening()
       const ca = yield* connector(a!)
       const qa = yield* qpOf(a!)
       expect(yield* connect(ca, qa, v4(a!.n, 0), v4(b!.n, 5000), log, { data: new Uint8Array(57) }))
@@ -448,13 +443,8 @@ describe("Connection errors (§9.9)", () => {
 
   it.scoped("§9.9: a listener that never answers makes the connect fail STATUS_IO_TIMEOUT", () =>
     Effect.gen(function*() {
-      const { sides: [a, b] } = yield* world()
-      const log = new Log()
-      const incoming: Array<NdkConnector> = []
-      const l = yield* listener(b!, incoming)
-      yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      const { sides: [a, b], log, incoming } = yield* listening()
+      yield* dial(a!, b!, log)
       yield* until(() => incoming.length === 1)
       yield* TestClock.adjust("29 seconds")
       expect(log.of("connect").length).toBe(0)

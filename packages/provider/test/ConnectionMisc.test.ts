@@ -16,6 +16,7 @@ import {
   completeConnect,
   connect,
   connector,
+  dial,
   disconnect,
   established,
   listen,
@@ -253,8 +254,7 @@ describe("Callback context", () => {
       const incoming: Array<NdkConnector> = []
       const l = yield* listener(b!, incoming, () => b!.provider.CloseNdkAdapter(null, b!.adapter))
       yield* listen(l, v4(b!.n, 5000))
-      const ca = yield* connector(a!)
-      yield* connect(ca, yield* qpOf(a!), v4(a!.n, 0), v4(b!.n, 5000), log)
+      yield* dial(a!, b!, log)
       yield* until(() => incoming.length === 1)
       yield* until(() => violations.length === 1)
       expect(violations.map((v) => v.rule)).toEqual(["R39"])

@@ -21,12 +21,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import { createHash } from "node:crypto"
-import * as Event from "./Event.js"
-import * as EventLog from "./EventLog.js"
 import * as Consumer from "./internal/consumerDriver.js"
 import * as R from "./internal/raw.js"
 import type * as Common from "./internal/simCommon.js"
 import {
+  begin,
+  end,
+  faultSteps,
   GUARD,
   GUARD_BYTE,
   guardOracle,
@@ -38,8 +39,7 @@ import {
   SLOT,
   SLOTS
 } from "./internal/simCommon.js"
-import * as World from "./internal/world.js"
-import * as Verifier from "./Verifier.js"
+import type * as World from "./internal/world.js"
 import { VirtualClock } from "./VirtualClock.js"
 
 /**
@@ -197,28 +197,8 @@ const body = (
   wrap: (host: NdkProviderHost) => NdkProviderHost
 ) =>
   Effect.gen(function*() {
-    const rng = R.rng(seed)
-    const has = (f: Fault) => fs.includes(f)
-    const findings: Array<Finding> = []
-    const finding = (check: string, rules: ReadonlyArray<string>, text: string) =>
-      void findings.push({ check, rules, text })
-    const modes = ["inline", "pending", "pendingInline"] as const
-    const mode = rng.pick(modes)
-    const world = yield* World.make(2, {
-      fabric: {
-        seed,
-        latencyUs: rng.int(20),
-        faults: {
-          loss: has("loss") ? rng.next() * 0.05 : 0,
-          duplicate: has("duplicate") ? rng.next() * 0.05 : 0,
-          reorder: has("reorder") ? rng.next() * 0.1 : 0
-        }
-      },
-      provider: (i) => ({ seed: seed * 2 + i, mode })
-    })
-    const log = EventLog.unsafeMake()
-    const verifier = Verifier.attach(log)
-    const slowMs = has("slow") ? 1 + rng.int(3) : 0
+    const run = yield* begin(seed, fs)
+    const { finding, has, log, rng, slowMs, world } = run
     const closed = new Set<NdkObject>()
     let pendingCloses = 0
     const closeObj = (o: NdkObject) => {
@@ -328,8 +308,7 @@ const body = (
       yield* a.qp.Dispatch.NdkSend(a.qp, `send-${id}`, [Sge.make(BigInt(va), MSG, a.buf.token)], 1, 0)
     })
     let worker: Fiber.RuntimeFiber<void> | undefined
-    let resetDone = false
-    let partitioned = false
+    const net = faultSteps(world, rng, has)
     const writes: Array<{ readonly off: number; readonly id: number }> = []
 
     for (let step = 0; step < steps; step++) {
@@ -378,17 +357,9 @@ const body = (
           yield* Fiber.interrupt(worker)
         }
       } else if (roll < 92) {
-        if (has("reset") && !resetDone) {
-          resetDone = true
-          yield* rng.pick(world.hosts).provider.reset
-        }
+        yield* net.reset
       } else if (roll < 95) {
-        if (has("partition")) {
-          if (!partitioned) {
-            yield* world.fabric.partition(1, 2)
-          } else yield* world.fabric.heal()
-          partitioned = !partitioned
-        }
+        yield* net.partition
       } else if (roll < 98) {
         if (closeInCallback === undefined && conn !== undefined) {
           const victim = rng.pick<NdkObject>([b.qp, conn.cb])
@@ -406,9 +377,7 @@ const body = (
     if (worker !== undefined) {
       yield* Fiber.interrupt(worker)
     }
-    if (partitioned) {
-      yield* world.fabric.heal()
-    }
+    yield* net.heal
     closeInCallback = undefined
     yield* R.until(
       () =>
@@ -424,7 +393,7 @@ const body = (
 
     // RDMA write integrity (only when nothing could have overwritten the slot: last write per slot, no reset)
     let writesChecked = 0
-    if (!resetDone) {
+    if (!net.resetDone()) {
       const last = new Map<number, number>()
       for (const w of writes) last.set(w.off, w.id)
       const writeStatus = new Map<number, boolean>()
@@ -476,19 +445,7 @@ const body = (
     // memory oracle: nothing written outside the registered range
     for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
-    verifier.detach()
-    for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
-    return {
-      seed,
-      faults: fs,
-      events: log.events.length,
-      hash: EventLog.hash(log),
-      findings,
-      connected: conn !== undefined,
-      received,
-      writes: writesChecked,
-      ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
-    } satisfies Consumer.Outcome
+    return end(run, { seed, faults: fs, connected: conn !== undefined, received, writes: writesChecked, keepLog })
   })
 
 /**

@@ -13,10 +13,10 @@ import type {
   NdkObject,
   NdkRequestCompletion
 } from "@effect-ndk/ndkpi/RawInterface"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
+import * as Exit from "effect/Exit"
 import type * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
 
 const S = NtStatus
 
@@ -161,8 +161,123 @@ export const create = <O extends NdkObject>(
 const closeDone: NdkCloseCompletion = (context) => Effect.sync(() => (context as Wait<undefined>).finish(0, undefined))
 
 /**
+ * `Effect.acquireRelease` without its FiberRef capture: the release is added to the scope as it is, so it runs
+ * with the closing fiber's FiberRefs instead of a diff-and-patch back to the acquiring fiber's (two FiberRefs
+ * diffs and patches per release — a large share of a QP's or a connection's create/close). The releases here
+ * (closes through the provider) read no FiberRef of the acquiring fiber.
+ */
+export const acquireRelease = <A, E>(
+  acquire: Effect.Effect<A, E>,
+  release: (a: A) => Effect.Effect<void>
+): Effect.Effect<A, E, Scope.Scope> =>
+  Effect.uninterruptible(
+    Effect.flatMap(Effect.scope, (scope) =>
+      Effect.tap(acquire, (a) => Scope.addFinalizer(scope, Effect.suspend(() => release(a)))))
+  )
+
+/** `Effect.addFinalizer` without its FiberRef capture (see {@link acquireRelease}). */
+export const addFinalizer = (finalizer: Effect.Effect<void>): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, finalizer))
+
+/**
+ * A one-shot latch many fibers may wait on (a close in progress, a disconnect event): a flag, the outcome and the
+ * resumes of the waiters — no Deferred, no fiber. Waiting is interruptible (the waiter is dropped).
+ */
+export class Latch {
+  private outcome: Exit.Exit<void> | undefined = undefined
+  private waiters: Array<(effect: Effect.Effect<void>) => void> | undefined = undefined
+
+  get done(): boolean {
+    return this.outcome !== undefined
+  }
+
+  /** Opens the latch with `outcome` (first call only) and resumes every waiter. */
+  open(outcome: Exit.Exit<void> = Exit.void): void {
+    if (this.outcome !== undefined) return
+    this.outcome = outcome
+    const ws = this.waiters
+    this.waiters = undefined
+    if (ws !== undefined) { for (let i = 0; i < ws.length; i++) ws[i]!(outcome) }
+  }
+
+  /** Waits until the latch is open, then yields its outcome. */
+  readonly await: Effect.Effect<void> = Effect.suspend(() =>
+    this.outcome ?? Effect.async<void>((resume) => {
+      if (this.outcome !== undefined) {
+        resume(this.outcome)
+        return
+      }
+      ;(this.waiters ??= []).push(resume)
+      return Effect.sync(() => {
+        const ws = this.waiters
+        if (ws === undefined) return
+        const i = ws.indexOf(resume)
+        if (i >= 0) ws.splice(i, 1)
+      })
+    })
+  )
+}
+
+/**
+ * An unbounded FIFO of items with FIFO waiters (a listener's incoming connectors): one resume per wake-up, no
+ * Queue. After `shutdown` takers are interrupted, as with `Queue.shutdown`.
+ */
+export class Inbox<A> {
+  private items: Array<A> = []
+  private head = 0
+  private takers: Array<(effect: Effect.Effect<A>) => void> = []
+  private closed = false
+
+  offer(item: A): void {
+    const t = this.takers.shift()
+    if (t !== undefined) t(Effect.succeed(item))
+    else this.items.push(item)
+  }
+
+  private poll(): A | undefined {
+    if (this.head >= this.items.length) return undefined
+    const item = this.items[this.head]!
+    this.items[this.head++] = undefined as A
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    }
+    return item
+  }
+
+  /** The next item (waits while there is none). */
+  readonly take: Effect.Effect<A> = Effect.suspend(() => {
+    if (this.head < this.items.length) return Effect.succeed(this.poll()!)
+    if (this.closed) return Effect.interrupt
+    return Effect.async<A>((resume) => {
+      this.takers.push(resume)
+      return Effect.sync(() => {
+        const i = this.takers.indexOf(resume)
+        if (i >= 0) this.takers.splice(i, 1)
+      })
+    })
+  })
+
+  /** Removes and returns every queued item. */
+  takeAll(): Array<A> {
+    const out = this.items.slice(this.head)
+    this.items = []
+    this.head = 0
+    return out
+  }
+
+  /** Interrupts every waiting taker and every later take. */
+  shutdown(): void {
+    this.closed = true
+    const ts = this.takers
+    this.takers = []
+    for (const t of ts) t(Effect.interrupt)
+  }
+}
+
+/**
  * Closes an object and waits for its close completion (when the close pends). Runs once: later calls wait for
- * the first (a second NDK close would be a consumer violation, R31).
+ * the first (a second NDK close would be a consumer violation, R31) on a {@link Latch}.
  */
 export const closer = (
   stats: Stats,
@@ -170,11 +285,14 @@ export const closer = (
   close: (completion: NdkCloseCompletion, context: unknown) => Effect.Effect<number>,
   after?: Effect.Effect<void>
 ): Effect.Effect<void> => {
-  let done: Deferred.Deferred<void> | undefined
+  let closing: Latch | undefined
+  const opened = (exit: Exit.Exit<void>) =>
+    Effect.sync(() => {
+      closing!.open(exit)
+    })
   return Effect.uninterruptible(Effect.suspend(() => {
-    if (done !== undefined) return Deferred.await(done)
-    const d = Deferred.unsafeMake<void>(FiberId.none)
-    done = d
+    if (closing !== undefined) return closing.await
+    closing = new Latch()
     const w = new Wait<undefined>()
     const body = Effect.flatMap(close(closeDone, w), (st) => {
       if (st !== S.STATUS_PENDING) {
@@ -187,11 +305,7 @@ export const closer = (
         countClosed(stats, type)
       })
     })
-    return (after === undefined ? body : Effect.zipRight(body, after)).pipe(
-      Effect.exit,
-      Effect.flatMap((exit) => Deferred.done(d, exit)),
-      Effect.zipRight(Deferred.await(d))
-    )
+    return Effect.onExit(after === undefined ? body : Effect.zipRight(body, after), opened)
   }))
 }
 

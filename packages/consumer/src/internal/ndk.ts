@@ -31,9 +31,7 @@ import type {
 import type { NdkSge } from "@effect-ndk/ndkpi/Sge"
 import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
 import { byteLength } from "@effect-ndk/ndkpi/SockAddr"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -42,12 +40,16 @@ import type { Connector, SharedEndpoint } from "./connector.js"
 import * as Conn from "./connector.js"
 import type { Completion, Sink, Stats } from "./core.js"
 import {
+  acquireRelease,
+  addFinalizer,
   awaitOp,
   Batch,
   closer,
   countCreated,
   create,
   Dispatcher,
+  Inbox,
+  Latch,
   makeStats,
   Op,
   Owner,
@@ -802,7 +804,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       const owner = new Owner(stats)
       const holder: { handle: QueuePair | undefined } = { handle: undefined }
       const context = o.context ?? holder
-      const raw = yield* Effect.acquireRelease(
+      const raw = yield* acquireRelease(
         create<NdkQp>(stats, T.NdkObjectTypeQp, (cc, ctx, out) =>
           o.srq !== undefined
             ? pd.Dispatch.NdkCreateQpWithSrq(
@@ -1094,7 +1096,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     closeIt: Effect.Effect<void>
   ): Connection => {
     const disconnect = Effect.suspend(() => {
-      if (disconnected.requested || disconnected.done) return Effect.void
+      if (disconnected.requested || disconnected.latch.done) return Effect.void
       disconnected.requested = true
       return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
     })
@@ -1102,8 +1104,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       qp,
       connector,
       ...data,
-      disconnected: Deferred.await(disconnected.deferred),
-      isDisconnected: () => disconnected.done,
+      disconnected: disconnected.latch.await,
+      isDisconnected: () => disconnected.latch.done,
       disconnect,
       close: closeIt
     })
@@ -1111,15 +1113,13 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   /** The disconnect-event state of one connection (its context value). */
   class Disconnect {
-    done = false
     requested = false
-    readonly deferred = Deferred.unsafeMake<void>(FiberId.none)
+    /** opened by the disconnect event (a wait cell, no Deferred) */
+    readonly latch = new Latch()
   }
   const disconnectEvent = (ctx: unknown) =>
-    Effect.suspend(() => {
-      const d = ctx as Disconnect
-      d.done = true
-      return Deferred.succeed(d.deferred, undefined)
+    Effect.sync(() => {
+      ;(ctx as Disconnect).latch.open()
     })
 
   /**
@@ -1139,7 +1139,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   ): Effect.Effect<Connection, E, Scope.Scope> =>
     Effect.gen(function*() {
       const disconnected = new Disconnect()
-      const connector = yield* Effect.acquireRelease(
+      const connector = yield* acquireRelease(
         create<NdkConnector>(
           stats,
           T.NdkObjectTypeConnector,
@@ -1177,7 +1177,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   const listen = (adapter: NdkAdapter, address: SockAddr): Effect.Effect<Listener, E, Scope.Scope> =>
     Effect.gen(function*() {
-      const queue = yield* Queue.unbounded<NdkConnector>()
+      const queue = new Inbox<NdkConnector>()
       const raw = yield* Effect.acquireRelease(
         create<NdkListener>(stats, T.NdkObjectTypeListener, (cc, ctx, out) =>
           adapter.Dispatch.NdkCreateListener(
@@ -1185,7 +1185,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             (q, connector) =>
               Effect.sync(() => {
                 countCreated(stats, T.NdkObjectTypeConnector)
-                ;(q as Queue.Queue<NdkConnector>).unsafeOffer(connector)
+                ;(q as Inbox<NdkConnector>).offer(connector)
               }),
             queue,
             cc,
@@ -1196,20 +1196,17 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           Effect.zipRight(
             closeOnce(l, T.NdkObjectTypeListener, (cc, ctx) => l.Dispatch.NdkCloseListener(l, cc, ctx)),
             // connectors nobody took are the consumer's: close them
-            Effect.flatMap(Queue.takeAll(queue), (left) =>
-              Effect.zipRight(
-                Effect.forEach(left, (c) => closeConnector(c), { discard: true }),
-                Queue.shutdown(queue)
-              ))
+            Effect.suspend(() => {
+              const left = queue.takeAll()
+              queue.shutdown()
+              return Effect.forEach(left, (c) => closeConnector(c), { discard: true })
+            })
           )
       )
       yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
       const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
         const disconnected = new Disconnect()
-        const connector = yield* Effect.acquireRelease(
-          Queue.take(queue),
-          (c) => releaseConnection(c, disconnected)
-        )
+        const connector = yield* acquireRelease(queue.take, (c) => releaseConnection(c, disconnected))
         const data = yield* connectionData(connector)
         const closeIt = releaseConnection(connector, disconnected)
         const req: Conn.BaseRequest = {
@@ -1218,7 +1215,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           accept: (qp, options = {}) => {
             const pdata = options.privateData ?? null
             return Effect.zipRight(
-              Effect.addFinalizer(() => closeIt),
+              addFinalizer(closeIt),
               Effect.as(
                 request((rc, ctx) =>
                   connector.Dispatch.NdkAccept(

@@ -16,12 +16,14 @@
  */
 import type { Nic } from "@effect-ndk/hardware/Nic"
 import { NicCode } from "@effect-ndk/hardware/NicCode"
+import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { EndpointRegistry } from "./endpoints.js"
-import { ipKey, registryOf } from "./endpoints.js"
+import { ipKey, registryOf, wildcardKey } from "./endpoints.js"
+import { insideCallback } from "./object.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // wire format
@@ -85,10 +87,22 @@ const dec = new TextDecoder()
 /** Bytes a REQ with two IPv6 addresses spends before the private data (the worst case). */
 export const REQ_OVERHEAD = FIXED + 3 + 2 * 45
 
+/** Encoded IP texts (a host talks to few addresses; the cache is cleared if it ever grows large). */
+const ipBytes = new Map<string, Uint8Array>()
+const ipText = (ip: string): Uint8Array => {
+  let b = ipBytes.get(ip)
+  if (b === undefined) {
+    if (ipBytes.size >= 4096) ipBytes.clear()
+    b = enc.encode(ip)
+    ipBytes.set(ip, b)
+  }
+  return b
+}
+
 /** Encodes a message (the caller keeps private data within the adapter limits). */
 export const encode = (m: Partial<Message> & { readonly type: number }): Uint8Array => {
-  const src = enc.encode(m.srcIp ?? "")
-  const dst = enc.encode(m.dstIp ?? "")
+  const src = ipText(m.srcIp ?? "")
+  const dst = ipText(m.dstIp ?? "")
   const data = m.data ?? new Uint8Array(0)
   const out = new Uint8Array(FIXED + 3 + src.length + dst.length + data.length)
   const v = new DataView(out.buffer)
@@ -168,7 +182,10 @@ export interface CmConfig {
   readonly completeTimeoutMs: number
   /** `NdkDisconnect`: the peer's graceful notification not received within this time ⇒ `STATUS_IO_TIMEOUT` */
   readonly disconnectTimeoutMs: number
-  /** incoming requests delivered to a listener and not yet accepted/rejected, beyond which REQs are refused */
+  /**
+   * incoming requests delivered to a listener (connect event raised or queued) and not yet accepted, rejected or
+   * closed, beyond which REQs are refused (`REJ` backlog ⇒ `STATUS_CONNECTION_REFUSED` at the requester, §9.4)
+   */
   readonly backlog: number
   /** report `STATUS_CONNECTION_REFUSED` instead of `STATUS_CONNECTION_ABORTED` for an active reject (R142) */
   readonly activeRejectRefused: boolean
@@ -305,6 +322,78 @@ class TimerHeap {
 }
 
 /**
+ * The delivery fiber of a host's connection side: one long-lived fiber runs the queued deliveries in order (no
+ * fiber per callback). It starts with the first delivery, parks while nothing is queued and is resumed directly
+ * (one scheduler hop) by the next; a resumed or newly started fiber runs only after the queuing caller yields, so
+ * a delivery never runs inside the provider call that queued it. A delivery that fails or dies is logged and
+ * the queue goes on (the kernel already contains consumer callbacks; this guards the provider's own steps).
+ *
+ * The fiber is marked as callback context for its whole life, so a consumer callback queued here needs no
+ * `asCallback` of its own (see {@link HostCm.fork}).
+ *
+ * Consumer callbacks run at DISPATCH level (SPEC.md §7): they must not wait. One that waited for another
+ * connection callback of the same host would wait forever here, as a blocking DPC would on a real host.
+ */
+class Delivery {
+  private queue: Array<Effect.Effect<void>> = []
+  private head = 0
+  private running = false
+  private parked: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+
+  constructor(readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>) {}
+
+  push(effect: Effect.Effect<void>): void {
+    this.queue.push(effect)
+    const w = this.parked
+    if (w !== undefined) {
+      this.parked = undefined
+      w(this.step)
+      return
+    }
+    if (this.running) return
+    this.running = true
+    this.runFork(this.fiber)
+  }
+
+  private next(): Effect.Effect<void> {
+    const q = this.queue
+    if (this.head >= q.length) {
+      if (this.head > 0) {
+        this.queue = []
+        this.head = 0
+      }
+      return this.park
+    }
+    const effect = q[this.head]!
+    q[this.head++] = Effect.void
+    if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head)
+      this.head = 0
+    }
+    return Effect.zipRight(Effect.catchAllCause(effect, this.contain), this.step)
+  }
+
+  private readonly contain = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+    Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("provider: connection delivery failed", cause)
+
+  private readonly step: Effect.Effect<void> = Effect.suspend(() => this.next())
+
+  private readonly park: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.head < this.queue.length) resume(this.step)
+    else this.parked = resume
+  })
+
+  /** marked as callback context once for its whole life (R39/R47 checks) instead of per callback */
+  private readonly fiber: Effect.Effect<void> = Effect.ensuring(
+    Effect.locally(this.step, insideCallback, true),
+    Effect.sync(() => {
+      this.running = false
+      this.parked = undefined
+    })
+  )
+}
+
+/**
  * The connection manager of one host.
  */
 export class HostCm {
@@ -325,9 +414,11 @@ export class HostCm {
     readonly clock: Clock.Clock
   ) {
     this.timers = new TimerHeap(clock, runFork)
+    this.delivery = new Delivery(runFork)
   }
 
   private readonly timers: TimerHeap
+  private readonly delivery: Delivery
 
   get address(): number {
     return this.nic.address
@@ -425,11 +516,13 @@ export class HostCm {
   }
 
   /**
-   * Runs an Effect (a callback delivery) on its own fiber of the manager. The fiber yields before its first
-   * step, so a callback never runs inside the provider call that scheduled it (R168, SPEC.md §8.10).
+   * Queues an Effect (a callback delivery: a connect or disconnect event, a request completion, a settle or
+   * close the connection side owes the kernel) for the host's delivery fiber. Deliveries run in the order
+   * queued, one at a time, and never inside the provider call that queued them (R168, SPEC.md §8.10). They run
+   * in callback context (the R39/R47 checks of `asCallback`) without a per-callback `FiberRef` change.
    */
   fork(effect: Effect.Effect<void>): void {
-    this.runFork(Effect.zipRight(Effect.yieldNow(), effect))
+    this.delivery.push(effect)
   }
 
   /** The MAD handler installed on the NIC. */
@@ -445,7 +538,9 @@ export class HostCm {
         else this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.STALE })
         return
       }
-      const acceptor = this.acceptors.get(`${ipKey({ family: m.family, address: m.dstIp, port: 0 })}|${m.dstPort}`)
+      // a listener on the destination address, else one on the unspecified address of its family
+      const acceptor = this.acceptors.get(`${ipKey({ family: m.family, address: m.dstIp, port: 0 })}|${m.dstPort}`) ??
+        this.acceptors.get(`${wildcardKey(m.family)}|${m.dstPort}`)
       if (acceptor === undefined) {
         this.send(from, { type: Msg.REJ, dstConn: m.srcConn, reason: Reason.NO_LISTENER })
         return

@@ -32,7 +32,7 @@ import type { AdapterImpl } from "./adapter.js"
 import type { HostCm, Message, Timer } from "./cm.js"
 import { managerOf, Msg, Reason } from "./cm.js"
 import type { Endpoint } from "./endpoints.js"
-import { nicAddressOf } from "./endpoints.js"
+import { canonicalIp, nicAddressOf } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
   asCallback,
@@ -166,7 +166,7 @@ const finish = (c: ConnectorImpl, status: number): void => {
   if (p === undefined) return
   c.pending = undefined
   const k = c.adapter.kernel
-  c.cm.fork(Lifetime.complete(k, c.rec, asCallback(() => p.completion(p.context, status))))
+  c.cm.fork(Lifetime.complete(k, c.rec, Effect.suspend(() => p.completion(p.context, status))))
 }
 
 const beginPending = (c: ConnectorImpl, completion: NdkRequestCompletion, context: unknown): number => {
@@ -224,8 +224,8 @@ const raiseDisconnectEvent = (c: ConnectorImpl, reason: number): void => {
   if (d === undefined || typeof d.callback !== "function") return
   const cb = d.callback
   const run = d.ex
-    ? asCallback(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
-    : asCallback(() => (cb as NdkDisconnectEventCallback)(d.context))
+    ? Effect.suspend(() => (cb as NdkDisconnectEventCallbackEx)(d.context, reason))
+    : Effect.suspend(() => (cb as NdkDisconnectEventCallback)(d.context))
   c.cm.fork(Effect.asVoid(Lifetime.notify(c.adapter.kernel, c.rec, run)))
 }
 
@@ -1095,7 +1095,15 @@ export const makeIncoming = (
   const c = build(a, rec)
   const cm = c.cm
   const peer: SockAddr = { family: m.family, address: m.srcIp, port: m.srcPort }
-  const tuple = cm.registry.claimTuple(endpoint.address, peer)
+  // over a listener on the unspecified address the connection's local address is the one the request named
+  const local: SockAddr = endpoint.wildcard
+    ? {
+      family: m.family,
+      address: canonicalIp({ family: m.family, address: m.dstIp, port: 0 }) ?? m.dstIp,
+      port: endpoint.port
+    }
+    : endpoint.address
+  const tuple = cm.registry.claimTuple(local, peer)
   if (tuple === undefined) {
     c.state = St.CLOSED
     cmOf(a).fork(Effect.asVoid(Lifetime.close(k, rec)))
@@ -1104,7 +1112,7 @@ export const makeIncoming = (
   cm.registry.retain(endpoint)
   c.endpoint = endpoint
   c.tuple = tuple
-  c.local = endpoint.address
+  c.local = local
   c.peer = peer
   c.remote = from
   c.remoteConn = m.srcConn

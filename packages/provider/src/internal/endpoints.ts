@@ -58,7 +58,10 @@ const v6Groups = (text: string): Array<number> | undefined => {
 
 /** Canonical text of an IP (lower case; IPv6 fully expanded), or `undefined` when it does not parse. */
 export const canonicalIp = (addr: SockAddr): string | undefined => {
-  if (addr.family === 2) return v4.test(addr.address) ? addr.address : undefined
+  if (addr.family === 2) {
+    const m = v4.exec(addr.address)
+    return m === null ? undefined : `10.${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`
+  }
   const g = v6Groups(addr.address)
   return g === undefined ? undefined : g.map((x) => x.toString(16)).join(":")
 }
@@ -81,6 +84,22 @@ export const nicAddressOf = (addr: SockAddr): number | undefined => {
   }
   return ((g[6]! << 16) | g[7]!) >>> 0
 }
+
+/**
+ * Whether `addr` names the unspecified address of its family (`0.0.0.0`, `::` in any spelling): a listener bound
+ * to it listens on every address of the adapter in that family (model decision, see {@link EndpointRegistry.bind}).
+ */
+export const isWildcard = (addr: SockAddr): boolean => {
+  if (addr.family === 2) return addr.address === "0.0.0.0"
+  const g = v6Groups(addr.address)
+  return g !== undefined && g.every((x) => x === 0)
+}
+
+/** Canonical text of the unspecified address of a family. */
+const wildcardIp = (family: 2 | 23): string => family === 2 ? "0.0.0.0" : "0:0:0:0:0:0:0:0"
+
+/** The {@link ipKey} of the unspecified address of a family. */
+export const wildcardKey = (family: 2 | 23): string => `${family}/${wildcardIp(family)}`
 
 /** Canonical key of an IP (family + canonical text). */
 export const ipKey = (addr: SockAddr): string => `${addr.family}/${canonicalIp(addr) ?? addr.address.toLowerCase()}`
@@ -105,6 +124,10 @@ export class Endpoint {
     readonly ip: string,
     readonly port: number
   ) {}
+  /** bound to the unspecified address of its family (a listener on every address of the adapter) */
+  get wildcard(): boolean {
+    return this.ip === wildcardIp(this.family)
+  }
   /** the local socket address of this endpoint */
   get address(): SockAddr {
     return { family: this.family, address: this.ip, port: this.port }
@@ -136,28 +159,45 @@ export class EndpointRegistry {
   }
 
   /**
+   * The keys an endpoint on (family, ip, port) collides with: its own, and — since the unspecified address covers
+   * every address of the host in its family (one per family here) — the host's own address for a wildcard, the
+   * wildcard for the host's own address.
+   */
+  private taken(family: 2 | 23, ip: string, port: number): boolean {
+    if (this.byKey.has(`${family}/${ip}|${port}`)) return true
+    const wild = wildcardIp(family)
+    const other = ip === wild ? this.ownIp(family) : wild
+    return this.byKey.has(`${family}/${other}|${port}`)
+  }
+
+  private ownIp(family: 2 | 23): string {
+    return family === 2 ? ipv4Of(this.nicAddress) : canonicalIp({ family, address: ipv6Of(this.nicAddress), port: 0 })!
+  }
+
+  /**
    * Binds `addr` (port 0 ⇒ an ephemeral port): `STATUS_INVALID_ADDRESS` for a foreign IP,
    * `STATUS_SHARING_VIOLATION` when the address+port is held by a live endpoint, `STATUS_TOO_MANY_ADDRESSES`
-   * when no ephemeral port is left.
+   * when no ephemeral port is left. With `wildcard`, the unspecified address of the family is accepted too (a
+   * listener's, SPEC.md is silent; model: it listens on every address of the adapter in that family and collides
+   * with any endpoint of that family on the same port, and they with it — as a socket bound to `INADDR_ANY`).
    */
-  bind(addr: SockAddr, kind: EndpointKind): BindResult {
-    if (!this.owns(addr)) return S.STATUS_INVALID_ADDRESS
-    const ip = canonicalIp(addr)!
+  bind(addr: SockAddr, kind: EndpointKind, wildcard = false): BindResult {
+    const wild = wildcard && isWildcard(addr)
+    if (!wild && !this.owns(addr)) return S.STATUS_INVALID_ADDRESS
+    const ip = wild ? wildcardIp(addr.family) : canonicalIp(addr)!
     if (addr.port !== 0) {
-      const key = `${addr.family}/${ip}|${addr.port}`
-      if (this.byKey.has(key)) return S.STATUS_SHARING_VIOLATION
+      if (this.taken(addr.family, ip, addr.port)) return S.STATUS_SHARING_VIOLATION
       const ep = new Endpoint(this, kind, addr.family, ip, addr.port)
-      this.byKey.set(key, ep)
+      this.byKey.set(ep.key, ep)
       return ep
     }
     const span = this.ephemeralLast - this.ephemeralFirst + 1
     for (let i = 0; i < span; i++) {
       const port = this.ephemeralFirst + ((this.cursor + i) % span)
-      const key = `${addr.family}/${ip}|${port}`
-      if (!this.byKey.has(key)) {
+      if (!this.taken(addr.family, ip, port)) {
         this.cursor = (this.cursor + i + 1) % span
         const ep = new Endpoint(this, kind, addr.family, ip, port)
-        this.byKey.set(key, ep)
+        this.byKey.set(ep.key, ep)
         return ep
       }
     }

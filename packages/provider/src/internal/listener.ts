@@ -25,9 +25,9 @@ import type { HostCm, Message } from "./cm.js"
 import { Msg, Reason } from "./cm.js"
 import { checkAddress, cmOf, dropIncoming, makeIncoming, writeAddress } from "./connector.js"
 import type { Endpoint } from "./endpoints.js"
+import { isWildcard } from "./endpoints.js"
 import type { ObjectImpl, PendingOp } from "./object.js"
 import {
-  asCallback,
   BAD_HANDLE,
   BAD_STATE,
   close,
@@ -96,7 +96,7 @@ const onRequest = (l: ListenerImpl, m: Message, from: number): void => {
   const ctx = l.connectEventContext
   cm.fork(
     Effect.flatMap(
-      Lifetime.notify(a.kernel, l.rec, asCallback(() => event(ctx, c.object))),
+      Lifetime.notify(a.kernel, l.rec, Effect.suspend(() => event(ctx, c.object))),
       (raised) => raised ? Effect.void : dropIncoming(c)
     )
   )
@@ -134,11 +134,12 @@ export const listenerDispatch: NdkListenerDispatch = {
       if (ad !== S.STATUS_SUCCESS) return Effect.succeed(ad)
       if (l.endpoint !== undefined) return Effect.succeed(BAD_STATE)
       const addr = pAddress as SockAddr
-      if (!l.cm.registry.owns(addr)) return Effect.succeed(S.STATUS_INVALID_ADDRESS)
+      // the unspecified address listens on every address of the adapter in its family (model decision)
+      if (!isWildcard(addr) && !l.cm.registry.owns(addr)) return Effect.succeed(S.STATUS_INVALID_ADDRESS)
       const work = Effect.sync(() => {
         if (l.rec.state !== 1) return S.STATUS_CANCELLED
         if (l.endpoint !== undefined) return BAD_STATE
-        const bound = l.cm.registry.bind(addr, "listener")
+        const bound = l.cm.registry.bind(addr, "listener", true)
         if (typeof bound === "number") return bound
         l.endpoint = bound
         bound.acceptor = l

@@ -335,7 +335,7 @@ export const toSgl = (holder: { sgl: Sgl }, sges: ReadonlyArray<NdkSge>, nSge: n
     return S.STATUS_INVALID_PARAMETER
   }
   let sgl = holder.sgl
-  if (nSge > sgl.capacity) holder.sgl = sgl = new Sgl(Math.max(nSge, sgl.capacity * 2))
+  if (nSge > sgl.capacity) holder.sgl = sgl = new Sgl(Math.max(nSge, 16, sgl.capacity * 2))
   sgl.count = 0
   for (let i = 0; i < nSge; i++) {
     const e = sges[i] as NdkSge | undefined

@@ -43,14 +43,18 @@ const SRQ = NdkObjectType.NdkObjectTypeSrq
 const F = OpFlag.NdkOpFlag
 const V12_FLAGS = F.NDK_OP_FLAG_DEFER | F.NDK_OP_FLAG_RDMA_READ_LOCAL_INVALIDATE
 
+/** The SGL every QP starts with: no entries, replaced by a real one at the first post with entries. */
+const EMPTY_SGL = new Sgl(0)
+
 /** The provider record of a QP. */
 export class QpImpl implements ObjectImpl, QpSeam {
   readonly type = T
   readonly ops = new Set<PendingOp>()
   conn: QpConnectionState = "idle"
-  sgl = new Sgl(16)
+  /** the initiator queue's reusable SGL (allocated by the first post that needs entries: creation stays cheap) */
+  sgl = EMPTY_SGL
   /** the receive queue's reusable SGL (posts to different queues may interleave) */
-  readonly receiveSgl = { sgl: new Sgl(16) }
+  readonly receiveSgl = { sgl: EMPTY_SGL }
   pages: Array<number> = []
   object!: NdkQp
   qpn = -1
@@ -74,36 +78,41 @@ export class QpImpl implements ObjectImpl, QpSeam {
   get initiatorCq() {
     return this.icq.rec
   }
-  readonly connectionState = (): QpConnectionState => this.conn
-  readonly beginConnect = (): boolean => {
+  // methods, not arrow fields: a QP is created per connection and needs no closures of its own
+  connectionState(): QpConnectionState {
+    return this.conn
+  }
+  beginConnect(): boolean {
     if (this.conn !== "idle" || this.rec.state !== 1) return false
     this.conn = "connecting"
     return true
   }
-  readonly abortConnect = (): void => {
+  abortConnect(): void {
     if (this.conn === "connecting") this.conn = "idle"
   }
-  readonly connectToRemote = (remote: {
+  connectToRemote(remote: {
     readonly remoteAddress: number
     readonly remoteQpn: number
     readonly ird: number
     readonly ord: number
-  }): Effect.Effect<number> =>
-    Effect.match(this.adapter.core.nic.connectQp(this.qpn, remote), {
+  }): Effect.Effect<number> {
+    return Effect.match(this.adapter.core.nic.connectQp(this.qpn, remote), {
       onFailure: (e) => fromNic(e.code),
       onSuccess: () => {
         this.conn = "connected"
         return S.STATUS_SUCCESS
       }
     })
-  readonly toError = (): void => {
+  }
+  toError(): void {
     this.adapter.core.nic.qpToError(this.qpn)
   }
-  readonly markDisconnected = (): void => {
+  markDisconnected(): void {
     this.conn = "disconnected"
   }
-  readonly whenDrained = (onDrained: () => void): void => {
-    const r = this.adapter.core.nic.watchDrain(this.qpn, () => Effect.sync(onDrained))
+  whenDrained(onDrained: () => void): void {
+    // a sync handler: called by the engine driver right after the pass that drained the QP (never inside this call)
+    const r = this.adapter.core.nic.watchDrain(this.qpn, { sync: onDrained })
     if (r !== NicCode.OK) onDrained()
   }
 

@@ -112,6 +112,24 @@ export const world = (
     return { fabric, sides }
   })
 
+/**
+ * The common preamble of a two-host connection test: hosts 1 and 2 (`world(2, options)`), a callback log, and a
+ * listener on host b's IPv4 address and `port` whose connect events collect in `incoming`.
+ */
+export const listening = (
+  options: Omit<SimulatedHosts.Options, "count"> & { readonly version?: NdkVersion.NdkVersion } = {},
+  port = 5000
+) =>
+  Effect.gen(function*() {
+    const { fabric, sides } = yield* world(2, options)
+    const log = new Log()
+    const incoming: Array<NdkConnector> = []
+    const l = yield* listener(sides[1]!, incoming)
+    const status = yield* listen(l, v4(sides[1]!.n, port))
+    if (status !== S.STATUS_SUCCESS) return yield* Effect.dieMessage(`listen ${status}`)
+    return { fabric, sides, log, incoming, l }
+  })
+
 /** Hosts with one NIC configuration each (per-host adapter caps), connection side wired. */
 export const worldWith = (
   configs: ReadonlyArray<Partial<Nic.NicConfig>>,
@@ -213,6 +231,24 @@ export const connect = (
     log.completion("connect"),
     o.ctx ?? "connect"
   )
+
+/**
+ * A new connector on `a` connecting (ephemeral local port, new QP) to host `b`'s IPv4 address and `port`; the
+ * connect must pend (its completion is recorded in `log` as "connect").
+ */
+export const dial = (
+  a: Side,
+  b: Side,
+  log: Log,
+  o: { readonly ird?: number; readonly ord?: number; readonly data?: Uint8Array; readonly ctx?: unknown } = {},
+  port = 5000
+) =>
+  Effect.gen(function*() {
+    const c = yield* connector(a)
+    const st = yield* connect(c, yield* qpOf(a), v4(a.n, 0), v4(b.n, port), log, o)
+    if (st !== S.STATUS_PENDING) return yield* Effect.dieMessage(`connect ${st}`)
+    return c
+  })
 
 export const accept = (
   c: NdkConnector,

@@ -6,7 +6,8 @@
  * no operation lost or stray, and no fiber left waiting on an operation.
  *
  * A run: two hosts; on each an adapter, PD, CQ (small under `overrun`), QP and a caller-owned buffer registered
- * with guard bytes around it; `adapter.listen` / `adapter.connect` / `request.accept`; then random steps: receives
+ * with guard bytes around it; a listener and one of three ways to connect (`adapter.connect` + `accept`, a standalone
+ * connector with `completeConnectEx` + `acceptEx`, a shared endpoint + `accept`); then random steps: receives
  * posted ahead, sends (awaited in their own fibers, or submitted to the CQ's stream), RDMA writes, CQ moderation
  * and resize, checks of completed receives, time advances, a worker fiber of sends that is interrupted while it
  * waits, a NIC reset, a partition, a close chained on a receive's completion, early explicit closes; then explicit
@@ -22,13 +23,13 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import * as Event from "../Event.js"
-import * as EventLog from "../EventLog.js"
-import * as Verifier from "../Verifier.js"
 import * as R from "./raw.js"
-import type { Fault, Finding } from "./simCommon.js"
+import type { Fault, Outcome } from "./simCommon.js"
 import {
+  begin,
   differs,
+  end,
+  faultSteps,
   GUARD,
   GUARD_BYTE,
   guardOracle,
@@ -41,20 +42,7 @@ import {
   SLOT,
   SLOTS
 } from "./simCommon.js"
-import * as World from "./world.js"
-
-/** What one run of either driver reports. @internal */
-export interface Outcome {
-  readonly seed: number
-  readonly faults: ReadonlyArray<Fault>
-  readonly events: number
-  readonly hash: string
-  readonly findings: ReadonlyArray<Finding>
-  readonly connected: boolean
-  readonly received: number
-  readonly writes: number
-  readonly log?: string
-}
+import type * as World from "./world.js"
 
 // read limits, local write, remote read, remote write, read sink
 const ACCESS = 0x5 | 0x2 | 0x8
@@ -86,28 +74,8 @@ export const body = (
   wrap: (host: NdkProviderHost) => NdkProviderHost
 ): Effect.Effect<Outcome, R.Failed, Scope.Scope> =>
   Effect.gen(function*() {
-    const rng = R.rng(seed)
-    const has = (f: Fault) => fs.includes(f)
-    const findings: Array<Finding> = []
-    const finding = (check: string, rules: ReadonlyArray<string>, text: string) =>
-      void findings.push({ check, rules, text })
-    const modes = ["inline", "pending", "pendingInline"] as const
-    const mode = rng.pick(modes)
-    const world = yield* World.make(2, {
-      fabric: {
-        seed,
-        latencyUs: rng.int(20),
-        faults: {
-          loss: has("loss") ? rng.next() * 0.05 : 0,
-          duplicate: has("duplicate") ? rng.next() * 0.05 : 0,
-          reorder: has("reorder") ? rng.next() * 0.1 : 0
-        }
-      },
-      provider: (i) => ({ seed: seed * 2 + i, mode })
-    })
-    const log = EventLog.unsafeMake()
-    const verifier = Verifier.attach(log)
-    const slowMs = has("slow") ? 1 + rng.int(3) : 0
+    const run = yield* begin(seed, fs)
+    const { finding, has, log, rng, slowMs, world } = run
     const ndks = world.hosts.map((h) => Ndk.make(log.wrapHost(wrap(h.provider)), h.nic.memory))
     // every consumer object of the run lives in this scope; its release closes whatever is left, adapters last
     const scope = yield* Scope.make()
@@ -165,15 +133,27 @@ export const body = (
     const b = yield* need("side B", inScope(makeSide(1)))
     const addr = (s: Side, port: number) => SockAddr.ipv4Addr(R.ipOf(s.host.address), port)
 
-    // connection
+    // connection, one of three ways: adapter.connect + accept; a standalone connector step by step with the 2.1
+    // functions (connect, read the reply, completeConnectEx) + acceptEx; a shared endpoint + accept. Drawn from a
+    // stream of its own (derived from the seed), so the workload's draws stay those of the seeds recorded before
+    const limits = { inboundReadLimit: 4, outboundReadLimit: 4 }
+    const how = R.rng((seed ^ 0x9e3779b9) >>> 0).int(3)
     const listener = yield* need("listen", inScope(b.adapter.listen(addr(b, PORT))))
     const server = yield* spawn(
       inScope(
-        Effect.flatMap(listener.incoming, (req) => req.accept(b.qp, { inboundReadLimit: 4, outboundReadLimit: 4 }))
+        Effect.flatMap(listener.incoming, (req) => how === 1 ? req.acceptEx(b.qp, limits) : req.accept(b.qp, limits))
       )
     )
     const client = yield* driven(
-      inScope(a.adapter.connect(a.qp, addr(a, 0), addr(b, PORT), { inboundReadLimit: 4, outboundReadLimit: 4 })),
+      inScope(
+        how === 0
+          ? a.adapter.connect(a.qp, addr(a, 0), addr(b, PORT), limits)
+          : how === 1
+          ? Effect.flatMap(a.adapter.createConnector, (c) =>
+            Effect.zipRight(c.connect(a.qp, addr(a, 0), addr(b, PORT), limits), c.completeConnectEx))
+          : Effect.flatMap(a.adapter.createSharedEndpoint(addr(a, 0)), (e) =>
+            e.connect(a.qp, addr(b, PORT), limits))
+      ),
       1500
     )
     const accepted = client._tag === "Some" && Exit.isSuccess(client.value)
@@ -222,20 +202,23 @@ export const body = (
       }
     })
     const sge = (s: Side, offset: number, length: number) => s.mr.sge(offset, length)
+    /** writes the next message into its slot of A's buffer: its id and SGE list */
+    const nextMessage = () => {
+      const id = seed * 1000 + sent
+      const slot = sent % SLOTS
+      a.host.nic.memory.write(Number(a.mr.buffer.address) + slot * SLOT, message(id))
+      sent++
+      return { id, sgl: [sge(a, slot * SLOT, MSG)] }
+    }
     const send = (wait: boolean) =>
       Effect.gen(function*() {
         if (!ready()) return
-        const id = seed * 1000 + sent
-        const slot = sent % SLOTS
-        a.host.nic.memory.write(Number(a.mr.buffer.address) + slot * SLOT, message(id))
-        sent++
-        const sgl = [sge(a, slot * SLOT, MSG)]
+        const { id, sgl } = nextMessage()
         if (wait) yield* spawn(a.qp.send(sgl))
         else yield* Effect.ignore(a.qp.submit({ _tag: "Send", sgl, context: `send-${id}` }))
       })
     let worker: Fiber.RuntimeFiber<void, unknown> | undefined
-    let resetDone = false
-    let partitioned = false
+    const net = faultSteps(world, rng, has)
     let chained = false
     const writes: Array<
       { readonly off: number; readonly id: number; readonly fiber: Fiber.RuntimeFiber<unknown, unknown> }
@@ -282,11 +265,7 @@ export const body = (
             Effect.forEach(Array.from({ length: n }), () =>
               Effect.gen(function*() {
                 if (!ready()) return
-                const id = seed * 1000 + sent
-                const slot = sent % SLOTS
-                a.host.nic.memory.write(Number(a.mr.buffer.address) + slot * SLOT, message(id))
-                sent++
-                yield* Effect.ignore(a.qp.send([sge(a, slot * SLOT, MSG)]))
+                yield* Effect.ignore(a.qp.send(nextMessage().sgl))
                 yield* Effect.sleep(`${1 + slowMs} millis`)
               }), { discard: true })
           )
@@ -294,17 +273,9 @@ export const body = (
           yield* Fiber.interrupt(worker)
         }
       } else if (roll < 92) {
-        if (has("reset") && !resetDone) {
-          resetDone = true
-          yield* rng.pick(world.hosts).provider.reset
-        }
+        yield* net.reset
       } else if (roll < 95) {
-        if (has("partition")) {
-          if (!partitioned) {
-            yield* world.fabric.partition(1, 2)
-          } else yield* world.fabric.heal()
-          partitioned = !partitioned
-        }
+        yield* net.partition
       } else if (roll < 98) {
         // a close chained on the completion of the latest receive (the waiter resumes from the dispatcher)
         const last = receives.at(-1)
@@ -320,7 +291,7 @@ export const body = (
       }
     }
     if (worker !== undefined) yield* Fiber.interrupt(worker)
-    if (partitioned) yield* world.fabric.heal()
+    yield* net.heal
     yield* R.until(() => false, 5 + rng.int(20), 1)
     yield* checkReceives
 
@@ -329,7 +300,7 @@ export const body = (
 
     // RDMA write integrity (last successful write per slot, no reset)
     let writesChecked = 0
-    if (!resetDone) {
+    if (!net.resetDone()) {
       const last = new Map<number, { readonly id: number; readonly fiber: Fiber.RuntimeFiber<unknown, unknown> }>()
       for (const w of writes) last.set(w.off, w)
       for (const [off, w] of last) {
@@ -388,17 +359,5 @@ export const body = (
 
     for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
-    verifier.detach()
-    for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
-    return {
-      seed,
-      faults: fs,
-      events: log.events.length,
-      hash: EventLog.hash(log),
-      findings,
-      connected: conn !== undefined,
-      received,
-      writes: writesChecked,
-      ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
-    } satisfies Outcome
+    return end(run, { seed, faults: fs, connected: conn !== undefined, received, writes: writesChecked, keepLog })
   })

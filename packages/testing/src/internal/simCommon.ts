@@ -5,8 +5,13 @@
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
+import * as EventModule from "../Event.js"
 import type { Event } from "../Event.js"
-import type * as World from "./world.js"
+import * as EventLog from "../EventLog.js"
+import * as Verifier from "../Verifier.js"
+import * as R from "./raw.js"
+import * as World from "./world.js"
 
 /** @internal */
 export type Fault = "loss" | "duplicate" | "reorder" | "partition" | "reset" | "slow" | "overrun"
@@ -95,3 +100,113 @@ export const guardOracle = (
 
 /** The first bytes of a buffer in hex (for findings). @internal */
 export const show = (b: Uint8Array) => Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join("")
+
+/**
+ * The start of a run, the same for both drivers (and so the same PRNG draws, in the same order): findings, the
+ * completion mode of the providers, the two hosts on a fabric with the run's faults, the event log and its online
+ * verifier, the `slow` delay.
+ *
+ * @internal
+ */
+export const begin = (seed: number, fs: ReadonlyArray<Fault>) =>
+  Effect.gen(function*() {
+    const rng = R.rng(seed)
+    const has = (f: Fault) => fs.includes(f)
+    const findings: Array<Finding> = []
+    const finding = (check: string, rules: ReadonlyArray<string>, text: string) =>
+      void findings.push({ check, rules, text })
+    const modes = ["inline", "pending", "pendingInline"] as const
+    const mode = rng.pick(modes)
+    const world = yield* World.make(2, {
+      fabric: {
+        seed,
+        latencyUs: rng.int(20),
+        faults: {
+          loss: has("loss") ? rng.next() * 0.05 : 0,
+          duplicate: has("duplicate") ? rng.next() * 0.05 : 0,
+          reorder: has("reorder") ? rng.next() * 0.1 : 0
+        }
+      },
+      provider: (i) => ({ seed: seed * 2 + i, mode })
+    })
+    const log = EventLog.unsafeMake()
+    const verifier = Verifier.attach(log)
+    const slowMs = has("slow") ? 1 + rng.int(3) : 0
+    return { rng, has, findings, finding, world, log, verifier, slowMs }
+  })
+
+/**
+ * The fabric and NIC fault steps of a run: a NIC reset of a random host (once, under `reset`), a partition that
+ * the next partition step heals (under `partition`), and the final heal.
+ *
+ * @internal
+ */
+export const faultSteps = (
+  world: { readonly hosts: ReadonlyArray<World.Host>; readonly fabric: Fabric },
+  rng: R.Rng,
+  has: (f: Fault) => boolean
+) => {
+  let resetDone = false
+  let partitioned = false
+  return {
+    resetDone: () => resetDone,
+    reset: Effect.suspend(() => {
+      if (!has("reset") || resetDone) return Effect.void
+      resetDone = true
+      return rng.pick(world.hosts).provider.reset
+    }),
+    partition: Effect.suspend(() => {
+      if (!has("partition")) return Effect.void
+      const step = partitioned ? world.fabric.heal() : world.fabric.partition(1, 2)
+      partitioned = !partitioned
+      return step
+    }),
+    heal: Effect.suspend(() => partitioned ? world.fabric.heal() : Effect.void)
+  }
+}
+type Fabric = Effect.Effect.Success<ReturnType<typeof World.make>>["fabric"]
+
+/** What one run of either driver reports. @internal */
+export interface Outcome {
+  readonly seed: number
+  readonly faults: ReadonlyArray<Fault>
+  readonly events: number
+  readonly hash: string
+  readonly findings: ReadonlyArray<Finding>
+  readonly connected: boolean
+  readonly received: number
+  readonly writes: number
+  readonly log?: string
+}
+
+/**
+ * The end of a run, the same for both drivers: the verifier's end-of-log checks join the findings; the outcome
+ * with the log's hash (and the whole log, formatted, when asked for).
+ *
+ * @internal
+ */
+export const end = (
+  run: Effect.Effect.Success<ReturnType<typeof begin>>,
+  result: {
+    readonly seed: number
+    readonly faults: ReadonlyArray<Fault>
+    readonly connected: boolean
+    readonly received: number
+    readonly writes: number
+    readonly keepLog: boolean
+  }
+): Outcome => {
+  run.verifier.detach()
+  for (const v of run.verifier.finish()) run.finding(v.check, v.rules, Verifier.format(v))
+  return {
+    seed: result.seed,
+    faults: result.faults,
+    events: run.log.events.length,
+    hash: EventLog.hash(run.log),
+    findings: run.findings,
+    connected: result.connected,
+    received: result.received,
+    writes: result.writes,
+    ...(result.keepLog ? { log: run.log.events.map(EventModule.format).join("\n") } : {})
+  }
+}
