@@ -91,6 +91,44 @@ export type BaseRequest = Omit<ConnectionRequest, "localAddress" | "peerAddress"
 export type BaseListener = Omit<Listener, "localAddress" | "pause" | "resume">
 
 // ---------------------------------------------------------------------------------------------------------------
+// the connection calls (also used by ndk.ts)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The read limits and private data of a connect or an accept, as the dispatch functions take them. */
+export const readLimits = (
+  options: ConnectOptions
+): readonly [inbound: number, outbound: number, privateData: Uint8Array | null, length: number] => {
+  const pdata = options.privateData ?? null
+  return [options.inboundReadLimit ?? 0, options.outboundReadLimit ?? 0, pdata, pdata?.length ?? 0]
+}
+
+/** `NdkConnect`: completes once the peer accepted (or rejected) the connection. */
+export const connectRequest = (
+  c: NdkConnector,
+  qp: QueuePair,
+  source: SockAddr,
+  destination: SockAddr,
+  options: ConnectOptions
+): Effect.Effect<void, E> =>
+  request((rc, ctx) =>
+    c.Dispatch.NdkConnect(
+      c,
+      qp.raw,
+      source,
+      byteLength(source),
+      destination,
+      byteLength(destination),
+      ...readLimits(options),
+      rc,
+      ctx
+    )
+  )
+
+/** `NdkReject` (either side) with optional private data. */
+export const reject = (c: NdkConnector, privateData?: Uint8Array): Effect.Effect<void, E> =>
+  Effect.flatMap(c.Dispatch.NdkReject(c, privateData ?? null, privateData?.length ?? 0), check)
+
+// ---------------------------------------------------------------------------------------------------------------
 // decorations of what ndk.ts builds
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -131,24 +169,12 @@ export const connectionRequest = (kit: Kit, base: BaseRequest): ConnectionReques
     peerAddress: peerAddress(connector),
     acceptEx: (qp, options = {}) => {
       const state = new DisconnectState()
-      const pdata = options.privateData ?? null
       const closeIt = closeConnector(kit, connector)
       return Effect.zipRight(
         Effect.addFinalizer(() => closeIt),
         Effect.as(
           request((rc, ctx) =>
-            connector.Dispatch.NdkAcceptEx(
-              connector,
-              qp.raw,
-              options.inboundReadLimit ?? 0,
-              options.outboundReadLimit ?? 0,
-              pdata,
-              pdata?.length ?? 0,
-              disconnectEventEx,
-              state,
-              rc,
-              ctx
-            )
+            connector.Dispatch.NdkAcceptEx(connector, qp.raw, ...readLimits(options), disconnectEventEx, state, rc, ctx)
           ),
           makeConnection(qp, connector, data, state, closeIt)
         )
@@ -236,31 +262,10 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
     })
   return {
     raw,
-    connect: (qp, source, destination, options = {}) => {
-      const pdata = options.privateData ?? null
-      return replied(
-        qp,
-        request((rc, ctx) =>
-          raw.Dispatch.NdkConnect(
-            raw,
-            qp.raw,
-            source,
-            byteLength(source),
-            destination,
-            byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
-            rc,
-            ctx
-          )
-        )
-      )
-    },
-    connectWithSharedEndpoint: (endpoint, qp, destination, options = {}) => {
-      const pdata = options.privateData ?? null
-      return replied(
+    connect: (qp, source, destination, options = {}) =>
+      replied(qp, connectRequest(raw, qp, source, destination, options)),
+    connectWithSharedEndpoint: (endpoint, qp, destination, options = {}) =>
+      replied(
         qp,
         request((rc, ctx) =>
           raw.Dispatch.NdkConnectWithSharedEndpoint(
@@ -269,23 +274,18 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
             endpoint.raw,
             destination,
             byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
+            ...readLimits(options),
             rc,
             ctx
           )
         )
-      )
-    },
+      ),
     connectionData: connectionData(raw),
     localAddress: localAddress(raw),
     peerAddress: peerAddress(raw),
     completeConnect: complete(false),
     completeConnectEx: complete(true),
-    reject: (privateData) =>
-      Effect.flatMap(raw.Dispatch.NdkReject(raw, privateData ?? null, privateData?.length ?? 0), check),
+    reject: (privateData) => reject(raw, privateData),
     close: closeIt
   }
 }

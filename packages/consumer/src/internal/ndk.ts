@@ -1147,25 +1147,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         ),
         (c) => releaseConnection(c, disconnected)
       )
-      const pdata = options.privateData ?? null
       const closeIt = releaseConnection(connector, disconnected)
       const data = yield* Effect.gen(function*() {
-        yield* request((rc, ctx) =>
-          connector.Dispatch.NdkConnect(
-            connector,
-            qp.raw,
-            source,
-            byteLength(source),
-            destination,
-            byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
-            rc,
-            ctx
-          )
-        )
+        yield* Conn.connectRequest(connector, qp, source, destination, options)
         const data = yield* connectionData(connector)
         yield* request((rc, ctx) =>
           connector.Dispatch.NdkCompleteConnect(connector, (c) => disconnectEvent(c), disconnected, rc, ctx)
@@ -1212,19 +1196,15 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         const req: Conn.BaseRequest = {
           connector,
           ...data,
-          accept: (qp, options = {}) => {
-            const pdata = options.privateData ?? null
-            return Effect.zipRight(
+          accept: (qp, options = {}) =>
+            Effect.zipRight(
               addFinalizer(closeIt),
               Effect.as(
                 request((rc, ctx) =>
                   connector.Dispatch.NdkAccept(
                     connector,
                     qp.raw,
-                    options.inboundReadLimit ?? 0,
-                    options.outboundReadLimit ?? 0,
-                    pdata,
-                    pdata?.length ?? 0,
+                    ...Conn.readLimits(options),
                     (c) => disconnectEvent(c),
                     disconnected,
                     rc,
@@ -1233,13 +1213,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 ),
                 makeConnection(qp, connector, data, disconnected, closeIt)
               )
-            )
-          },
-          reject: (privateData) =>
-            Effect.flatMap(
-              connector.Dispatch.NdkReject(connector, privateData ?? null, privateData?.length ?? 0),
-              (st) => st === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(st))
-            )
+            ),
+          reject: (privateData) => Conn.reject(connector, privateData)
         }
         return Conn.connectionRequest(kit, req)
       })
