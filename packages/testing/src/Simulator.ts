@@ -37,6 +37,7 @@ import {
   REGION,
   sharedSteps,
   show,
+  shuffle,
   SLOT,
   SLOTS
 } from "./internal/simCommon.js"
@@ -394,12 +395,7 @@ const body = (
 
     // close everything left, in a random order
     const all = [...extra, a.qp, b.qp, a.buf.mr, b.buf.mr, a.cq, b.cq, ...a.objects.slice(3), ...b.objects.slice(3)]
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1)
-      const t = all[i]!
-      all[i] = all[j]!
-      all[j] = t
-    }
+    shuffle(rng, all)
     for (const o of all) {
       yield* closeObj(o)
       if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)

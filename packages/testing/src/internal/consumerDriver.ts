@@ -40,6 +40,7 @@ import {
   REGION,
   sharedSteps,
   show,
+  shuffle,
   SLOT,
   SLOTS
 } from "./simCommon.js"
@@ -316,12 +317,7 @@ export const body = (
     const handles: Array<{ readonly close: Effect.Effect<void> }> = [a.qp, b.qp, a.mr, b.mr, a.cq, b.cq, listener]
     if (conn !== undefined) handles.push(conn.ca, conn.cb)
     handles.push(a.pd, b.pd)
-    for (let i = handles.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1)
-      const t = handles[i]!
-      handles[i] = handles[j]!
-      handles[j] = t
-    }
+    shuffle(rng, handles)
     for (const h of handles) {
       if (rng.chance(0.5)) yield* closeEarly(h)
       if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)

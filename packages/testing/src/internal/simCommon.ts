@@ -17,6 +17,17 @@ import * as World from "./world.js"
 /** @internal */
 export type Fault = "loss" | "duplicate" | "reorder" | "partition" | "reset" | "slow" | "overrun"
 
+/** Shuffles `items` in place (Fisher–Yates over `rng`) and returns it. @internal */
+export const shuffle = <A>(rng: R.Rng, items: Array<A>): Array<A> => {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1)
+    const t = items[i]!
+    items[i] = items[j]!
+    items[j] = t
+  }
+  return items
+}
+
 /** @internal */
 export interface Finding {
   readonly check: string
