@@ -10,11 +10,9 @@ import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
 import type { NdkAdapter, NdkConnector, NdkSharedEndpoint } from "@effect-ndk/ndkpi/RawInterface"
 import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
 import { byteLength } from "@effect-ndk/ndkpi/SockAddr"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
-import { create, request } from "./core.js"
+import { create, Latch, request } from "./core.js"
 import type { ConnectionData, Kit } from "./kit.js"
 import { check, connectionData, getAddress, localAddress, peerAddress } from "./kit.js"
 import type { Connection, ConnectionRequest, ConnectOptions, Listener, QueuePair } from "./ndk.js"
@@ -84,10 +82,8 @@ export interface SharedEndpoint {
 }
 
 /** The fields `ndk.ts` builds itself; this module adds the rest. */
-export type BaseConnection = Omit<Connection, "localAddress" | "peerAddress" | "disconnectReason">
-/** @see BaseConnection */
 export type BaseRequest = Omit<ConnectionRequest, "localAddress" | "peerAddress" | "acceptEx">
-/** @see BaseConnection */
+/** @see BaseRequest */
 export type BaseListener = Omit<Listener, "localAddress" | "pause" | "resume">
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -132,14 +128,6 @@ export const reject = (c: NdkConnector, privateData?: Uint8Array): Effect.Effect
 // decorations of what ndk.ts builds
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A connection with its address queries; the disconnect reason of a 1.x disconnect event is 0. */
-export const connection = (base: BaseConnection): Connection => ({
-  ...base,
-  localAddress: localAddress(base.connector),
-  peerAddress: peerAddress(base.connector),
-  disconnectReason: Effect.as(base.disconnected, 0)
-})
-
 /** A listener with `NdkGetLocalAddress` and `NdkControlConnectEvents`; its requests with `AcceptEx`. */
 export const listener = (kit: Kit, base: BaseListener): Listener => {
   const raw = base.raw
@@ -168,7 +156,7 @@ export const connectionRequest = (kit: Kit, base: BaseRequest): ConnectionReques
     localAddress: localAddress(connector),
     peerAddress: peerAddress(connector),
     acceptEx: (qp, options = {}) => {
-      const state = new DisconnectState()
+      const state = new Disconnect()
       const closeIt = closeConnector(kit, connector)
       return Effect.zipRight(
         Effect.addFinalizer(() => closeIt),
@@ -187,41 +175,48 @@ export const connectionRequest = (kit: Kit, base: BaseRequest): ConnectionReques
 // connections made here
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The disconnect-event state of one connection (its `DisconnectEventContext`). */
-class DisconnectState {
-  done = false
+/**
+ * The disconnect-event state of one connection (its `DisconnectEventContext`): a wait cell (no Deferred) opened by
+ * the disconnect event, with the provider's reason (0 for a 1.x event).
+ */
+export class Disconnect {
   requested = false
-  readonly deferred = Deferred.unsafeMake<number>(FiberId.none)
+  reason = 0
+  readonly latch = new Latch()
 }
-const disconnectEvent = (ctx: unknown) => disconnectEventEx(ctx, 0)
-const disconnectEventEx = (ctx: unknown, reason: number) =>
-  Effect.suspend(() => {
-    const d = ctx as DisconnectState
-    d.done = true
-    return Deferred.succeed(d.deferred, reason >>> 0)
+/** The 1.x disconnect event (`NdkCompleteConnect`, `NdkAccept`). */
+export const disconnectEvent = (ctx: unknown) => disconnectEventEx(ctx, 0)
+/** The 2.1 disconnect event (`NdkCompleteConnectEx`, `NdkAcceptEx`): the first reason stands. */
+export const disconnectEventEx = (ctx: unknown, reason: number) =>
+  Effect.sync(() => {
+    const d = ctx as Disconnect
+    if (d.latch.done) return
+    d.reason = reason >>> 0
+    d.latch.open()
   })
 
-const makeConnection = (
+/** A connection over a connector whose connect or accept completed; `closeIt` closes the connector (once). */
+export const makeConnection = (
   qp: QueuePair,
   connector: NdkConnector,
   data: ConnectionData,
-  state: DisconnectState,
+  state: Disconnect,
   closeIt: Effect.Effect<void>
 ): Connection => ({
   qp,
   connector,
   ...data,
-  disconnected: Deferred.await(state.deferred),
-  isDisconnected: () => state.done,
+  disconnected: state.latch.await,
+  isDisconnected: () => state.latch.done,
   disconnect: Effect.suspend(() => {
-    if (state.requested || state.done) return Effect.void
+    if (state.requested || state.latch.done) return Effect.void
     state.requested = true
     return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
   }),
   close: closeIt,
   localAddress: localAddress(connector),
   peerAddress: peerAddress(connector),
-  disconnectReason: Deferred.await(state.deferred)
+  disconnectReason: Effect.map(state.latch.await, () => state.reason)
 })
 
 const createConnectorRaw = (kit: Kit, adapter: NdkAdapter): Effect.Effect<NdkConnector, E, Scope.Scope> =>
@@ -250,7 +245,7 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
     Effect.suspend(() => {
       const b = bound
       if (b === undefined) return Effect.fail(new NdkError.ConnectionInvalid({ status: S.STATUS_CONNECTION_INVALID }))
-      const state = new DisconnectState()
+      const state = new Disconnect()
       return Effect.as(
         request((rc, ctx) =>
           ex

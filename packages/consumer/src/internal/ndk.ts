@@ -38,6 +38,7 @@ import * as Stream from "effect/Stream"
 import type { HostMemory } from "../HostMemory.js"
 import type { Connector, SharedEndpoint } from "./connector.js"
 import * as Conn from "./connector.js"
+import { Disconnect, disconnectEvent, makeConnection } from "./connector.js"
 import type { Completion, Sink, Stats } from "./core.js"
 import {
   acquireRelease,
@@ -49,7 +50,6 @@ import {
   create,
   Dispatcher,
   Inbox,
-  Latch,
   makeStats,
   Op,
   Owner,
@@ -1086,40 +1086,6 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         outboundReadLimit: ord.value ?? 0,
         privateData: buf.slice(0, len.value)
       }
-    })
-
-  const makeConnection = (
-    qp: QueuePair,
-    connector: NdkConnector,
-    data: ConnectionData,
-    disconnected: Disconnect,
-    closeIt: Effect.Effect<void>
-  ): Connection => {
-    const disconnect = Effect.suspend(() => {
-      if (disconnected.requested || disconnected.latch.done) return Effect.void
-      disconnected.requested = true
-      return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
-    })
-    return Conn.connection({
-      qp,
-      connector,
-      ...data,
-      disconnected: disconnected.latch.await,
-      isDisconnected: () => disconnected.latch.done,
-      disconnect,
-      close: closeIt
-    })
-  }
-
-  /** The disconnect-event state of one connection (its context value). */
-  class Disconnect {
-    requested = false
-    /** opened by the disconnect event (a wait cell, no Deferred) */
-    readonly latch = new Latch()
-  }
-  const disconnectEvent = (ctx: unknown) =>
-    Effect.sync(() => {
-      ;(ctx as Disconnect).latch.open()
     })
 
   /**
