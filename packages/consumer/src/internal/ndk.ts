@@ -38,6 +38,7 @@ import * as Stream from "effect/Stream"
 import type { HostMemory } from "../HostMemory.js"
 import type { Connector, SharedEndpoint } from "./connector.js"
 import * as Conn from "./connector.js"
+import { Disconnect, disconnectEvent, makeConnection } from "./connector.js"
 import type { Completion, Sink, Stats } from "./core.js"
 import {
   acquireRelease,
@@ -49,7 +50,6 @@ import {
   create,
   Dispatcher,
   Inbox,
-  Latch,
   makeStats,
   Op,
   Owner,
@@ -1088,40 +1088,6 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       }
     })
 
-  const makeConnection = (
-    qp: QueuePair,
-    connector: NdkConnector,
-    data: ConnectionData,
-    disconnected: Disconnect,
-    closeIt: Effect.Effect<void>
-  ): Connection => {
-    const disconnect = Effect.suspend(() => {
-      if (disconnected.requested || disconnected.latch.done) return Effect.void
-      disconnected.requested = true
-      return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
-    })
-    return Conn.connection({
-      qp,
-      connector,
-      ...data,
-      disconnected: disconnected.latch.await,
-      isDisconnected: () => disconnected.latch.done,
-      disconnect,
-      close: closeIt
-    })
-  }
-
-  /** The disconnect-event state of one connection (its context value). */
-  class Disconnect {
-    requested = false
-    /** opened by the disconnect event (a wait cell, no Deferred) */
-    readonly latch = new Latch()
-  }
-  const disconnectEvent = (ctx: unknown) =>
-    Effect.sync(() => {
-      ;(ctx as Disconnect).latch.open()
-    })
-
   /**
    * Release of a connection: close the connector. A connected connector's close aborts the connection (the peer
    * gets its disconnect event, local work requests are flushed); a graceful `disconnect` is the caller's choice,
@@ -1147,25 +1113,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         ),
         (c) => releaseConnection(c, disconnected)
       )
-      const pdata = options.privateData ?? null
       const closeIt = releaseConnection(connector, disconnected)
       const data = yield* Effect.gen(function*() {
-        yield* request((rc, ctx) =>
-          connector.Dispatch.NdkConnect(
-            connector,
-            qp.raw,
-            source,
-            byteLength(source),
-            destination,
-            byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
-            rc,
-            ctx
-          )
-        )
+        yield* Conn.connectRequest(connector, qp, source, destination, options)
         const data = yield* connectionData(connector)
         yield* request((rc, ctx) =>
           connector.Dispatch.NdkCompleteConnect(connector, (c) => disconnectEvent(c), disconnected, rc, ctx)
@@ -1212,19 +1162,15 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         const req: Conn.BaseRequest = {
           connector,
           ...data,
-          accept: (qp, options = {}) => {
-            const pdata = options.privateData ?? null
-            return Effect.zipRight(
+          accept: (qp, options = {}) =>
+            Effect.zipRight(
               addFinalizer(closeIt),
               Effect.as(
                 request((rc, ctx) =>
                   connector.Dispatch.NdkAccept(
                     connector,
                     qp.raw,
-                    options.inboundReadLimit ?? 0,
-                    options.outboundReadLimit ?? 0,
-                    pdata,
-                    pdata?.length ?? 0,
+                    ...Conn.readLimits(options),
                     (c) => disconnectEvent(c),
                     disconnected,
                     rc,
@@ -1233,13 +1179,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 ),
                 makeConnection(qp, connector, data, disconnected, closeIt)
               )
-            )
-          },
-          reject: (privateData) =>
-            Effect.flatMap(
-              connector.Dispatch.NdkReject(connector, privateData ?? null, privateData?.length ?? 0),
-              (st) => st === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(st))
-            )
+            ),
+          reject: (privateData) => Conn.reject(connector, privateData)
         }
         return Conn.connectionRequest(kit, req)
       })
