@@ -21,13 +21,12 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import { createHash } from "node:crypto"
-import * as Event from "./Event.js"
-import * as EventLog from "./EventLog.js"
 import * as Consumer from "./internal/consumerDriver.js"
 import * as R from "./internal/raw.js"
 import type * as Common from "./internal/simCommon.js"
 import {
   begin,
+  end,
   faultSteps,
   GUARD,
   GUARD_BYTE,
@@ -41,7 +40,6 @@ import {
   SLOTS
 } from "./internal/simCommon.js"
 import type * as World from "./internal/world.js"
-import * as Verifier from "./Verifier.js"
 import { VirtualClock } from "./VirtualClock.js"
 
 /**
@@ -199,7 +197,8 @@ const body = (
   wrap: (host: NdkProviderHost) => NdkProviderHost
 ) =>
   Effect.gen(function*() {
-    const { finding, findings, has, log, rng, slowMs, verifier, world } = yield* begin(seed, fs)
+    const run = yield* begin(seed, fs)
+    const { finding, has, log, rng, slowMs, world } = run
     const closed = new Set<NdkObject>()
     let pendingCloses = 0
     const closeObj = (o: NdkObject) => {
@@ -446,19 +445,7 @@ const body = (
     // memory oracle: nothing written outside the registered range
     for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
-    verifier.detach()
-    for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
-    return {
-      seed,
-      faults: fs,
-      events: log.events.length,
-      hash: EventLog.hash(log),
-      findings,
-      connected: conn !== undefined,
-      received,
-      writes: writesChecked,
-      ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
-    } satisfies Consumer.Outcome
+    return end(run, { seed, faults: fs, connected: conn !== undefined, received, writes: writesChecked, keepLog })
   })
 
 /**

@@ -4,7 +4,7 @@
  */
 import { Driver } from "./driver.js"
 import { PhysicalMemory } from "./phys.js"
-import { mix, Prng } from "./prng.js"
+import { mix, mix32, Prng } from "./prng.js"
 
 /** Packet kinds. */
 export const K_SEND = 1
@@ -20,6 +20,11 @@ export const PF_FIRST = 1
 export const PF_LAST = 2
 export const PF_SOLICITED = 4
 export const PF_INVALIDATE = 8
+/**
+ * A run descriptor (fault-free zero-latency link only): a SEND carrying `syndrome` consecutive single-packet messages
+ * of one QP, or an ACK carrying the ACKs of many QPs (entries in `aux`).
+ */
+export const PF_RUN = 16
 
 /** NAK syndromes. */
 export const NAK_SEQ = 1
@@ -90,6 +95,8 @@ export class Packets {
   at: Float64Array
   seq: Float64Array
   mad: Array<Uint8Array | undefined>
+  /** an ACK run's entries (see `PF_RUN`): (destination QPN, source QPN, PSN) triples */
+  aux: Array<Float64Array | undefined>
   private free: Int32Array
   private nfree: number
 
@@ -115,6 +122,7 @@ export class Packets {
     this.at = new Float64Array(cap)
     this.seq = new Float64Array(cap)
     this.mad = new Array(cap)
+    this.aux = new Array(cap)
     this.free = new Int32Array(cap)
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i
     this.nfree = cap
@@ -155,6 +163,7 @@ export class Packets {
     this.at = g(this.at, (n) => new Float64Array(n))
     this.seq = g(this.seq, (n) => new Float64Array(n))
     this.mad.length = cap
+    this.aux.length = cap
     const nf = new Int32Array(cap)
     nf.set(this.free.subarray(0, this.nfree))
     for (let i = old; i < cap; i++) nf[this.nfree++] = i
@@ -169,6 +178,7 @@ export class Packets {
 
   release(i: number): void {
     this.mad[i] = undefined
+    this.aux[i] = undefined
     this.free[this.nfree++] = i
   }
 
@@ -192,6 +202,7 @@ export class Packets {
     this.rkey[j] = this.rkey[i]!
     this.ikey[j] = this.ikey[i]!
     this.mad[j] = this.mad[i]
+    this.aux[j] = this.aux[i]
     return j
   }
 }
@@ -401,9 +412,9 @@ export class FabricCore {
     const pk = this.pk
     const s = pk.src[i]!
     let h = this.portHash[s] ?? 0
-    h = mix(h, pk.kind[i]! | (pk.flags[i]! << 8) | (pk.syndrome[i]! << 16) | (fate << 24))
-    h = mix(h, (pk.src[i]! | (pk.dst[i]! << 16)) ^ pk.dstQpn[i]!)
-    h = mix(h, (pk.psn[i]! + pk.len[i]! * 65536) ^ (at === 0 ? 0 : Math.round((at - this.t0) * 1e6)))
+    h = mix32(h, pk.kind[i]! | (pk.flags[i]! << 8) | (pk.syndrome[i]! << 16) | (fate << 24))
+    h = mix32(h, (pk.src[i]! | (pk.dst[i]! << 16)) ^ pk.dstQpn[i]!)
+    h = mix32(h, (pk.psn[i]! + pk.len[i]! * 65536) ^ (at === 0 ? 0 : Math.round((at - this.t0) * 1e6)))
     this.portHash[s] = h
   }
 

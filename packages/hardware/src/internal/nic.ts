@@ -6,7 +6,7 @@
  */
 import type { Effect } from "effect/Effect"
 import { NicCode } from "../NicCode.js"
-import type { FabricCore, Port } from "./fabric.js"
+import type { FabricCore, Packets, Port } from "./fabric.js"
 import {
   DelayHeap,
   IndexRing,
@@ -26,6 +26,7 @@ import {
   PF_FIRST,
   PF_INVALIDATE,
   PF_LAST,
+  PF_RUN,
   PF_SOLICITED
 } from "./fabric.js"
 import { PAGE, RangeAllocator } from "./phys.js"
@@ -195,10 +196,9 @@ export class Cq {
 export class Srq {
   depth: number
   sgeStride: number
-  nsge: Uint8Array
-  addr: Float64Array
-  len: Float64Array
-  key: Uint32Array
+  /** receive records, array of structs: `rs` numbers per slot (fields `R_*`, as in `Qp.r`) */
+  r: Float64Array
+  readonly rs: number
   ctx: Array<unknown>
   freeSlots: Int32Array
   nfree: number
@@ -219,10 +219,8 @@ export class Srq {
   ) {
     this.depth = depth
     this.sgeStride = Math.max(1, maxSge)
-    this.nsge = new Uint8Array(depth)
-    this.addr = new Float64Array(depth * this.sgeStride)
-    this.len = new Float64Array(depth * this.sgeStride)
-    this.key = new Uint32Array(depth * this.sgeStride)
+    this.rs = 1 + RSG * this.sgeStride
+    this.r = new Float64Array(depth * this.rs)
     this.ctx = new Array(depth)
     this.freeSlots = new Int32Array(depth)
     for (let i = 0; i < depth; i++) this.freeSlots[i] = depth - 1 - i
@@ -270,6 +268,13 @@ const RD_GEN = 6
 const RD_DUP = 7
 const RDS = 8
 
+/** The smallest power of two ≥ n (n ≥ 1). */
+const pow2 = (n: number): number => {
+  let c = 1
+  while (c < n) c *= 2
+  return c
+}
+
 /** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
 class Carver {
   private readonly buf: ArrayBuffer
@@ -299,64 +304,81 @@ class Carver {
   }
 }
 
+/** Receive record fields (offsets into `Qp.r` / `Srq.r`): the SGE count, then (address, length, key) per SGE. */
+const R_NSGE = 0
+const R_ADDR = 1
+const R_LEN = 2
+const R_KEY = 3
+/** numbers per receive SGE */
+const RSG = 3
+
 export class Qp {
+  // the fields every message touches come first (a few cache lines; thousands of QPs are walked round robin)
   state = QP_INIT
   live = true
-  // send queue
-  readonly sqDepth: number
-  sStride: number
-  /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
-  w: Float64Array
-  /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
-  sg: Float64Array
-  sCtx: Array<unknown>
-  inlineBase: number
+  readonly qpn: number
+  readonly pd: number
   sqHead = 0
   sqReq = 0
   sqBell = 0
   sqTail = 0
-  // receive queue
-  readonly rqDepth: number
-  readonly rStride: number
-  rNsge: Uint8Array
-  rAddr: Float64Array
-  rLen: Float64Array
-  rKey: Uint32Array
-  rCtx: Array<unknown>
-  rqHead = 0
-  rqTail = 0
-  // connection
-  remotePort: Port | undefined = undefined
-  remoteAddress = -1
-  remoteQpn = 0
-  ird = 0
-  ord = 0
-  mtu: number
-  // requester cursor
+  /** record slots: the depth rounded up to a power of two (a WQE's slot is its sequence number & sqMask) */
+  readonly sqMask: number
+  readonly sqDepth: number
+  /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
+  w: Float64Array
+  /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
+  sg: Float64Array
+  sStride: number
+  /** contexts: send WQEs at [0, sqCap), receives at [rco, rco + rqCap) */
+  ctx: Array<unknown>
+  inReady = false
+  reqBlocked = false
+  curActive = false
+  timerKind = 0
+  timerAt = Infinity
+  inTimers = false
   nextPsn = 0
   curPsn = 0
-  curSge = 0
-  curOff = 0
-  msgOff = 0
-  curActive = false
-  reqBlocked = false
-  inReady = false
-  readsOut = 0
-  // completer
   ackPsn = -1
-  retryLeft = 0
-  rnrLeft = 0
-  timerAt = Infinity
-  timerKind = 0
-  rnrPsn = 0
-  inTimers = false
-  goBackMark = -1
-  // responder
+  readsOut = 0
+  remotePort: Port | undefined = undefined
+  remoteQpn = 0
+  mtu: number
+  readonly sendCq: Cq
+  readonly recvCq: Cq
+  readonly srq: Srq | undefined
   ePsn = 0
   nakSent = false
   needAck = false
-  errNak = 0
   respActive = false
+  rqHead = 0
+  rqTail = 0
+  readonly rqMask: number
+  /** receive records, array of structs: `rs` numbers per receive (fields `R_*`) */
+  r: Float64Array
+  readonly rs: number
+  readonly rco: number
+  retryLeft = 0
+  rnrLeft = 0
+  goBackMark = -1
+  // colder
+  readonly sqCap: number
+  readonly rqDepth: number
+  readonly rqCap: number
+  readonly rStride: number
+  readonly maxSendSge: number
+  readonly maxRecvSge: number
+  readonly maxInline: number
+  inlineBase: number
+  remoteAddress = -1
+  ird = 0
+  ord = 0
+  curSge = 0
+  curOff = 0
+  msgOff = 0
+  rnrPsn = 0
+  errNak = 0
   respSlot = -1
   respSrq = false
   respTotal = 0
@@ -365,8 +387,9 @@ export class Qp {
   respRow = 0
   respVa = 0
   respGen = 0
-  respRows: Int32Array
-  respGens: Int32Array
+  /** rows (first `respN`) and their generations (next `respN`) of the receive being filled */
+  resp: Int32Array
+  readonly respN: number
   /** a WRITE message is being placed (its first packet arrived, its last not yet) */
   respWriting = false
   /** read-response resources: `ird` slots of `RDS` numbers, in service order (allocated at the first read) */
@@ -377,42 +400,47 @@ export class Qp {
   drainHandler: Handler | undefined = undefined
 
   constructor(
-    readonly qpn: number,
-    readonly pd: number,
-    readonly sendCq: Cq,
-    readonly recvCq: Cq,
-    readonly srq: Srq | undefined,
+    qpn: number,
+    pd: number,
+    sendCq: Cq,
+    recvCq: Cq,
+    srq: Srq | undefined,
     sqDepth: number,
     rqDepth: number,
-    readonly maxSendSge: number,
-    readonly maxRecvSge: number,
-    readonly maxInline: number,
-    readSge: number,
+    maxSendSge: number,
+    maxRecvSge: number,
+    maxInline: number,
     mtu: number
   ) {
-    void readSge
+    this.qpn = qpn
+    this.pd = pd
+    this.sendCq = sendCq
+    this.recvCq = recvCq
+    this.srq = srq
+    this.maxSendSge = maxSendSge
+    this.maxRecvSge = maxRecvSge
+    this.maxInline = maxInline
     this.sqDepth = sqDepth
+    this.sqCap = pow2(sqDepth)
+    this.sqMask = this.sqCap - 1
     this.sStride = Math.max(1, maxSendSge)
     this.rqDepth = srq === undefined ? rqDepth : 0
+    this.rqCap = this.rqDepth === 0 ? 0 : pow2(this.rqDepth)
+    this.rqMask = this.rqCap === 0 ? 0 : this.rqCap - 1
     this.rStride = Math.max(1, maxRecvSge)
-    const n = sqDepth * this.sStride
-    const rn = this.rqDepth * this.rStride
+    this.rs = 1 + RSG * this.rStride
+    const sqCap = this.sqCap
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
+    this.respN = rows
     // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
-    const c = new Carver(
-      8 * (WS * sqDepth + SGS * n + 2 * rn) + 4 * (rn + 2 * rows) + this.rqDepth + 32 * 8
-    )
-    this.w = c.f64(WS * sqDepth)
-    this.sg = c.f64(SGS * n)
-    this.rAddr = c.f64(rn)
-    this.rLen = c.f64(rn)
-    this.rKey = c.u32(rn)
-    this.respRows = c.i32(rows)
-    this.respGens = c.i32(rows)
-    this.rNsge = c.u8(this.rqDepth)
-    this.sCtx = new Array(sqDepth)
+    const c = new Carver(8 * (WS * sqCap + SGS * sqCap * this.sStride + this.rqCap * this.rs) + 8 * rows + 3 * 8)
+    this.w = c.f64(WS * sqCap)
+    this.sg = c.f64(SGS * sqCap * this.sStride)
+    this.r = c.f64(this.rqCap * this.rs)
+    this.resp = c.i32(2 * rows)
+    this.ctx = new Array(sqCap + this.rqCap)
+    this.rco = sqCap
     this.inlineBase = -1
-    this.rCtx = new Array(this.rqDepth)
     this.mtu = mtu
   }
 }
@@ -433,6 +461,38 @@ export interface ResultsLike {
   bytes: Float64Array
   key: Uint32Array
   context: Array<unknown>
+}
+
+/** Packet flags of a single-packet message from its WQE flags. */
+const singleFlags = (wflags: number, op: number): number =>
+  PF_FIRST | PF_LAST | ((wflags & F_SOLICITED) !== 0 ? PF_SOLICITED : 0) | (op === OP_SEND_INV ? PF_INVALIDATE : 0)
+
+/** Fills packet record `p` as the single-packet message of WQE record `wb` (source row/VA already resolved). */
+const writeSingle = (
+  pk: Packets,
+  p: number,
+  op: number,
+  flags: number,
+  psn: number,
+  row: number,
+  gen: number,
+  va: number,
+  total: number,
+  w: Float64Array,
+  wb: number
+): void => {
+  pk.kind[p] = op === OP_WRITE ? K_WRITE : K_SEND
+  pk.flags[p] = flags
+  pk.psn[p] = psn
+  pk.row[p] = row
+  pk.sgen[p] = gen
+  pk.va[p] = va
+  pk.len[p] = total
+  pk.offset[p] = 0
+  pk.total[p] = total
+  pk.raddr[p] = w[wb + W_RADDR]!
+  pk.rkey[p] = w[wb + W_RKEY]!
+  pk.ikey[p] = w[wb + W_IKEY]!
 }
 
 // scratch for address resolution (no allocation)
@@ -479,10 +539,13 @@ export class NicCore implements Port {
   readonly srqs: Array<Srq | undefined> = []
   readonly qps: Array<Qp | undefined>
   qpGen: Uint32Array
+  /** a QPN is slot + qpSlots × generation: qpSlots is maxQps rounded up to a power of two (slot = qpn & mask) */
+  readonly qpSlots: number
   nQps = 0
   private nextQpSlot = 0
   // engine
   readonly ready: Array<Qp> = []
+  private readonly served: Array<Qp | undefined> = []
   readonly acks: Array<Qp> = []
   readonly timers: Array<Qp> = []
   readonly errorQps: Array<Qp> = []
@@ -499,6 +562,8 @@ export class NicCore implements Port {
   sleeperAt = Infinity
   /** Clock time at the start of the current pass (engine code inside a pass reads it instead of the Clock) */
   passNow = 0
+  /** whether the link is fault-free with zero latency during the current pass (run descriptors allowed) */
+  passFast = false
   waker: (() => void) | undefined = undefined
   schedule: (at: number) => void = () => {}
   counters = {
@@ -523,8 +588,11 @@ export class NicCore implements Port {
   ) {
     this.delayed = new DelayHeap(fabric.pk)
     const hostSize = Math.ceil(config.hostMemoryBytes / PAGE) * PAGE
-    const base = fabric.phys.carve(hostSize + config.deviceMemoryBytes)
-    if (base < 0) throw new Error("fabric physical memory exhausted")
+    // arenas start at a different offset within a page on each port: two hosts' buffers at equal VAs would
+    // otherwise sit a multiple of 4 KiB apart, the worst case for the copies between them (4K aliasing)
+    const carved = fabric.phys.carve(hostSize + config.deviceMemoryBytes + PAGE)
+    if (carved < 0) throw new Error("fabric physical memory exhausted")
+    const base = carved + ((portIndex * 2 + 1) * 1024) % PAGE
     this.hostBase = base
     this.hostSize = hostSize
     this.host = new RangeAllocator(VA_BASE, hostSize)
@@ -552,6 +620,7 @@ export class NicCore implements Port {
     this.pdRefs = new Uint32Array(config.maxPds + 1)
     this.qps = new Array(config.maxQps)
     this.qpGen = new Uint32Array(config.maxQps)
+    this.qpSlots = pow2(config.maxQps)
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -909,8 +978,9 @@ export class NicCore implements Port {
   }
 
   /**
-   * `dma` of `len` bytes in segments of `seg` (one copy per packet of a burst). When both rows are contiguous and
-   * hold the whole range, the row lookups and bounds checks are done once for all segments.
+   * `dma` of a burst: `len` bytes that travelled as MTU segments of `seg` bytes on a fault-free zero-latency link.
+   * When both rows are contiguous and hold the whole range, the row lookups and bounds checks are done once and
+   * the burst is placed with one copy (the segments are adjacent on both sides); otherwise segment by segment.
    */
   dmaSegments(
     dstRow: number,
@@ -928,10 +998,7 @@ export class NicCore implements Port {
         const dOff = dstVa - this.kVa[dstRow]!
         const sOff = srcVa - src.kVa[srcRow]!
         if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
-          const copy = this.fabric.phys.copy
-          const d = dp + dOff
-          const s = sp + sOff
-          for (let off = 0; off < len; off += seg) copy(d + off, s + off, len - off < seg ? len - off : seg)
+          this.fabric.phys.copy(dp + dOff, sp + sOff, len)
           return
         }
       }
@@ -1183,17 +1250,10 @@ export class NicCore implements Port {
         if (q !== undefined && q.srq === s && q.respActive && q.respSrq) used[q.respSlot] = 1
       }
       for (let i = depth; i < s.depth; i++) if (used[i] === 1) return C.BUSY
-      const st = s.sgeStride
-      const nsge = new Uint8Array(depth)
-      const addr = new Float64Array(depth * st)
-      const len = new Float64Array(depth * st)
-      const key = new Uint32Array(depth * st)
+      const r = new Float64Array(depth * s.rs)
       const ctx = new Array<unknown>(depth)
       const keep = Math.min(depth, s.depth)
-      nsge.set(s.nsge.subarray(0, keep))
-      addr.set(s.addr.subarray(0, keep * st))
-      len.set(s.len.subarray(0, keep * st))
-      key.set(s.key.subarray(0, keep * st))
+      r.set(s.r.subarray(0, keep * s.rs))
       for (let i = 0; i < keep; i++) ctx[i] = s.ctx[i]
       const fifo = new Int32Array(depth)
       for (let i = 0; i < s.count; i++) fifo[i] = s.fifo[(s.head + i) % s.depth]!
@@ -1201,10 +1261,7 @@ export class NicCore implements Port {
       let nfree = 0
       for (let i = depth - 1; i >= 0; i--) if (used[i] === 0) freeSlots[nfree++] = i
       s.depth = depth
-      s.nsge = nsge
-      s.addr = addr
-      s.len = len
-      s.key = key
+      s.r = r
       s.ctx = ctx
       s.freeSlots = freeSlots
       s.nfree = nfree
@@ -1251,12 +1308,13 @@ export class NicCore implements Port {
     if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
     if (s.nfree === 0) return C.QUEUE_FULL
     const slot = s.freeSlots[--s.nfree]!
-    const b = slot * s.sgeStride
-    s.nsge[slot] = n
+    const r = s.r
+    const b = slot * s.rs
+    r[b + R_NSGE] = n
     for (let i = 0; i < n; i++) {
-      s.addr[b + i] = sgl.addr[i]!
-      s.len[b + i] = sgl.len[i]!
-      s.key[b + i] = sgl.key[i]!
+      r[b + R_ADDR + i * RSG] = sgl.addr[i]!
+      r[b + R_LEN + i * RSG] = sgl.len[i]!
+      r[b + R_KEY + i * RSG] = sgl.key[i]!
     }
     s.ctx[slot] = ctx
     s.fifo[(s.head + s.count) % s.depth] = slot
@@ -1310,8 +1368,8 @@ export class NicCore implements Port {
       if (inlineBase < 0) return -C.NO_RESOURCES
     }
     this.qpGen[slot] = (this.qpGen[slot]! + 1) % 0x3fff
-    const qpn = slot + cfg.maxQps * this.qpGen[slot]!
-    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.maxReadSge, cfg.mtu)
+    const qpn = slot + this.qpSlots * this.qpGen[slot]!
+    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu)
     q.inlineBase = inlineBase
     this.qps[slot] = q
     this.nQps++
@@ -1324,7 +1382,7 @@ export class NicCore implements Port {
 
   qp(qpn: number): Qp | undefined {
     if (!Number.isInteger(qpn) || qpn < 0) return undefined
-    const q = this.qps[qpn % this.config.maxQps]
+    const q = this.qps[qpn & (this.qpSlots - 1)]
     return q !== undefined && q.qpn === qpn ? q : undefined
   }
 
@@ -1340,15 +1398,14 @@ export class NicCore implements Port {
       this.checkDrains()
       this.wake()
     }
-    this.qps[qpn % this.config.maxQps] = undefined
+    this.qps[qpn & (this.qpSlots - 1)] = undefined
     this.nQps--
     q.sendCq.refs--
     q.recvCq.refs--
     if (q.srq !== undefined) q.srq.refs--
     this.pdRefs[q.pd]!--
     if (q.inlineBase >= 0) this.dev.free(q.inlineBase)
-    for (let i = 0; i < q.sqDepth; i++) q.sCtx[i] = undefined
-    for (let i = 0; i < q.rqDepth; i++) q.rCtx[i] = undefined
+    for (let i = 0; i < q.ctx.length; i++) q.ctx[i] = undefined
     return C.OK
   }
 
@@ -1477,15 +1534,16 @@ export class NicCore implements Port {
     }
     if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
     if (q.rqTail - q.rqHead >= q.rqDepth) return C.QUEUE_FULL
-    const slot = q.rqTail % q.rqDepth
-    const b = slot * q.rStride
-    q.rNsge[slot] = n
+    const slot = q.rqTail & q.rqMask
+    const r = q.r
+    const b = slot * q.rs
+    r[b + R_NSGE] = n
     for (let i = 0; i < n; i++) {
-      q.rAddr[b + i] = sgl.addr[i]!
-      q.rLen[b + i] = sgl.len[i]!
-      q.rKey[b + i] = sgl.key[i]!
+      r[b + R_ADDR + i * RSG] = sgl.addr[i]!
+      r[b + R_LEN + i * RSG] = sgl.len[i]!
+      r[b + R_KEY + i * RSG] = sgl.key[i]!
     }
-    q.rCtx[slot] = ctx
+    q.ctx[q.rco + slot] = ctx
     q.rqTail++
     if (q.state === QP_ERROR) {
       this.flushRq(q)
@@ -1532,22 +1590,22 @@ export class NicCore implements Port {
   }
 
   private begin(q: Qp, op: number, flags: number, ctx: unknown): number {
-    const i = q.sqTail % q.sqDepth
+    const i = q.sqTail & q.sqMask
     q.w[i * WS + W_OP] = op
     q.w[i * WS + W_FLAGS] = flags
     q.w[i * WS + W_ST] = 0
     q.w[i * WS + W_STARTED] = 0
     q.w[i * WS + W_NSGE] = 0
     q.w[i * WS + W_TOTAL] = 0
-    q.sCtx[i] = ctx
+    q.ctx[i] = ctx
     return i
   }
 
   /** Widens the per-WQE SGE stride (reads may carry more SGEs than the QP's send limit). */
   private widen(q: Qp, n: number): void {
     const old = q.sStride
-    const sg = new Float64Array(q.sqDepth * n * SGS)
-    for (let i = 0; i < q.sqDepth; i++) {
+    const sg = new Float64Array(q.sqCap * n * SGS)
+    for (let i = 0; i < q.sqCap; i++) {
       sg.set(q.sg.subarray(i * old * SGS, (i + 1) * old * SGS), i * n * SGS)
     }
     q.sg = sg
@@ -1803,6 +1861,8 @@ export class NicCore implements Port {
     const fabric = this.fabric
     // a tolerance of 1 ns keeps float rounding of timer deadlines from deferring a due item
     this.passNow = fabric.now()
+    // link and faults change only between passes (Effects outside the engine)
+    this.passFast = fabric.fastPath() && fabric.linkDown.size === 0 && fabric.partitions.size === 0
     const now = this.passNow + 1e-6
     let budget = this.config.passBudget
     // delayed packets that are due
@@ -1821,28 +1881,33 @@ export class NicCore implements Port {
       pk.release(i)
     }
     // acks (at most one per QP per pass)
-    if (this.acks.length > 0) {
-      for (const q of this.acks) {
-        q.needAck = false
-        if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
-      }
-      this.acks.length = 0
-    }
+    if (this.acks.length > 0) this.sendAcks()
     // read responses (responder resources, bounded by IRD)
     if (this.readQps.length > 0 && budget > 0) budget = this.serveReads(budget)
     // timers
     if (this.nextTimerAt <= now) this.runTimers(now)
     // requester
     if (this.ready.length > 0 && budget > 0) {
+      // serve QPs in order until the budget is spent; the ones not reached go first next pass, then the ones
+      // served that still have work (round robin without touching the QPs this pass does not serve)
       const ready = this.ready
+      const served = this.served
+      const n = ready.length
+      let k = 0
       let keep = 0
-      for (let k = 0; k < ready.length; k++) {
-        const q = ready[k]!
-        if (budget > 0 && q.live && q.state === QP_RTS) budget = this.requester(q, budget)
-        if (q.live && q.state === QP_RTS && this.canSend(q)) ready[keep++] = q
+      while (k < n && budget > 0) {
+        const q = ready[k++]!
+        if (q.live && q.state === QP_RTS) budget = this.requester(q, budget)
+        if (q.live && q.state === QP_RTS && this.canSend(q)) served[keep++] = q
         else q.inReady = false
       }
-      ready.length = keep
+      let j = 0
+      while (k < ready.length) ready[j++] = ready[k++]
+      for (let t = 0; t < keep; t++) {
+        ready[j++] = served[t]!
+        served[t] = undefined
+      }
+      ready.length = j
     }
     // QPs whose CQ failed
     if (this.errorQps.length > 0) {
@@ -1856,11 +1921,97 @@ export class NicCore implements Port {
       this.readQps.length > 0
   }
 
+  /**
+   * Sends the ACKs this pass owes. On a fault-free zero-latency link the ACKs of many QPs to one port travel as one
+   * run descriptor (their entries in `pk.aux`), handled by the receiver as if each had arrived on its own.
+   */
+  private sendAcks(): void {
+    const acks = this.acks
+    const fabric = this.fabric
+    const n = acks.length
+    if (n === 1 || !this.passFast) {
+      for (let k = 0; k < n; k++) {
+        const q = acks[k]!
+        q.needAck = false
+        if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
+      }
+      acks.length = 0
+      return
+    }
+    for (let k = 0; k < n; k++) {
+      const q = acks[k]!
+      if (!q.needAck) continue
+      q.needAck = false
+      if (!q.live || q.state !== QP_RTS || q.remotePort === undefined) continue
+      // every other QP owing an ACK to the same port goes in this descriptor
+      const port = q.remotePort
+      let m = 1
+      for (let j = k + 1; j < n; j++) {
+        const o = acks[j]!
+        if (o.needAck && o.remotePort === port && o.live && o.state === QP_RTS) m++
+      }
+      if (m === 1) {
+        this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
+        continue
+      }
+      const e = new Float64Array(3 * m)
+      e[0] = q.remoteQpn
+      e[1] = q.qpn
+      e[2] = (q.ePsn - 1) & PSN_MASK
+      let t = 3
+      for (let j = k + 1; j < n && t < e.length; j++) {
+        const o = acks[j]!
+        if (o.needAck && o.remotePort === port && o.live && o.state === QP_RTS) {
+          o.needAck = false
+          e[t] = o.remoteQpn
+          e[t + 1] = o.qpn
+          e[t + 2] = (o.ePsn - 1) & PSN_MASK
+          t += 3
+        }
+      }
+      const pk = fabric.pk
+      const p = pk.alloc()
+      pk.kind[p] = K_ACK
+      pk.flags[p] = PF_RUN
+      pk.syndrome[p] = 0
+      pk.src[p] = this.portIndex
+      pk.dst[p] = port.portIndex
+      pk.srcQpn[p] = 0
+      pk.dstQpn[p] = 0
+      pk.psn[p] = m
+      pk.len[p] = 0
+      pk.row[p] = ROW_NONE
+      pk.aux[p] = e
+      this.counters.packetsOut += m
+      fabric.counters.sent += m - 1
+      fabric.transmit(p)
+    }
+    for (let k = 0; k < n; k++) acks[k]!.needAck = false
+    acks.length = 0
+  }
+
+  /** An ACK run descriptor: each entry as an ACK of its own. */
+  private ackRun(i: number): void {
+    const pk = this.fabric.pk
+    const e = pk.aux[i]
+    const src = pk.src[i]!
+    if (e === undefined || this.fabric.ports[src] === undefined) return
+    this.counters.packetsIn += e.length / 3 - 1
+    this.fabric.counters.delivered += e.length / 3 - 1
+    for (let k = 0; k < e.length; k += 3) {
+      const q = this.qp(e[k]!)
+      if (q === undefined || q.remotePort === undefined || q.remotePort.portIndex !== src) continue
+      if (q.remoteQpn !== e[k + 1] || q.state !== QP_RTS) continue
+      const psn = unwrapPsn(e[k + 2]!, q.ackPsn)
+      if (psn > q.ackPsn) this.ackTo(q, psn)
+    }
+  }
+
   private canSend(q: Qp): boolean {
     if (q.reqBlocked || q.timerKind === 2 || q.sqReq >= q.sqBell) return false
     if (q.curPsn - q.ackPsn > this.config.windowPackets) return false
     if (!q.curActive) {
-      const i = q.sqReq % q.sqDepth
+      const i = q.sqReq & q.sqMask
       if (q.w[i * WS + W_STARTED] !== 1) {
         if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return false
         if (q.w[i * WS + W_OP] === OP_READ && q.readsOut >= q.ord) return false
@@ -1910,7 +2061,7 @@ export class NicCore implements Port {
     this.counters.retransmits++
     // resend from the first unconfirmed PSN: an incomplete read at the head may sit below the ACKed PSN
     let target = q.ackPsn + 1
-    const h = q.sqHead % q.sqDepth
+    const h = q.sqHead & q.sqMask
     if (q.sqHead < q.sqReq && q.w[h * WS + W_OP] === OP_READ && q.w[h * WS + W_RNEXT]! <= q.w[h * WS + W_LAST]!) {
       target = Math.min(target, q.w[h * WS + W_RNEXT]!)
     }
@@ -1925,13 +2076,13 @@ export class NicCore implements Port {
     // find the started WQE that contains psn
     let n = q.sqHead
     while (n < q.sqReq) {
-      const i = n % q.sqDepth
+      const i = n & q.sqMask
       if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
       n++
     }
     if (n >= q.sqReq && !q.curActive) return
     if (n >= q.sqReq) n = q.sqReq
-    const i = n % q.sqDepth
+    const i = n & q.sqMask
     q.sqReq = n
     q.curActive = false
     if (n < q.sqBell && q.w[i * WS + W_STARTED] === 1 && q.w[i * WS + W_OP]! <= OP_WRITE) {
@@ -1982,9 +2133,18 @@ export class NicCore implements Port {
   private requester(q: Qp, budget: number): number {
     const window = this.config.windowPackets
     const mtu = q.mtu
+    const w = q.w
     while (budget > 0 && q.sqReq < q.sqBell && !q.reqBlocked && q.timerKind !== 2) {
-      const i = q.sqReq % q.sqDepth
-      const op = q.w[i * WS + W_OP]!
+      const i = q.sqReq & q.sqMask
+      const wb = i * WS
+      const op = w[wb + W_OP]!
+      if (!q.curActive && op <= OP_WRITE && w[wb + W_STARTED] === 0 && w[wb + W_TOTAL]! <= mtu) {
+        const sent = this.fastSend(q, budget)
+        if (sent > 0) {
+          budget -= sent
+          continue
+        }
+      }
       if (!q.curActive) {
         if (q.w[i * WS + W_STARTED] !== 1) {
           // first start of this WQE
@@ -2079,7 +2239,7 @@ export class NicCore implements Port {
         va = q.sg[(b + q.curSge) * SGS + SG_ADDR]! + q.curOff
         if (l > mtu && this.fabric.fastPath()) {
           // burst: consecutive MTU segments of one SGE travel as one descriptor on a fault-free, zero-latency
-          // link; the responder still places them segment by segment (one copy per packet)
+          // link; the responder checks them once and places the burst with one copy
           const room = window - (q.curPsn - q.ackPsn) + 1
           count = Math.min(Math.ceil(l / mtu), room, 255, Math.max(1, budget >> 2))
           if (count < 1) count = 1
@@ -2131,6 +2291,113 @@ export class NicCore implements Port {
       if (l > 0) c += Math.ceil(l / q.mtu)
     }
     return c === 0 ? 1 : c
+  }
+
+  /**
+   * Starts single-packet SEND / SEND_INV / WRITE messages (at most one SGE, not yet started, no fence) from the
+   * requester cursor in one step, at most `max` of them. One message travels as one packet; on a fault-free
+   * zero-latency link consecutive ones travel as one run descriptor (the responder takes each message's fields
+   * from this QP's WQE records, which stay put until acknowledged, and handles them one by one as if they were
+   * separate packets). Returns the number of messages sent; 0 (nothing changed) when the first one's local SGE
+   * fails its check: the general path then records the error.
+   */
+  private fastSend(q: Qp, max: number): number {
+    const w = q.w
+    const sg = q.sg
+    const mtu = q.mtu
+    const window = this.config.windowPackets
+    const limit = max < 255 ? max : 255
+    const start = q.sqReq
+    const psn0 = q.nextPsn
+    const fabric = this.fabric
+    const multi = this.passFast
+    let n = 0
+    let bytes = 0
+    // the first message's fields (sent as a plain packet when it is alone)
+    let op0 = 0
+    let row0 = ROW_NONE
+    let gen0 = 0
+    let va0 = 0
+    let lastKey = -1
+    let lastRow = -1
+    while (n < limit && q.sqReq < q.sqBell) {
+      const i = q.sqReq & q.sqMask
+      const wb = i * WS
+      const op = w[wb + W_OP]!
+      const total = w[wb + W_TOTAL]!
+      if (
+        op > OP_WRITE || w[wb + W_STARTED] !== 0 || w[wb + W_ST] !== 0 || total > mtu || w[wb + W_NSGE]! > 1 ||
+        (w[wb + W_FLAGS]! & F_FENCE) !== 0 || q.nextPsn - q.ackPsn > window
+      ) break
+      const sb = i * q.sStride * SGS
+      let row = ROW_NONE
+      let gen = 0
+      let va = 0
+      if (total > 0) {
+        va = sg[sb + SG_ADDR]!
+        const key = sg[sb + SG_KEY]!
+        if (key === lastKey && lastRow > 0) {
+          // same key as the previous message: only its bounds remain to check
+          const base = this.kVa[lastRow]!
+          row = va >= base && va + total <= base + this.kLen[lastRow]! ? lastRow : -1
+        } else row = this.checkLocal(q.pd, key, va, total, false, false)
+        if (row === -1) break
+        lastKey = key
+        lastRow = row
+        gen = row > 0 ? this.kGen[row]! : 0
+        sg[sb + SG_ROW] = row
+        sg[sb + SG_GEN] = gen
+      } else if (w[wb + W_NSGE] === 1) {
+        sg[sb + SG_ROW] = ROW_NONE
+        sg[sb + SG_GEN] = 0
+      }
+      if (n === 0) {
+        op0 = op
+        row0 = row
+        gen0 = gen
+        va0 = va
+      }
+      const psn = q.nextPsn
+      w[wb + W_STARTED] = 1
+      w[wb + W_FIRST] = psn
+      w[wb + W_LAST] = psn
+      q.nextPsn = psn + 1
+      q.sqReq++
+      n++
+      bytes += total
+      if (!multi) break
+    }
+    if (n === 0) return 0
+    q.curPsn = q.nextPsn
+    const pk = fabric.pk
+    const p = pk.alloc()
+    pk.syndrome[p] = 0
+    pk.src[p] = this.portIndex
+    pk.dst[p] = q.remotePort!.portIndex
+    pk.srcQpn[p] = q.qpn
+    pk.dstQpn[p] = q.remoteQpn
+    pk.psn[p] = psn0 & PSN_MASK
+    if (n === 1) {
+      const wb = (start & q.sqMask) * WS
+      writeSingle(pk, p, op0, singleFlags(w[wb + W_FLAGS]!, op0), psn0 & PSN_MASK, row0, gen0, va0, bytes, w, wb)
+    } else {
+      pk.kind[p] = K_SEND
+      pk.flags[p] = PF_RUN
+      pk.syndrome[p] = n
+      pk.row[p] = ROW_NONE
+      pk.sgen[p] = 0
+      pk.va[p] = 0
+      pk.len[p] = 0
+      pk.offset[p] = start & q.sqMask
+      pk.total[p] = bytes
+      fabric.counters.sent += n - 1
+    }
+    const c = this.counters
+    c.packetsOut += n
+    c.bytesOut += bytes
+    if (q.timerAt === Infinity && q.timerKind === 0) this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
+    fabric.transmit(p)
+    return n
   }
 
   private validateLocal(q: Qp, i: number): boolean {
@@ -2201,6 +2468,10 @@ export class NicCore implements Port {
       }
       return
     }
+    if (kind === K_ACK && (pk.flags[i]! & PF_RUN) !== 0) {
+      this.ackRun(i)
+      return
+    }
     const q = this.qp(pk.dstQpn[i]!)
     if (q === undefined || q.remotePort === undefined) return
     // a packet whose sender has since been removed from the fabric carries nothing we can read
@@ -2218,8 +2489,59 @@ export class NicCore implements Port {
       return
     }
     pk.psn[i] = unwrapPsn(pk.psn[i]!, q.ePsn)
-    if (pk.syndrome[i]! > 1 && (kind === K_SEND || kind === K_WRITE)) this.responderBurst(q, i, kind)
-    else this.responder(q, i, kind)
+    if (pk.syndrome[i]! > 1 && (kind === K_SEND || kind === K_WRITE)) {
+      if ((pk.flags[i]! & PF_RUN) !== 0) this.responderRun(q, i)
+      else this.responderBurst(q, i, kind)
+    } else this.responder(q, i, kind)
+  }
+
+  /**
+   * A run descriptor: rewrites the record in place as each of its single-packet messages in turn (fields from the
+   * sender's WQE records) and handles each as if it had arrived on its own. A message whose source region changed
+   * since it was sent is dropped unread (like a corrupted packet); a sender QP that left RTS sends nothing more.
+   */
+  private responderRun(q: Qp, i: number): void {
+    const pk = this.fabric.pk
+    const src = this.fabric.ports[pk.src[i]!] as NicCore
+    const sq = src.qp(pk.srcQpn[i]!)
+    const n = pk.syndrome[i]!
+    const start = pk.offset[i]! | 0
+    const psn0 = pk.psn[i]!
+    pk.syndrome[i] = 0
+    if (sq === undefined) return
+    const w = sq.w
+    const sg = sq.sg
+    const mask = sq.sqMask
+    const stride = sq.sStride * SGS
+    this.counters.packetsIn += n - 1
+    this.fabric.counters.delivered += n - 1
+    for (let k = 0; k < n; k++) {
+      if (sq.state !== QP_RTS || !sq.live) return
+      const j = (start + k) & mask
+      const wb = j * WS
+      const sb = j * stride
+      const op = w[wb + W_OP]!
+      const total = w[wb + W_TOTAL]!
+      const row = total > 0 ? sg[sb + SG_ROW]! : ROW_NONE
+      const gen = total > 0 ? sg[sb + SG_GEN]! : 0
+      if (row > 0 && !src.rowLive(row, gen)) continue
+      const f = singleFlags(w[wb + W_FLAGS]!, op)
+      const kind = op === OP_WRITE ? K_WRITE : K_SEND
+      const va = total > 0 ? sg[sb + SG_ADDR]! : 0
+      if (
+        q.state === QP_RTS && psn0 + k === q.ePsn &&
+        this.responderSingle(q, kind, f, total, src, row, va, w[wb + W_RADDR]!, w[wb + W_RKEY]!)
+      ) {
+        q.nakSent = false
+        if (!q.needAck) {
+          q.needAck = true
+          this.acks.push(q)
+        }
+        continue
+      }
+      writeSingle(pk, i, op, f, psn0 + k, row, gen, va, total, w, wb)
+      this.responder(q, i, kind)
+    }
   }
 
   /** Splits a burst descriptor into its segments (rewriting the record in place) and handles each in turn. */
@@ -2301,6 +2623,16 @@ export class NicCore implements Port {
     q.nakSent = false
     const src = this.fabric.ports[pk.src[i]!] as NicCore
     const flags = pk.flags[i]!
+    if (
+      (flags & (PF_FIRST | PF_LAST)) === (PF_FIRST | PF_LAST) && pk.len[i] === pk.total[i] &&
+      this.responderSingle(q, kind, flags, pk.total[i]!, src, pk.row[i]!, pk.va[i]!, pk.raddr[i]!, pk.rkey[i]!)
+    ) {
+      if (!q.needAck) {
+        q.needAck = true
+        this.acks.push(q)
+      }
+      return
+    }
     if (kind === K_SEND) {
       if ((flags & PF_FIRST) !== 0) {
         if (!this.takeReceive(q)) {
@@ -2376,6 +2708,55 @@ export class NicCore implements Port {
       return
     }
     if (kind === K_READ_REQ) this.serveRead(q, i, false)
+  }
+
+  /**
+   * A single-packet SEND (into a plain receive queue, one receive SGE) or WRITE at the expected PSN, in one step.
+   * Returns false (nothing changed) for anything else or any failing check: the general path then handles it.
+   */
+  private responderSingle(
+    q: Qp,
+    kind: number,
+    flags: number,
+    total: number,
+    src: NicCore,
+    srow: number,
+    sva: number,
+    raddr: number,
+    rkey: number
+  ): boolean {
+    if (kind === K_SEND) {
+      if ((flags & PF_INVALIDATE) !== 0 || q.srq !== undefined || q.respActive || q.rqHead === q.rqTail) return false
+      const slot = q.rqHead & q.rqMask
+      const r = q.r
+      const b = slot * q.rs
+      if (r[b + R_NSGE] !== 1) return false
+      const rlen = r[b + R_LEN]!
+      const rva = r[b + R_ADDR]!
+      if (rlen < total) return false
+      const row = this.checkLocal(q.pd, r[b + R_KEY]!, rva, rlen, true, false)
+      if (row === -1) return false
+      if (total > 0) this.dma(row, rva, src, srow, sva, total)
+      q.ePsn++
+      const ctx = q.ctx[q.rco + slot]
+      q.ctx[q.rco + slot] = undefined
+      q.rqHead++
+      this.pushCqe(q.recvCq, 0, OP_RECV, q.qpn, total, 0, ctx, (flags & PF_SOLICITED) !== 0)
+      return true
+    }
+    if (kind === K_WRITE) {
+      const row = this.checkRemote(q.pd, rkey, raddr, total, true)
+      if (row < 0) return false
+      q.respRow = row
+      q.respVa = raddr
+      q.respGen = this.kGen[row]!
+      q.respTotal = total
+      if (total > 0) this.dma(row, raddr, src, srow, sva, total)
+      q.respWriting = false
+      q.ePsn++
+      return true
+    }
+    return false
   }
 
   /**
@@ -2521,7 +2902,7 @@ export class NicCore implements Port {
       return true
     }
     if (q.rqHead === q.rqTail) return false
-    q.respSlot = q.rqHead % q.rqDepth
+    q.respSlot = q.rqHead & q.rqMask
     q.respSrq = false
     q.respActive = true
     return true
@@ -2530,19 +2911,20 @@ export class NicCore implements Port {
   /** Validates the current receive's SGEs; returns capacity or -1. */
   private validateRecv(q: Qp): number {
     const s = q.srq
-    const stride = s !== undefined ? s.sgeStride : q.rStride
-    const b = q.respSlot * stride
-    const n = s !== undefined ? s.nsge[q.respSlot]! : q.rNsge[q.respSlot]!
-    const addr = s !== undefined ? s.addr : q.rAddr
-    const lens = s !== undefined ? s.len : q.rLen
-    const keys = s !== undefined ? s.key : q.rKey
+    const r = s !== undefined ? s.r : q.r
+    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const n = r[b + R_NSGE]!
+    const resp = q.resp
+    const gens = q.respN
     let cap = 0
     for (let k = 0; k < n; k++) {
-      const row = this.checkLocal(q.pd, keys[b + k]!, addr[b + k]!, lens[b + k]!, true, false)
+      const o = b + k * RSG
+      const len = r[o + R_LEN]!
+      const row = this.checkLocal(q.pd, r[o + R_KEY]!, r[o + R_ADDR]!, len, true, false)
       if (row === -1) return -1
-      q.respRows[k] = row
-      q.respGens[k] = row > 0 ? this.kGen[row]! : 0
-      cap += lens[b + k]!
+      resp[k] = row
+      resp[gens + k] = row > 0 ? this.kGen[row]! : 0
+      cap += len
     }
     return cap
   }
@@ -2558,22 +2940,21 @@ export class NicCore implements Port {
 
   private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): boolean {
     const s = q.srq
-    const stride = s !== undefined ? s.sgeStride : q.rStride
-    const b = q.respSlot * stride
-    const n = s !== undefined ? s.nsge[q.respSlot]! : q.rNsge[q.respSlot]!
-    const addr = s !== undefined ? s.addr : q.rAddr
-    const lens = s !== undefined ? s.len : q.rLen
+    const r = s !== undefined ? s.r : q.r
+    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const n = r[b + R_NSGE]!
     while (len > 0 && q.respSge < n) {
-      const room = lens[b + q.respSge]! - q.respSgeOff
+      const o = b + q.respSge * RSG
+      const room = r[o + R_LEN]! - q.respSgeOff
       if (room <= 0) {
         q.respSge++
         q.respSgeOff = 0
         continue
       }
       const c = len < room ? len : room
-      const r = q.respRows[q.respSge]!
-      if (r > 0 && !this.rowLive(r, q.respGens[q.respSge]!)) return false
-      this.dma(r, addr[b + q.respSge]! + q.respSgeOff, src, srow, sva, c)
+      const row = q.resp[q.respSge]!
+      if (row > 0 && !this.rowLive(row, q.resp[q.respN + q.respSge]!)) return false
+      this.dma(row, r[o + R_ADDR]! + q.respSgeOff, src, srow, sva, c)
       q.respSgeOff += c
       sva += c
       len -= c
@@ -2591,8 +2972,8 @@ export class NicCore implements Port {
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     } else {
       const slot = q.respSlot
-      const ctx = q.rCtx[slot]
-      q.rCtx[slot] = undefined
+      const ctx = q.ctx[q.rco + slot]
+      q.ctx[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     }
@@ -2658,7 +3039,7 @@ export class NicCore implements Port {
     let n = q.sqHead
     let idx = -1
     while (n < q.sqTail) {
-      const j = n % q.sqDepth
+      const j = n & q.sqMask
       if (q.w[j * WS + W_STARTED] !== 1) break
       if (q.w[j * WS + W_OP] === OP_READ && q.w[j * WS + W_FIRST]! <= psn && psn <= q.w[j * WS + W_LAST]!) {
         idx = j
@@ -2728,40 +3109,31 @@ export class NicCore implements Port {
 
   /** Completes WQEs from the head, in order. */
   private complete(q: Qp): void {
+    const w = q.w
+    const mask = q.sqMask
+    const ctxs = q.ctx
     while (q.sqHead < q.sqReq) {
-      const i = q.sqHead % q.sqDepth
-      const st = q.w[i * WS + W_ST]!
-      const op = q.w[i * WS + W_OP]!
+      const i = q.sqHead & mask
+      const wb = i * WS
+      const st = w[wb + W_ST]!
+      const op = w[wb + W_OP]!
       if (st !== 0) {
-        if (q.w[i * WS + W_LAST]! > q.ackPsn) return
+        if (w[wb + W_LAST]! > q.ackPsn) return
         this.failHead(q, st)
         return
       }
       if (op === OP_READ) {
-        if (q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) return
+        if (w[wb + W_RNEXT]! <= w[wb + W_LAST]!) return
         q.readsOut--
-        if (q.w[i * WS + W_LAST]! > q.ackPsn) q.ackPsn = q.w[i * WS + W_LAST]!
-        if (
-          (q.w[i * WS + W_FLAGS]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && q.w[i * WS + W_NSGE]! > 0
-        ) {
+        if (w[wb + W_LAST]! > q.ackPsn) q.ackPsn = w[wb + W_LAST]!
+        if ((w[wb + W_FLAGS]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && w[wb + W_NSGE]! > 0) {
           this.invalidateKey(q.pd, q.sg[(i * q.sStride) * SGS + SG_KEY]!)
         }
-      } else if (q.w[i * WS + W_LAST]! > q.ackPsn) return
-      const ctx = q.sCtx[i]
-      q.sCtx[i] = undefined
+      } else if (w[wb + W_LAST]! > q.ackPsn) return
+      const ctx = ctxs[i]
+      ctxs[i] = undefined
       q.sqHead++
-      if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
-        this.pushCqe(
-          q.sendCq,
-          0,
-          op,
-          q.qpn,
-          op === OP_READ ? q.w[i * WS + W_TOTAL]! : q.w[i * WS + W_TOTAL]!,
-          0,
-          ctx,
-          false
-        )
-      }
+      if ((w[wb + W_FLAGS]! & F_SILENT) === 0) this.pushCqe(q.sendCq, 0, op, q.qpn, w[wb + W_TOTAL]!, 0, ctx, false)
     }
     if (q.readsOut > 0 || q.sqReq < q.sqBell) this.makeReadyIfBlocked(q)
   }
@@ -2773,13 +3145,13 @@ export class NicCore implements Port {
   /** Fails the WQE containing psn (everything before it completed), then QP to error. */
   private failAt(q: Qp, psn: number, code: number): void {
     while (q.sqHead < q.sqReq) {
-      const i = q.sqHead % q.sqDepth
+      const i = q.sqHead & q.sqMask
       if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
       if (q.w[i * WS + W_ST] !== 0) break
       // everything before psn is acknowledged
       if (q.w[i * WS + W_OP] === OP_READ && q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) break
-      const ctx = q.sCtx[i]
-      q.sCtx[i] = undefined
+      const ctx = q.ctx[i]
+      q.ctx[i] = undefined
       q.sqHead++
       if (q.w[i * WS + W_OP] === OP_READ) q.readsOut--
       if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
@@ -2804,15 +3176,15 @@ export class NicCore implements Port {
     if (!wasError && q.errNak === 0) q.errNak = NAK_REM_OP
     let first = true
     while (q.sqHead < q.sqTail) {
-      const i = q.sqHead % q.sqDepth
+      const i = q.sqHead & q.sqMask
       const code = first && headCode !== 0
         ? headCode
         : rest === C.FATAL_ERROR && q.w[i * WS + W_STARTED] !== 1
         ? C.FLUSHED
         : rest
       first = false
-      const ctx = q.sCtx[i]
-      q.sCtx[i] = undefined
+      const ctx = q.ctx[i]
+      q.ctx[i] = undefined
       q.sqHead++
       this.pushCqe(q.sendCq, code, q.w[i * WS + W_OP]!, q.qpn, 0, 0, ctx, false)
     }
@@ -2832,9 +3204,9 @@ export class NicCore implements Port {
 
   private flushRq(q: Qp): void {
     while (q.rqHead < q.rqTail) {
-      const slot = q.rqHead % q.rqDepth
-      const ctx = q.rCtx[slot]
-      q.rCtx[slot] = undefined
+      const slot = q.rqHead & q.rqMask
+      const ctx = q.ctx[q.rco + slot]
+      q.ctx[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, C.FLUSHED, OP_RECV, q.qpn, 0, 0, ctx, false)
     }

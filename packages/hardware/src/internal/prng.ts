@@ -64,3 +64,9 @@ export const mix = (h: number, v: number): number => {
   x ^= Math.floor(v / 4294967296) >>> 0
   return Math.imul(x, 0x01000193) >>> 0
 }
+
+/** `mix` for a value already in int32 range (the result of a bitwise operator): the same hash, no division. */
+export const mix32 = (h: number, v: number): number => {
+  const x = Math.imul(h ^ v, 0x01000193) ^ (v >> 31)
+  return Math.imul(x, 0x01000193) >>> 0
+}

@@ -23,14 +23,12 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import * as Event from "../Event.js"
-import * as EventLog from "../EventLog.js"
-import * as Verifier from "../Verifier.js"
 import * as R from "./raw.js"
-import type { Fault, Finding } from "./simCommon.js"
+import type { Fault, Outcome } from "./simCommon.js"
 import {
   begin,
   differs,
+  end,
   faultSteps,
   GUARD,
   GUARD_BYTE,
@@ -45,19 +43,6 @@ import {
   SLOTS
 } from "./simCommon.js"
 import type * as World from "./world.js"
-
-/** What one run of either driver reports. @internal */
-export interface Outcome {
-  readonly seed: number
-  readonly faults: ReadonlyArray<Fault>
-  readonly events: number
-  readonly hash: string
-  readonly findings: ReadonlyArray<Finding>
-  readonly connected: boolean
-  readonly received: number
-  readonly writes: number
-  readonly log?: string
-}
 
 // read limits, local write, remote read, remote write, read sink
 const ACCESS = 0x5 | 0x2 | 0x8
@@ -89,7 +74,8 @@ export const body = (
   wrap: (host: NdkProviderHost) => NdkProviderHost
 ): Effect.Effect<Outcome, R.Failed, Scope.Scope> =>
   Effect.gen(function*() {
-    const { finding, findings, has, log, rng, slowMs, verifier, world } = yield* begin(seed, fs)
+    const run = yield* begin(seed, fs)
+    const { finding, has, log, rng, slowMs, world } = run
     const ndks = world.hosts.map((h) => Ndk.make(log.wrapHost(wrap(h.provider)), h.nic.memory))
     // every consumer object of the run lives in this scope; its release closes whatever is left, adapters last
     const scope = yield* Scope.make()
@@ -373,17 +359,5 @@ export const body = (
 
     for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
-    verifier.detach()
-    for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
-    return {
-      seed,
-      faults: fs,
-      events: log.events.length,
-      hash: EventLog.hash(log),
-      findings,
-      connected: conn !== undefined,
-      received,
-      writes: writesChecked,
-      ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
-    } satisfies Outcome
+    return end(run, { seed, faults: fs, connected: conn !== undefined, received, writes: writesChecked, keepLog })
   })

@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as EventModule from "../Event.js"
 import type { Event } from "../Event.js"
 import * as EventLog from "../EventLog.js"
 import * as Verifier from "../Verifier.js"
@@ -164,3 +165,48 @@ export const faultSteps = (
   }
 }
 type Fabric = Effect.Effect.Success<ReturnType<typeof World.make>>["fabric"]
+
+/** What one run of either driver reports. @internal */
+export interface Outcome {
+  readonly seed: number
+  readonly faults: ReadonlyArray<Fault>
+  readonly events: number
+  readonly hash: string
+  readonly findings: ReadonlyArray<Finding>
+  readonly connected: boolean
+  readonly received: number
+  readonly writes: number
+  readonly log?: string
+}
+
+/**
+ * The end of a run, the same for both drivers: the verifier's end-of-log checks join the findings; the outcome
+ * with the log's hash (and the whole log, formatted, when asked for).
+ *
+ * @internal
+ */
+export const end = (
+  run: Effect.Effect.Success<ReturnType<typeof begin>>,
+  result: {
+    readonly seed: number
+    readonly faults: ReadonlyArray<Fault>
+    readonly connected: boolean
+    readonly received: number
+    readonly writes: number
+    readonly keepLog: boolean
+  }
+): Outcome => {
+  run.verifier.detach()
+  for (const v of run.verifier.finish()) run.finding(v.check, v.rules, Verifier.format(v))
+  return {
+    seed: result.seed,
+    faults: result.faults,
+    events: run.log.events.length,
+    hash: EventLog.hash(run.log),
+    findings: run.findings,
+    connected: result.connected,
+    received: result.received,
+    writes: result.writes,
+    ...(result.keepLog ? { log: run.log.events.map(EventModule.format).join("\n") } : {})
+  }
+}
