@@ -1125,6 +1125,22 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       return makeConnection(qp, connector, data, disconnected, closeIt)
     })
 
+  /**
+   * Close of a listener (scope release or early close, once): the close request stops connect events at once
+   * (R130); then the connectors delivered and not taken — the consumer's — are closed, before waiting for the
+   * listener's close completion, which waits for them (R131).
+   */
+  const closeListener = (l: NdkListener, queue: Inbox<NdkConnector>) =>
+    closeOnce(l, T.NdkObjectTypeListener, (cc, ctx) =>
+      Effect.tap(
+        l.Dispatch.NdkCloseListener(l, cc, ctx),
+        Effect.suspend(() => {
+          const left = queue.takeAll()
+          queue.shutdown()
+          return Effect.forEach(left, (c) => closeConnector(c), { discard: true })
+        })
+      ))
+
   const listen = (adapter: NdkAdapter, address: SockAddr): Effect.Effect<Listener, E, Scope.Scope> =>
     Effect.gen(function*() {
       const queue = new Inbox<NdkConnector>()
@@ -1142,16 +1158,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             ctx,
             out
           )),
-        (l) =>
-          Effect.zipRight(
-            closeOnce(l, T.NdkObjectTypeListener, (cc, ctx) => l.Dispatch.NdkCloseListener(l, cc, ctx)),
-            // connectors nobody took are the consumer's: close them
-            Effect.suspend(() => {
-              const left = queue.takeAll()
-              queue.shutdown()
-              return Effect.forEach(left, (c) => closeConnector(c), { discard: true })
-            })
-          )
+        (l) => closeListener(l, queue)
       )
       yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
       const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
@@ -1187,7 +1194,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       return Conn.listener(kit, {
         raw,
         incoming,
-        close: closeOnce(raw, T.NdkObjectTypeListener, (cc, ctx) => raw.Dispatch.NdkCloseListener(raw, cc, ctx))
+        close: closeListener(raw, queue)
       })
     })
 
