@@ -22,7 +22,7 @@ export const PF_SOLICITED = 4
 export const PF_INVALIDATE = 8
 /**
  * A run descriptor (fault-free zero-latency link only): a SEND carrying `syndrome` consecutive single-packet messages
- * of one QP, or an ACK carrying the ACKs of many QPs (entries in `aux`).
+ * of one QP.
  */
 export const PF_RUN = 16
 
@@ -95,8 +95,6 @@ export class Packets {
   at: Float64Array
   seq: Float64Array
   mad: Array<Uint8Array | undefined>
-  /** an ACK run's entries (see `PF_RUN`): (destination QPN, source QPN, PSN) triples */
-  aux: Array<Float64Array | undefined>
   private free: Int32Array
   private nfree: number
 
@@ -122,7 +120,6 @@ export class Packets {
     this.at = new Float64Array(cap)
     this.seq = new Float64Array(cap)
     this.mad = new Array(cap)
-    this.aux = new Array(cap)
     this.free = new Int32Array(cap)
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i
     this.nfree = cap
@@ -163,7 +160,6 @@ export class Packets {
     this.at = g(this.at, (n) => new Float64Array(n))
     this.seq = g(this.seq, (n) => new Float64Array(n))
     this.mad.length = cap
-    this.aux.length = cap
     const nf = new Int32Array(cap)
     nf.set(this.free.subarray(0, this.nfree))
     for (let i = old; i < cap; i++) nf[this.nfree++] = i
@@ -178,7 +174,6 @@ export class Packets {
 
   release(i: number): void {
     this.mad[i] = undefined
-    this.aux[i] = undefined
     this.free[this.nfree++] = i
   }
 
@@ -202,7 +197,6 @@ export class Packets {
     this.rkey[j] = this.rkey[i]!
     this.ikey[j] = this.ikey[i]!
     this.mad[j] = this.mad[i]
-    this.aux[j] = this.aux[i]
     return j
   }
 }

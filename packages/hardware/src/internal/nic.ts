@@ -1921,90 +1921,15 @@ export class NicCore implements Port {
       this.readQps.length > 0
   }
 
-  /**
-   * Sends the ACKs this pass owes. On a fault-free zero-latency link the ACKs of many QPs to one port travel as one
-   * run descriptor (their entries in `pk.aux`), handled by the receiver as if each had arrived on its own.
-   */
+  /** Sends the ACKs this pass owes (at most one per QP). */
   private sendAcks(): void {
     const acks = this.acks
-    const fabric = this.fabric
-    const n = acks.length
-    if (n === 1 || !this.passFast) {
-      for (let k = 0; k < n; k++) {
-        const q = acks[k]!
-        q.needAck = false
-        if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
-      }
-      acks.length = 0
-      return
-    }
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < acks.length; k++) {
       const q = acks[k]!
-      if (!q.needAck) continue
       q.needAck = false
-      if (!q.live || q.state !== QP_RTS || q.remotePort === undefined) continue
-      // every other QP owing an ACK to the same port goes in this descriptor
-      const port = q.remotePort
-      let m = 1
-      for (let j = k + 1; j < n; j++) {
-        const o = acks[j]!
-        if (o.needAck && o.remotePort === port && o.live && o.state === QP_RTS) m++
-      }
-      if (m === 1) {
-        this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
-        continue
-      }
-      const e = new Float64Array(3 * m)
-      e[0] = q.remoteQpn
-      e[1] = q.qpn
-      e[2] = (q.ePsn - 1) & PSN_MASK
-      let t = 3
-      for (let j = k + 1; j < n && t < e.length; j++) {
-        const o = acks[j]!
-        if (o.needAck && o.remotePort === port && o.live && o.state === QP_RTS) {
-          o.needAck = false
-          e[t] = o.remoteQpn
-          e[t + 1] = o.qpn
-          e[t + 2] = (o.ePsn - 1) & PSN_MASK
-          t += 3
-        }
-      }
-      const pk = fabric.pk
-      const p = pk.alloc()
-      pk.kind[p] = K_ACK
-      pk.flags[p] = PF_RUN
-      pk.syndrome[p] = 0
-      pk.src[p] = this.portIndex
-      pk.dst[p] = port.portIndex
-      pk.srcQpn[p] = 0
-      pk.dstQpn[p] = 0
-      pk.psn[p] = m
-      pk.len[p] = 0
-      pk.row[p] = ROW_NONE
-      pk.aux[p] = e
-      this.counters.packetsOut += m
-      fabric.counters.sent += m - 1
-      fabric.transmit(p)
+      if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
     }
-    for (let k = 0; k < n; k++) acks[k]!.needAck = false
     acks.length = 0
-  }
-
-  /** An ACK run descriptor: each entry as an ACK of its own. */
-  private ackRun(i: number): void {
-    const pk = this.fabric.pk
-    const e = pk.aux[i]
-    const src = pk.src[i]!
-    if (e === undefined || this.fabric.ports[src] === undefined) return
-    this.counters.packetsIn += e.length / 3 - 1
-    this.fabric.counters.delivered += e.length / 3 - 1
-    for (let k = 0; k < e.length; k += 3) {
-      const q = this.qp(e[k]!)
-      if (q === undefined || q.remotePort === undefined || q.remotePort.portIndex !== src) continue
-      if (q.remoteQpn !== e[k + 1] || q.state !== QP_RTS) continue
-      const psn = unwrapPsn(e[k + 2]!, q.ackPsn)
-      if (psn > q.ackPsn) this.ackTo(q, psn)
-    }
   }
 
   private canSend(q: Qp): boolean {
@@ -2466,10 +2391,6 @@ export class NicCore implements Port {
         this.madFrom.push(from.address)
         this.madData.push(d)
       }
-      return
-    }
-    if (kind === K_ACK && (pk.flags[i]! & PF_RUN) !== 0) {
-      this.ackRun(i)
       return
     }
     const q = this.qp(pk.dstQpn[i]!)
