@@ -35,7 +35,9 @@ import {
   orderChecks,
   pattern,
   REGION,
+  sharedSteps,
   show,
+  shuffle,
   SLOT,
   SLOTS
 } from "./internal/simCommon.js"
@@ -103,26 +105,13 @@ export const drivers: ReadonlyArray<Driver> = ["raw", "consumer"]
 export interface Finding extends Common.Finding {}
 
 /**
- * The outcome of one run.
+ * The outcome of one run (seed, faults, log size and hash, findings, counts) and the driver that made it.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Run {
-  readonly seed: number
+export interface Run extends Common.Outcome {
   readonly driver: Driver
-  readonly faults: ReadonlyArray<Fault>
-  readonly events: number
-  readonly hash: string
-  readonly findings: ReadonlyArray<Finding>
-  /** whether the connection was established (faults may prevent it; that is not a violation) */
-  readonly connected: boolean
-  /** messages received and checked */
-  readonly received: number
-  /** RDMA writes whose target was checked */
-  readonly writes: number
-  /** the whole event log, formatted one event a line (only when asked for with `log: true`) */
-  readonly log?: string
 }
 
 /**
@@ -307,8 +296,8 @@ const body = (
       sent++
       yield* a.qp.Dispatch.NdkSend(a.qp, `send-${id}`, [Sge.make(BigInt(va), MSG, a.buf.token)], 1, 0)
     })
-    let worker: Fiber.RuntimeFiber<void> | undefined
     const net = faultSteps(world, rng, has)
+    const shared = sharedSteps(net, rng, ready, Effect.zipRight(Effect.uninterruptible(send), Effect.sleep("1 millis")))
     const writes: Array<{ readonly off: number; readonly id: number }> = []
 
     for (let step = 0; step < steps; step++) {
@@ -344,27 +333,12 @@ const body = (
         if (!closed.has(s.cq)) yield* s.cq.Dispatch.NdkArmCq(s.cq, rng.chance(0.8) ? 1 : 3)
       } else if (roll < 68) {
         yield* poll(rng.chance(0.5) ? a : b)
-      } else if (roll < 85) {
-        yield* R.until(() => false, 1 + rng.int(4), 1)
-      } else if (roll < 89) {
-        if (worker === undefined && ready()) {
-          const n = 1 + rng.int(6)
-          worker = yield* Effect.fork(
-            Effect.forEach(Array.from({ length: n }), () =>
-              Effect.zipRight(Effect.uninterruptible(send), Effect.sleep("1 millis")), { discard: true })
-          )
-        } else if (worker !== undefined) {
-          yield* Fiber.interrupt(worker)
-        }
-      } else if (roll < 92) {
-        yield* net.reset
       } else if (roll < 95) {
-        yield* net.partition
+        yield* shared.step(roll)
       } else if (roll < 98) {
         if (closeInCallback === undefined && conn !== undefined) {
           const victim = rng.pick<NdkObject>([b.qp, conn.cb])
-          closeInCallback = () =>
-            closeObj(victim)
+          closeInCallback = () => closeObj(victim)
           if (!closed.has(b.cq)) {
             yield* b.cq.Dispatch.NdkArmCq(b.cq, 1)
           }
@@ -374,14 +348,10 @@ const body = (
         yield* closeObj(victim)
       }
     }
-    if (worker !== undefined) {
-      yield* Fiber.interrupt(worker)
-    }
-    yield* net.heal
+    yield* shared.settle
     closeInCallback = undefined
     yield* R.until(
-      () =>
-        false,
+      () => false,
       5 + rng.int(20),
       1
     )
@@ -425,12 +395,7 @@ const body = (
 
     // close everything left, in a random order
     const all = [...extra, a.qp, b.qp, a.buf.mr, b.buf.mr, a.cq, b.cq, ...a.objects.slice(3), ...b.objects.slice(3)]
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1)
-      const t = all[i]!
-      all[i] = all[j]!
-      all[j] = t
-    }
+    shuffle(rng, all)
     for (const o of all) {
       yield* closeObj(o)
       if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)

@@ -38,7 +38,9 @@ import {
   MSG,
   orderChecks,
   REGION,
+  sharedSteps,
   show,
+  shuffle,
   SLOT,
   SLOTS
 } from "./simCommon.js"
@@ -217,8 +219,17 @@ export const body = (
         if (wait) yield* spawn(a.qp.send(sgl))
         else yield* Effect.ignore(a.qp.submit({ _tag: "Send", sgl, context: `send-${id}` }))
       })
-    let worker: Fiber.RuntimeFiber<void, unknown> | undefined
     const net = faultSteps(world, rng, has)
+    const shared = sharedSteps(
+      net,
+      rng,
+      ready,
+      Effect.gen(function*() {
+        if (!ready()) return
+        yield* Effect.ignore(a.qp.send(nextMessage().sgl))
+        yield* Effect.sleep(`${1 + slowMs} millis`)
+      })
+    )
     let chained = false
     const writes: Array<
       { readonly off: number; readonly id: number; readonly fiber: Fiber.RuntimeFiber<unknown, unknown> }
@@ -256,26 +267,8 @@ export const body = (
         }
       } else if (roll < 68) {
         yield* checkReceives
-      } else if (roll < 85) {
-        yield* R.until(() => false, 1 + rng.int(4), 1)
-      } else if (roll < 89) {
-        if (worker === undefined && ready()) {
-          const n = 1 + rng.int(6)
-          worker = yield* Effect.fork(
-            Effect.forEach(Array.from({ length: n }), () =>
-              Effect.gen(function*() {
-                if (!ready()) return
-                yield* Effect.ignore(a.qp.send(nextMessage().sgl))
-                yield* Effect.sleep(`${1 + slowMs} millis`)
-              }), { discard: true })
-          )
-        } else if (worker !== undefined) {
-          yield* Fiber.interrupt(worker)
-        }
-      } else if (roll < 92) {
-        yield* net.reset
       } else if (roll < 95) {
-        yield* net.partition
+        yield* shared.step(roll)
       } else if (roll < 98) {
         // a close chained on the completion of the latest receive (the waiter resumes from the dispatcher)
         const last = receives.at(-1)
@@ -290,8 +283,7 @@ export const body = (
         yield* closeEarly(rng.pick(victims))
       }
     }
-    if (worker !== undefined) yield* Fiber.interrupt(worker)
-    yield* net.heal
+    yield* shared.settle
     yield* R.until(() => false, 5 + rng.int(20), 1)
     yield* checkReceives
 
@@ -325,12 +317,7 @@ export const body = (
     const handles: Array<{ readonly close: Effect.Effect<void> }> = [a.qp, b.qp, a.mr, b.mr, a.cq, b.cq, listener]
     if (conn !== undefined) handles.push(conn.ca, conn.cb)
     handles.push(a.pd, b.pd)
-    for (let i = handles.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1)
-      const t = handles[i]!
-      handles[i] = handles[j]!
-      handles[j] = t
-    }
+    shuffle(rng, handles)
     for (const h of handles) {
       if (rng.chance(0.5)) yield* closeEarly(h)
       if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)
