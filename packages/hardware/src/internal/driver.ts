@@ -5,10 +5,9 @@
  * engine, then every engine's event delivery; a packet sent to a peer on the same fabric queues the peer, which
  * makes its pass in the next round of the same run (a zero-latency round trip costs no scheduler hop at all).
  *
- * Fairness: each pass is bounded by the NIC's pass budget; a run ends after the round in which some pass was cut
- * by its budget, or after `MAX_ROUNDS` rounds, and then reschedules itself on a fresh microtask; every 256th
- * consecutive run goes through `setImmediate`, giving the event loop a turn (the count restarts whenever the loop
- * parks). No timers: time only moves through the Clock (virtual in tests), read
+ * Fairness: a run makes at most `MAX_ROUNDS` rounds (each pass is bounded by the NIC's pass budget), then
+ * reschedules itself; every 256th consecutive run goes through `setImmediate`, giving the event loop a turn (the
+ * count restarts whenever the loop parks). No timers: time only moves through the Clock (virtual in tests), read
  * once per run (every pass of a run sees the same time), and the order of passes depends only on the order of
  * doorbells, so runs are deterministic.
  */
@@ -73,10 +72,7 @@ export class Driver {
     this.counters.runs++
     this.clock.freezeTime()
     try {
-      // a pass that leaves work behind was cut by its budget (≈ 100–300 µs of work): the run ends after that
-      // round, so other fibers get the microtask queue between heavy passes as they did between engine fibers
-      let full = false
-      for (let round = 0; round < MAX_ROUNDS && this.count > 0 && !full; round++) {
+      for (let round = 0; round < MAX_ROUNDS && this.count > 0; round++) {
         this.counters.rounds++
         const batch = this.list
         const n = this.count
@@ -85,12 +81,9 @@ export class Driver {
         for (let k = 0; k < n; k++) {
           const e = batch[k]!
           e.queued = false
-          if (e.pass()) {
-            full = true
-            if (!e.queued) {
-              e.queued = true
-              this.list[this.count++] = e
-            }
+          if (e.pass() && !e.queued) {
+            e.queued = true
+            this.list[this.count++] = e
           }
         }
         for (let k = 0; k < n; k++) {
