@@ -41,6 +41,25 @@ describe("Ndk: connections", () => {
       assert.isFalse(ca.isDisconnected())
     })))
 
+  it.effect("R131, R158: releasing a listener closes the requests nobody took; its close completes, the connect is refused", () =>
+    scopedDriven(Effect.gen(function*() {
+      const [h1, h2] = yield* hosts(2)
+      const a = yield* side(h1!)
+      const b = yield* side(h2!)
+      const scope = yield* Scope.make()
+      yield* Scope.extend(b.adapter.listen(addr(2, 4001)), scope)
+      const client = yield* Effect.fork(Effect.scoped(a.adapter.connect(a.qp, addr(1, 0), addr(2, 4001))))
+      // the request arrives and raises its connect event; nobody takes it
+      yield* drive(Effect.sleep("5 millis"))
+      assert.strictEqual(h2!.ndk.unsafeStats().created["Connector"], 1)
+      yield* drive(Scope.close(scope, Exit.void), 3000)
+      const stats = h2!.ndk.unsafeStats()
+      assert.strictEqual(stats.closed["Listener"], 1)
+      assert.strictEqual(stats.closed["Connector"], 1)
+      const exit = yield* drive(Fiber.await(client))
+      assert.isTrue(Exit.isFailure(exit))
+    })))
+
   it.effect("a send resolves the sender with its completion and the receiver with the bytes", () =>
     scopedDriven(Effect.gen(function*() {
       const { a, b } = yield* pair()

@@ -83,6 +83,27 @@ describe("Ndk: standalone connectors", () => {
       assert.isFalse(ca.isDisconnected())
     })))
 
+  it.effect("R25: a connector created before its QP: the scope still closes the connector first, nothing hangs", () =>
+    Effect.gen(function*() {
+      const outer = yield* Scope.make()
+      const [h1, h2] = yield* Scope.extend(hosts(2), outer)
+      const b = yield* Scope.extend(side(h2!), outer)
+      const { accepted } = yield* Scope.extend(serve(b, 4205), outer)
+      const scope = yield* Scope.make()
+      const adapter = yield* Scope.extend(h1!.ndk.openAdapter(), scope)
+      const connector = yield* Scope.extend(adapter.createConnector, scope)
+      const pd = yield* Scope.extend(adapter.createPd, scope)
+      const cq = yield* Scope.extend(adapter.createCq(64), scope)
+      const qp = yield* Scope.extend(pd.createQp({ receiveCq: cq, initiatorCq: cq }), scope)
+      yield* Scope.extend(drive(connector.connect(qp, addr(1, 0), addr(2, 4205))), scope)
+      yield* drive(connector.completeConnect)
+      yield* drive(Fiber.join(accepted))
+      yield* drive(Scope.close(scope, Exit.void))
+      const st = h1!.ndk.unsafeStats()
+      for (const [k, n] of Object.entries(st.created)) assert.strictEqual(st.closed[k], n, k)
+      yield* drive(Scope.close(outer, Exit.void))
+    }))
+
   it.effect("R139: completeConnect before a successful connect fails with ConnectionInvalid", () =>
     scopedDriven(Effect.gen(function*() {
       const [h1] = yield* hosts(1)

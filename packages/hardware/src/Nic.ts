@@ -468,7 +468,7 @@ export interface Nic {
    * flight — at once if it has none; also when it goes to error or is destroyed. A new watch replaces the old.
    * Returns a NicCode (INVALID_HANDLE for an unknown QP).
    */
-  readonly watchDrain: (qpn: number, handler: (code: number) => Effect.Effect<void>) => number
+  readonly watchDrain: (qpn: number, handler: EventHandler) => number
   /** removes the QP's drain watch (its handler is not called) */
   readonly unwatchDrain: (qpn: number) => number
   /** waits until the QP has no work in flight (a drain watch; interrupting the wait removes it) */
@@ -837,7 +837,7 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       unwatchDrain: (qpn) => core.unwatchDrain(qpn),
       awaitDrained: (qpn) =>
         Effect.async<void, NicError>((resume) => {
-          const r = core.watchDrain(qpn, () => Effect.sync(() => resume(Effect.void)))
+          const r = core.watchDrain(qpn, { sync: () => resume(Effect.void) })
           if (r !== C.OK) {
             resume(fail("awaitDrained", r))
             return

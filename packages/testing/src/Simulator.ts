@@ -21,13 +21,12 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import { createHash } from "node:crypto"
-import * as Event from "./Event.js"
-import * as EventLog from "./EventLog.js"
 import * as Consumer from "./internal/consumerDriver.js"
 import * as R from "./internal/raw.js"
 import type * as Common from "./internal/simCommon.js"
 import {
   begin,
+  end,
   faultSteps,
   GUARD,
   GUARD_BYTE,
@@ -36,12 +35,13 @@ import {
   orderChecks,
   pattern,
   REGION,
+  sharedSteps,
   show,
+  shuffle,
   SLOT,
   SLOTS
 } from "./internal/simCommon.js"
 import type * as World from "./internal/world.js"
-import * as Verifier from "./Verifier.js"
 import { VirtualClock } from "./VirtualClock.js"
 
 /**
@@ -105,26 +105,13 @@ export const drivers: ReadonlyArray<Driver> = ["raw", "consumer"]
 export interface Finding extends Common.Finding {}
 
 /**
- * The outcome of one run.
+ * The outcome of one run (seed, faults, log size and hash, findings, counts) and the driver that made it.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Run {
-  readonly seed: number
+export interface Run extends Common.Outcome {
   readonly driver: Driver
-  readonly faults: ReadonlyArray<Fault>
-  readonly events: number
-  readonly hash: string
-  readonly findings: ReadonlyArray<Finding>
-  /** whether the connection was established (faults may prevent it; that is not a violation) */
-  readonly connected: boolean
-  /** messages received and checked */
-  readonly received: number
-  /** RDMA writes whose target was checked */
-  readonly writes: number
-  /** the whole event log, formatted one event a line (only when asked for with `log: true`) */
-  readonly log?: string
 }
 
 /**
@@ -199,7 +186,8 @@ const body = (
   wrap: (host: NdkProviderHost) => NdkProviderHost
 ) =>
   Effect.gen(function*() {
-    const { finding, findings, has, log, rng, slowMs, verifier, world } = yield* begin(seed, fs)
+    const run = yield* begin(seed, fs)
+    const { finding, has, log, rng, slowMs, world } = run
     const closed = new Set<NdkObject>()
     let pendingCloses = 0
     const closeObj = (o: NdkObject) => {
@@ -308,8 +296,8 @@ const body = (
       sent++
       yield* a.qp.Dispatch.NdkSend(a.qp, `send-${id}`, [Sge.make(BigInt(va), MSG, a.buf.token)], 1, 0)
     })
-    let worker: Fiber.RuntimeFiber<void> | undefined
     const net = faultSteps(world, rng, has)
+    const shared = sharedSteps(net, rng, ready, Effect.zipRight(Effect.uninterruptible(send), Effect.sleep("1 millis")))
     const writes: Array<{ readonly off: number; readonly id: number }> = []
 
     for (let step = 0; step < steps; step++) {
@@ -345,27 +333,12 @@ const body = (
         if (!closed.has(s.cq)) yield* s.cq.Dispatch.NdkArmCq(s.cq, rng.chance(0.8) ? 1 : 3)
       } else if (roll < 68) {
         yield* poll(rng.chance(0.5) ? a : b)
-      } else if (roll < 85) {
-        yield* R.until(() => false, 1 + rng.int(4), 1)
-      } else if (roll < 89) {
-        if (worker === undefined && ready()) {
-          const n = 1 + rng.int(6)
-          worker = yield* Effect.fork(
-            Effect.forEach(Array.from({ length: n }), () =>
-              Effect.zipRight(Effect.uninterruptible(send), Effect.sleep("1 millis")), { discard: true })
-          )
-        } else if (worker !== undefined) {
-          yield* Fiber.interrupt(worker)
-        }
-      } else if (roll < 92) {
-        yield* net.reset
       } else if (roll < 95) {
-        yield* net.partition
+        yield* shared.step(roll)
       } else if (roll < 98) {
         if (closeInCallback === undefined && conn !== undefined) {
           const victim = rng.pick<NdkObject>([b.qp, conn.cb])
-          closeInCallback = () =>
-            closeObj(victim)
+          closeInCallback = () => closeObj(victim)
           if (!closed.has(b.cq)) {
             yield* b.cq.Dispatch.NdkArmCq(b.cq, 1)
           }
@@ -375,14 +348,10 @@ const body = (
         yield* closeObj(victim)
       }
     }
-    if (worker !== undefined) {
-      yield* Fiber.interrupt(worker)
-    }
-    yield* net.heal
+    yield* shared.settle
     closeInCallback = undefined
     yield* R.until(
-      () =>
-        false,
+      () => false,
       5 + rng.int(20),
       1
     )
@@ -426,12 +395,7 @@ const body = (
 
     // close everything left, in a random order
     const all = [...extra, a.qp, b.qp, a.buf.mr, b.buf.mr, a.cq, b.cq, ...a.objects.slice(3), ...b.objects.slice(3)]
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1)
-      const t = all[i]!
-      all[i] = all[j]!
-      all[j] = t
-    }
+    shuffle(rng, all)
     for (const o of all) {
       yield* closeObj(o)
       if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)
@@ -446,19 +410,7 @@ const body = (
     // memory oracle: nothing written outside the registered range
     for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
-    verifier.detach()
-    for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
-    return {
-      seed,
-      faults: fs,
-      events: log.events.length,
-      hash: EventLog.hash(log),
-      findings,
-      connected: conn !== undefined,
-      received,
-      writes: writesChecked,
-      ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
-    } satisfies Consumer.Outcome
+    return end(run, { seed, faults: fs, connected: conn !== undefined, received, writes: writesChecked, keepLog })
   })
 
 /**

@@ -10,11 +10,9 @@ import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
 import type { NdkAdapter, NdkConnector, NdkSharedEndpoint } from "@effect-ndk/ndkpi/RawInterface"
 import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
 import { byteLength } from "@effect-ndk/ndkpi/SockAddr"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
-import { create, request } from "./core.js"
+import { create, Latch, request } from "./core.js"
 import type { ConnectionData, Kit } from "./kit.js"
 import { check, connectionData, getAddress, localAddress, peerAddress } from "./kit.js"
 import type { Connection, ConnectionRequest, ConnectOptions, Listener, QueuePair } from "./ndk.js"
@@ -84,23 +82,51 @@ export interface SharedEndpoint {
 }
 
 /** The fields `ndk.ts` builds itself; this module adds the rest. */
-export type BaseConnection = Omit<Connection, "localAddress" | "peerAddress" | "disconnectReason">
-/** @see BaseConnection */
 export type BaseRequest = Omit<ConnectionRequest, "localAddress" | "peerAddress" | "acceptEx">
-/** @see BaseConnection */
+/** @see BaseRequest */
 export type BaseListener = Omit<Listener, "localAddress" | "pause" | "resume">
+
+// ---------------------------------------------------------------------------------------------------------------
+// the connection calls (also used by ndk.ts)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The read limits and private data of a connect or an accept, as the dispatch functions take them. */
+export const readLimits = (
+  options: ConnectOptions
+): readonly [inbound: number, outbound: number, privateData: Uint8Array | null, length: number] => {
+  const pdata = options.privateData ?? null
+  return [options.inboundReadLimit ?? 0, options.outboundReadLimit ?? 0, pdata, pdata?.length ?? 0]
+}
+
+/** `NdkConnect`: completes once the peer accepted (or rejected) the connection. */
+export const connectRequest = (
+  c: NdkConnector,
+  qp: QueuePair,
+  source: SockAddr,
+  destination: SockAddr,
+  options: ConnectOptions
+): Effect.Effect<void, E> =>
+  request((rc, ctx) =>
+    c.Dispatch.NdkConnect(
+      c,
+      qp.raw,
+      source,
+      byteLength(source),
+      destination,
+      byteLength(destination),
+      ...readLimits(options),
+      rc,
+      ctx
+    )
+  )
+
+/** `NdkReject` (either side) with optional private data. */
+export const reject = (c: NdkConnector, privateData?: Uint8Array): Effect.Effect<void, E> =>
+  Effect.flatMap(c.Dispatch.NdkReject(c, privateData ?? null, privateData?.length ?? 0), check)
 
 // ---------------------------------------------------------------------------------------------------------------
 // decorations of what ndk.ts builds
 // ---------------------------------------------------------------------------------------------------------------
-
-/** A connection with its address queries; the disconnect reason of a 1.x disconnect event is 0. */
-export const connection = (base: BaseConnection): Connection => ({
-  ...base,
-  localAddress: localAddress(base.connector),
-  peerAddress: peerAddress(base.connector),
-  disconnectReason: Effect.as(base.disconnected, 0)
-})
 
 /** A listener with `NdkGetLocalAddress` and `NdkControlConnectEvents`; its requests with `AcceptEx`. */
 export const listener = (kit: Kit, base: BaseListener): Listener => {
@@ -130,25 +156,13 @@ export const connectionRequest = (kit: Kit, base: BaseRequest): ConnectionReques
     localAddress: localAddress(connector),
     peerAddress: peerAddress(connector),
     acceptEx: (qp, options = {}) => {
-      const state = new DisconnectState()
-      const pdata = options.privateData ?? null
+      const state = new Disconnect()
       const closeIt = closeConnector(kit, connector)
       return Effect.zipRight(
         Effect.addFinalizer(() => closeIt),
         Effect.as(
           request((rc, ctx) =>
-            connector.Dispatch.NdkAcceptEx(
-              connector,
-              qp.raw,
-              options.inboundReadLimit ?? 0,
-              options.outboundReadLimit ?? 0,
-              pdata,
-              pdata?.length ?? 0,
-              disconnectEventEx,
-              state,
-              rc,
-              ctx
-            )
+            connector.Dispatch.NdkAcceptEx(connector, qp.raw, ...readLimits(options), disconnectEventEx, state, rc, ctx)
           ),
           makeConnection(qp, connector, data, state, closeIt)
         )
@@ -161,41 +175,48 @@ export const connectionRequest = (kit: Kit, base: BaseRequest): ConnectionReques
 // connections made here
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The disconnect-event state of one connection (its `DisconnectEventContext`). */
-class DisconnectState {
-  done = false
+/**
+ * The disconnect-event state of one connection (its `DisconnectEventContext`): a wait cell (no Deferred) opened by
+ * the disconnect event, with the provider's reason (0 for a 1.x event).
+ */
+export class Disconnect {
   requested = false
-  readonly deferred = Deferred.unsafeMake<number>(FiberId.none)
+  reason = 0
+  readonly latch = new Latch()
 }
-const disconnectEvent = (ctx: unknown) => disconnectEventEx(ctx, 0)
-const disconnectEventEx = (ctx: unknown, reason: number) =>
-  Effect.suspend(() => {
-    const d = ctx as DisconnectState
-    d.done = true
-    return Deferred.succeed(d.deferred, reason >>> 0)
+/** The 1.x disconnect event (`NdkCompleteConnect`, `NdkAccept`). */
+export const disconnectEvent = (ctx: unknown) => disconnectEventEx(ctx, 0)
+/** The 2.1 disconnect event (`NdkCompleteConnectEx`, `NdkAcceptEx`): the first reason stands. */
+export const disconnectEventEx = (ctx: unknown, reason: number) =>
+  Effect.sync(() => {
+    const d = ctx as Disconnect
+    if (d.latch.done) return
+    d.reason = reason >>> 0
+    d.latch.open()
   })
 
-const makeConnection = (
+/** A connection over a connector whose connect or accept completed; `closeIt` closes the connector (once). */
+export const makeConnection = (
   qp: QueuePair,
   connector: NdkConnector,
   data: ConnectionData,
-  state: DisconnectState,
+  state: Disconnect,
   closeIt: Effect.Effect<void>
 ): Connection => ({
   qp,
   connector,
   ...data,
-  disconnected: Deferred.await(state.deferred),
-  isDisconnected: () => state.done,
+  disconnected: state.latch.await,
+  isDisconnected: () => state.latch.done,
   disconnect: Effect.suspend(() => {
-    if (state.requested || state.done) return Effect.void
+    if (state.requested || state.latch.done) return Effect.void
     state.requested = true
     return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
   }),
   close: closeIt,
   localAddress: localAddress(connector),
   peerAddress: peerAddress(connector),
-  disconnectReason: Deferred.await(state.deferred)
+  disconnectReason: Effect.map(state.latch.await, () => state.reason)
 })
 
 const createConnectorRaw = (kit: Kit, adapter: NdkAdapter): Effect.Effect<NdkConnector, E, Scope.Scope> =>
@@ -224,7 +245,7 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
     Effect.suspend(() => {
       const b = bound
       if (b === undefined) return Effect.fail(new NdkError.ConnectionInvalid({ status: S.STATUS_CONNECTION_INVALID }))
-      const state = new DisconnectState()
+      const state = new Disconnect()
       return Effect.as(
         request((rc, ctx) =>
           ex
@@ -236,31 +257,10 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
     })
   return {
     raw,
-    connect: (qp, source, destination, options = {}) => {
-      const pdata = options.privateData ?? null
-      return replied(
-        qp,
-        request((rc, ctx) =>
-          raw.Dispatch.NdkConnect(
-            raw,
-            qp.raw,
-            source,
-            byteLength(source),
-            destination,
-            byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
-            rc,
-            ctx
-          )
-        )
-      )
-    },
-    connectWithSharedEndpoint: (endpoint, qp, destination, options = {}) => {
-      const pdata = options.privateData ?? null
-      return replied(
+    connect: (qp, source, destination, options = {}) =>
+      replied(qp, connectRequest(raw, qp, source, destination, options)),
+    connectWithSharedEndpoint: (endpoint, qp, destination, options = {}) =>
+      replied(
         qp,
         request((rc, ctx) =>
           raw.Dispatch.NdkConnectWithSharedEndpoint(
@@ -269,23 +269,18 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
             endpoint.raw,
             destination,
             byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
+            ...readLimits(options),
             rc,
             ctx
           )
         )
-      )
-    },
+      ),
     connectionData: connectionData(raw),
     localAddress: localAddress(raw),
     peerAddress: peerAddress(raw),
     completeConnect: complete(false),
     completeConnectEx: complete(true),
-    reject: (privateData) =>
-      Effect.flatMap(raw.Dispatch.NdkReject(raw, privateData ?? null, privateData?.length ?? 0), check),
+    reject: (privateData) => reject(raw, privateData),
     close: closeIt
   }
 }

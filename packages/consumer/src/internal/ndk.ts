@@ -38,6 +38,7 @@ import * as Stream from "effect/Stream"
 import type { HostMemory } from "../HostMemory.js"
 import type { Connector, SharedEndpoint } from "./connector.js"
 import * as Conn from "./connector.js"
+import { Disconnect, disconnectEvent, makeConnection } from "./connector.js"
 import type { Completion, Sink, Stats } from "./core.js"
 import {
   acquireRelease,
@@ -49,7 +50,6 @@ import {
   create,
   Dispatcher,
   Inbox,
-  Latch,
   makeStats,
   Op,
   Owner,
@@ -1088,40 +1088,6 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       }
     })
 
-  const makeConnection = (
-    qp: QueuePair,
-    connector: NdkConnector,
-    data: ConnectionData,
-    disconnected: Disconnect,
-    closeIt: Effect.Effect<void>
-  ): Connection => {
-    const disconnect = Effect.suspend(() => {
-      if (disconnected.requested || disconnected.latch.done) return Effect.void
-      disconnected.requested = true
-      return request((rc, ctx) => connector.Dispatch.NdkDisconnect(connector, rc, ctx))
-    })
-    return Conn.connection({
-      qp,
-      connector,
-      ...data,
-      disconnected: disconnected.latch.await,
-      isDisconnected: () => disconnected.latch.done,
-      disconnect,
-      close: closeIt
-    })
-  }
-
-  /** The disconnect-event state of one connection (its context value). */
-  class Disconnect {
-    requested = false
-    /** opened by the disconnect event (a wait cell, no Deferred) */
-    readonly latch = new Latch()
-  }
-  const disconnectEvent = (ctx: unknown) =>
-    Effect.sync(() => {
-      ;(ctx as Disconnect).latch.open()
-    })
-
   /**
    * Release of a connection: close the connector. A connected connector's close aborts the connection (the peer
    * gets its disconnect event, local work requests are flushed); a graceful `disconnect` is the caller's choice,
@@ -1147,25 +1113,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         ),
         (c) => releaseConnection(c, disconnected)
       )
-      const pdata = options.privateData ?? null
       const closeIt = releaseConnection(connector, disconnected)
       const data = yield* Effect.gen(function*() {
-        yield* request((rc, ctx) =>
-          connector.Dispatch.NdkConnect(
-            connector,
-            qp.raw,
-            source,
-            byteLength(source),
-            destination,
-            byteLength(destination),
-            options.inboundReadLimit ?? 0,
-            options.outboundReadLimit ?? 0,
-            pdata,
-            pdata?.length ?? 0,
-            rc,
-            ctx
-          )
-        )
+        yield* Conn.connectRequest(connector, qp, source, destination, options)
         const data = yield* connectionData(connector)
         yield* request((rc, ctx) =>
           connector.Dispatch.NdkCompleteConnect(connector, (c) => disconnectEvent(c), disconnected, rc, ctx)
@@ -1174,6 +1124,22 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       }).pipe(Effect.tapError(() => closeConnector(connector)))
       return makeConnection(qp, connector, data, disconnected, closeIt)
     })
+
+  /**
+   * Close of a listener (scope release or early close, once): the close request stops connect events at once
+   * (R130); then the connectors delivered and not taken — the consumer's — are closed, before waiting for the
+   * listener's close completion, which waits for them (R131).
+   */
+  const closeListener = (l: NdkListener, queue: Inbox<NdkConnector>) =>
+    closeOnce(l, T.NdkObjectTypeListener, (cc, ctx) =>
+      Effect.tap(
+        l.Dispatch.NdkCloseListener(l, cc, ctx),
+        Effect.suspend(() => {
+          const left = queue.takeAll()
+          queue.shutdown()
+          return Effect.forEach(left, (c) => closeConnector(c), { discard: true })
+        })
+      ))
 
   const listen = (adapter: NdkAdapter, address: SockAddr): Effect.Effect<Listener, E, Scope.Scope> =>
     Effect.gen(function*() {
@@ -1192,16 +1158,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             ctx,
             out
           )),
-        (l) =>
-          Effect.zipRight(
-            closeOnce(l, T.NdkObjectTypeListener, (cc, ctx) => l.Dispatch.NdkCloseListener(l, cc, ctx)),
-            // connectors nobody took are the consumer's: close them
-            Effect.suspend(() => {
-              const left = queue.takeAll()
-              queue.shutdown()
-              return Effect.forEach(left, (c) => closeConnector(c), { discard: true })
-            })
-          )
+        (l) => closeListener(l, queue)
       )
       yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
       const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
@@ -1212,19 +1169,15 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         const req: Conn.BaseRequest = {
           connector,
           ...data,
-          accept: (qp, options = {}) => {
-            const pdata = options.privateData ?? null
-            return Effect.zipRight(
+          accept: (qp, options = {}) =>
+            Effect.zipRight(
               addFinalizer(closeIt),
               Effect.as(
                 request((rc, ctx) =>
                   connector.Dispatch.NdkAccept(
                     connector,
                     qp.raw,
-                    options.inboundReadLimit ?? 0,
-                    options.outboundReadLimit ?? 0,
-                    pdata,
-                    pdata?.length ?? 0,
+                    ...Conn.readLimits(options),
                     (c) => disconnectEvent(c),
                     disconnected,
                     rc,
@@ -1233,20 +1186,15 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 ),
                 makeConnection(qp, connector, data, disconnected, closeIt)
               )
-            )
-          },
-          reject: (privateData) =>
-            Effect.flatMap(
-              connector.Dispatch.NdkReject(connector, privateData ?? null, privateData?.length ?? 0),
-              (st) => st === S.STATUS_SUCCESS ? Effect.void : Effect.fail(toError(st))
-            )
+            ),
+          reject: (privateData) => Conn.reject(connector, privateData)
         }
         return Conn.connectionRequest(kit, req)
       })
       return Conn.listener(kit, {
         raw,
         incoming,
-        close: closeOnce(raw, T.NdkObjectTypeListener, (cc, ctx) => raw.Dispatch.NdkCloseListener(raw, cc, ctx))
+        close: closeListener(raw, queue)
       })
     })
 

@@ -5,10 +5,12 @@
  * engine, then every engine's event delivery; a packet sent to a peer on the same fabric queues the peer, which
  * makes its pass in the next round of the same run (a zero-latency round trip costs no scheduler hop at all).
  *
- * Fairness: a run makes at most `MAX_ROUNDS` rounds (each pass is bounded by the NIC's pass budget), then
- * reschedules itself; every 256th consecutive run goes through `setImmediate`, giving the event loop a turn (the
- * count restarts whenever the loop parks). No timers: time only moves through the Clock (virtual in tests), and
- * the order of passes depends only on the order of doorbells, so runs are deterministic.
+ * Fairness: each pass is bounded by the NIC's pass budget; a run ends after the round in which some pass was cut
+ * by its budget, or after `MAX_ROUNDS` rounds, and then reschedules itself on a fresh microtask; every 256th
+ * consecutive run goes through `setImmediate`, giving the event loop a turn (the count restarts whenever the loop
+ * parks). No timers: time only moves through the Clock (virtual in tests), read
+ * once per run (every pass of a run sees the same time), and the order of passes depends only on the order of
+ * doorbells, so runs are deterministic.
  */
 
 /** What the driver runs: one NIC's engine. */
@@ -24,20 +26,30 @@ export interface Engine {
 const MAX_ROUNDS = 64
 const TURN_EVERY = 256
 
+/** What the driver needs from its fabric: the run's time is read once (no time passes inside a run). */
+export interface RunClock {
+  freezeTime(): void
+  thawTime(): void
+}
+
 export class Driver {
-  private list: Array<Engine> = []
-  private spare: Array<Engine> = []
+  /** the engines queued for the next round (`count` of them; slots past it are cleared) */
+  private list: Array<Engine | undefined> = []
+  private count = 0
+  private spare: Array<Engine | undefined> = []
   private scheduled = false
   private running = false
   private runs = 0
   /** counters (inspection): runs made, rounds made */
   readonly counters = { runs: 0, rounds: 0 }
 
+  constructor(private readonly clock: RunClock) {}
+
   /** Queues an engine; starts a run on a later microtask when the loop is parked. */
   kick(e: Engine): void {
     if (!e.queued) {
       e.queued = true
-      this.list.push(e)
+      this.list[this.count++] = e
     }
     if (!this.scheduled && !this.running) {
       this.scheduled = true
@@ -59,27 +71,39 @@ export class Driver {
     this.scheduled = false
     this.running = true
     this.counters.runs++
+    this.clock.freezeTime()
     try {
-      for (let round = 0; round < MAX_ROUNDS && this.list.length > 0; round++) {
+      // a pass that leaves work behind was cut by its budget (≈ 100–300 µs of work): the run ends after that
+      // round, so other fibers get the microtask queue between heavy passes as they did between engine fibers
+      let full = false
+      for (let round = 0; round < MAX_ROUNDS && this.count > 0 && !full; round++) {
         this.counters.rounds++
         const batch = this.list
+        const n = this.count
         this.list = this.spare
-        for (let k = 0; k < batch.length; k++) {
+        this.count = 0
+        for (let k = 0; k < n; k++) {
           const e = batch[k]!
           e.queued = false
-          if (e.pass() && !e.queued) {
-            e.queued = true
-            this.list.push(e)
+          if (e.pass()) {
+            full = true
+            if (!e.queued) {
+              e.queued = true
+              this.list[this.count++] = e
+            }
           }
         }
-        for (let k = 0; k < batch.length; k++) batch[k]!.deliver()
-        batch.length = 0
+        for (let k = 0; k < n; k++) {
+          batch[k]!.deliver()
+          batch[k] = undefined
+        }
         this.spare = batch
       }
     } finally {
+      this.clock.thawTime()
       this.running = false
     }
-    if (this.list.length > 0) {
+    if (this.count > 0) {
       this.scheduled = true
       this.schedule()
     } else {

@@ -289,7 +289,7 @@ export interface DropRule {
 export class FabricCore {
   readonly pk: Packets
   /** the engine loop of every NIC on this fabric */
-  readonly driver = new Driver()
+  readonly driver: Driver
   readonly phys: PhysicalMemory
   readonly prng: Prng
   readonly seed: number
@@ -313,8 +313,11 @@ export class FabricCore {
   private egressFree: Float64Array = new Float64Array(64)
   private seq = 0
   tracing: boolean
-  /** milliseconds (virtual in tests) */
-  now: () => number
+  /** the Clock, milliseconds (virtual in tests) */
+  private readonly clockNow: () => number
+  /** while the driver runs: the time read once when the run started (a run takes no time of its own) */
+  private frozen = false
+  private frozenAt = 0
   /** creation time: the trace hashes times relative to it */
   readonly t0: number
 
@@ -334,8 +337,24 @@ export class FabricCore {
     this.faults = { ...options.faults }
     this.link = { ...options.link }
     this.tracing = options.trace
-    this.now = options.now
+    this.clockNow = options.now
     this.t0 = options.now()
+    this.driver = new Driver(this)
+  }
+
+  /** Milliseconds (virtual in tests); inside a driver run, the time at the run's start. */
+  now(): number {
+    return this.frozen ? this.frozenAt : this.clockNow()
+  }
+
+  /** The driver starts a run: every pass of the run sees the same time (one Clock read per run). */
+  freezeTime(): void {
+    this.frozenAt = this.clockNow()
+    this.frozen = true
+  }
+
+  thawTime(): void {
+    this.frozen = false
   }
 
   /** per-source-port PRNG streams and trace hashes (independent of how engines interleave) */

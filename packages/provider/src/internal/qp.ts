@@ -110,8 +110,9 @@ export class QpImpl implements ObjectImpl, QpSeam {
   markDisconnected(): void {
     this.conn = "disconnected"
   }
-  readonly whenDrained = (onDrained: () => void): void => {
-    const r = this.adapter.core.nic.watchDrain(this.qpn, () => Effect.sync(onDrained))
+  whenDrained(onDrained: () => void): void {
+    // a sync handler: called by the engine driver right after the pass that drained the QP (never inside this call)
+    const r = this.adapter.core.nic.watchDrain(this.qpn, { sync: onDrained })
     if (r !== NicCode.OK) onDrained()
   }
 

@@ -23,14 +23,12 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import * as Event from "../Event.js"
-import * as EventLog from "../EventLog.js"
-import * as Verifier from "../Verifier.js"
 import * as R from "./raw.js"
-import type { Fault, Finding } from "./simCommon.js"
+import type { Fault, Outcome } from "./simCommon.js"
 import {
   begin,
   differs,
+  end,
   faultSteps,
   GUARD,
   GUARD_BYTE,
@@ -40,24 +38,13 @@ import {
   MSG,
   orderChecks,
   REGION,
+  sharedSteps,
   show,
+  shuffle,
   SLOT,
   SLOTS
 } from "./simCommon.js"
 import type * as World from "./world.js"
-
-/** What one run of either driver reports. @internal */
-export interface Outcome {
-  readonly seed: number
-  readonly faults: ReadonlyArray<Fault>
-  readonly events: number
-  readonly hash: string
-  readonly findings: ReadonlyArray<Finding>
-  readonly connected: boolean
-  readonly received: number
-  readonly writes: number
-  readonly log?: string
-}
 
 // read limits, local write, remote read, remote write, read sink
 const ACCESS = 0x5 | 0x2 | 0x8
@@ -89,7 +76,8 @@ export const body = (
   wrap: (host: NdkProviderHost) => NdkProviderHost
 ): Effect.Effect<Outcome, R.Failed, Scope.Scope> =>
   Effect.gen(function*() {
-    const { finding, findings, has, log, rng, slowMs, verifier, world } = yield* begin(seed, fs)
+    const run = yield* begin(seed, fs)
+    const { finding, has, log, rng, slowMs, world } = run
     const ndks = world.hosts.map((h) => Ndk.make(log.wrapHost(wrap(h.provider)), h.nic.memory))
     // every consumer object of the run lives in this scope; its release closes whatever is left, adapters last
     const scope = yield* Scope.make()
@@ -231,8 +219,17 @@ export const body = (
         if (wait) yield* spawn(a.qp.send(sgl))
         else yield* Effect.ignore(a.qp.submit({ _tag: "Send", sgl, context: `send-${id}` }))
       })
-    let worker: Fiber.RuntimeFiber<void, unknown> | undefined
     const net = faultSteps(world, rng, has)
+    const shared = sharedSteps(
+      net,
+      rng,
+      ready,
+      Effect.gen(function*() {
+        if (!ready()) return
+        yield* Effect.ignore(a.qp.send(nextMessage().sgl))
+        yield* Effect.sleep(`${1 + slowMs} millis`)
+      })
+    )
     let chained = false
     const writes: Array<
       { readonly off: number; readonly id: number; readonly fiber: Fiber.RuntimeFiber<unknown, unknown> }
@@ -270,26 +267,8 @@ export const body = (
         }
       } else if (roll < 68) {
         yield* checkReceives
-      } else if (roll < 85) {
-        yield* R.until(() => false, 1 + rng.int(4), 1)
-      } else if (roll < 89) {
-        if (worker === undefined && ready()) {
-          const n = 1 + rng.int(6)
-          worker = yield* Effect.fork(
-            Effect.forEach(Array.from({ length: n }), () =>
-              Effect.gen(function*() {
-                if (!ready()) return
-                yield* Effect.ignore(a.qp.send(nextMessage().sgl))
-                yield* Effect.sleep(`${1 + slowMs} millis`)
-              }), { discard: true })
-          )
-        } else if (worker !== undefined) {
-          yield* Fiber.interrupt(worker)
-        }
-      } else if (roll < 92) {
-        yield* net.reset
       } else if (roll < 95) {
-        yield* net.partition
+        yield* shared.step(roll)
       } else if (roll < 98) {
         // a close chained on the completion of the latest receive (the waiter resumes from the dispatcher)
         const last = receives.at(-1)
@@ -304,8 +283,7 @@ export const body = (
         yield* closeEarly(rng.pick(victims))
       }
     }
-    if (worker !== undefined) yield* Fiber.interrupt(worker)
-    yield* net.heal
+    yield* shared.settle
     yield* R.until(() => false, 5 + rng.int(20), 1)
     yield* checkReceives
 
@@ -339,12 +317,7 @@ export const body = (
     const handles: Array<{ readonly close: Effect.Effect<void> }> = [a.qp, b.qp, a.mr, b.mr, a.cq, b.cq, listener]
     if (conn !== undefined) handles.push(conn.ca, conn.cb)
     handles.push(a.pd, b.pd)
-    for (let i = handles.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1)
-      const t = handles[i]!
-      handles[i] = handles[j]!
-      handles[j] = t
-    }
+    shuffle(rng, handles)
     for (const h of handles) {
       if (rng.chance(0.5)) yield* closeEarly(h)
       if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)
@@ -373,17 +346,5 @@ export const body = (
 
     for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
-    verifier.detach()
-    for (const v of verifier.finish()) finding(v.check, v.rules, Verifier.format(v))
-    return {
-      seed,
-      faults: fs,
-      events: log.events.length,
-      hash: EventLog.hash(log),
-      findings,
-      connected: conn !== undefined,
-      received,
-      writes: writesChecked,
-      ...(keepLog ? { log: log.events.map(Event.format).join("\n") } : {})
-    } satisfies Outcome
+    return end(run, { seed, faults: fs, connected: conn !== undefined, received, writes: writesChecked, keepLog })
   })

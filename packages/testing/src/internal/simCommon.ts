@@ -6,6 +6,8 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as EventModule from "../Event.js"
 import type { Event } from "../Event.js"
 import * as EventLog from "../EventLog.js"
 import * as Verifier from "../Verifier.js"
@@ -14,6 +16,17 @@ import * as World from "./world.js"
 
 /** @internal */
 export type Fault = "loss" | "duplicate" | "reorder" | "partition" | "reset" | "slow" | "overrun"
+
+/** Shuffles `items` in place (Fisher–Yates over `rng`) and returns it. @internal */
+export const shuffle = <A>(rng: R.Rng, items: Array<A>): Array<A> => {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1)
+    const t = items[i]!
+    items[i] = items[j]!
+    items[j] = t
+  }
+  return items
+}
 
 /** @internal */
 export interface Finding {
@@ -164,3 +177,92 @@ export const faultSteps = (
   }
 }
 type Fabric = Effect.Effect.Success<ReturnType<typeof World.make>>["fabric"]
+
+/**
+ * The scenario steps both drivers take for a roll in [68, 95): a short wait (68–84); starting a background sender of
+ * a few messages when there is none and the connection is ready, else interrupting it (85–88); a connection reset
+ * (89–91); a partition step (92–94). `sendOne` sends one message and waits a little. `settle` ends the workload:
+ * it interrupts the sender and heals the network.
+ *
+ * @internal
+ */
+export const sharedSteps = (
+  net: ReturnType<typeof faultSteps>,
+  rng: R.Rng,
+  ready: () => boolean,
+  sendOne: Effect.Effect<void>
+) => {
+  let worker: Fiber.RuntimeFiber<void> | undefined
+  return {
+    step: (roll: number): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        if (roll < 85) {
+          yield* R.until(() => false, 1 + rng.int(4), 1)
+        } else if (roll < 89) {
+          if (worker === undefined && ready()) {
+            const n = 1 + rng.int(6)
+            worker = yield* Effect.fork(Effect.forEach(Array.from({ length: n }), () => sendOne, { discard: true }))
+          } else if (worker !== undefined) {
+            yield* Fiber.interrupt(worker)
+          }
+        } else if (roll < 92) {
+          yield* net.reset
+        } else {
+          yield* net.partition
+        }
+      }),
+    settle: Effect.gen(function*() {
+      if (worker !== undefined) yield* Fiber.interrupt(worker)
+      yield* net.heal
+    })
+  }
+}
+
+/** What one run of either driver reports (the public `Run` adds the driver). @internal */
+export interface Outcome {
+  readonly seed: number
+  readonly faults: ReadonlyArray<Fault>
+  readonly events: number
+  readonly hash: string
+  readonly findings: ReadonlyArray<Finding>
+  /** whether the connection was established (faults may prevent it; that is not a violation) */
+  readonly connected: boolean
+  /** messages received and checked */
+  readonly received: number
+  /** RDMA writes whose target was checked */
+  readonly writes: number
+  /** the whole event log, formatted one event a line (only when asked for with `log: true`) */
+  readonly log?: string
+}
+
+/**
+ * The end of a run, the same for both drivers: the verifier's end-of-log checks join the findings; the outcome
+ * with the log's hash (and the whole log, formatted, when asked for).
+ *
+ * @internal
+ */
+export const end = (
+  run: Effect.Effect.Success<ReturnType<typeof begin>>,
+  result: {
+    readonly seed: number
+    readonly faults: ReadonlyArray<Fault>
+    readonly connected: boolean
+    readonly received: number
+    readonly writes: number
+    readonly keepLog: boolean
+  }
+): Outcome => {
+  run.verifier.detach()
+  for (const v of run.verifier.finish()) run.finding(v.check, v.rules, Verifier.format(v))
+  return {
+    seed: result.seed,
+    faults: result.faults,
+    events: run.log.events.length,
+    hash: EventLog.hash(run.log),
+    findings: run.findings,
+    connected: result.connected,
+    received: result.received,
+    writes: result.writes,
+    ...(result.keepLog ? { log: run.log.events.map(EventModule.format).join("\n") } : {})
+  }
+}
