@@ -61,6 +61,15 @@ export const callerBuffer: (bytes: Uint8Array, address: bigint) => Buffer = inte
 export type Completion = internal.Completion
 
 /**
+ * A completion with the `NDK_RESULT_EX` [1.2] fields — operation `type`, [2.1] `providerErrorCode`,
+ * `typeSpecificOutput` — on the `resultsEx` stream of a CQ created with `extended: true`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CompletionEx = internal.CompletionEx
+
+/**
  * Lifetime and traffic counters.
  *
  * @since 0.1.0

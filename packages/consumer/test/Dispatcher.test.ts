@@ -1,12 +1,12 @@
 /**
  * The per-CQ dispatcher and operation tracking in isolation (no provider): a scripted CQ hands out results.
  */
-import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
+import type { NdkResult, NdkResultEx } from "@effect-ndk/ndkpi/NdkResult"
 import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Queue } from "effect"
-import type { Sink } from "../src/internal/core.js"
-import { awaitOp, Batch, Dispatcher, makeStats, Op, Owner } from "../src/internal/core.js"
+import type { Completion, CompletionEx, Sink } from "../src/internal/core.js"
+import { awaitOp, Batch, Dispatcher, DispatcherEx, makeStats, Op, Owner } from "../src/internal/core.js"
 
 const S = NtStatus
 
@@ -118,6 +118,54 @@ describe("Dispatcher", () => {
       d.notified(S.STATUS_SUCCESS)
       const all = yield* Queue.takeAll(queue)
       assert.deepStrictEqual(Chunk.toReadonlyArray(all).map((c) => c.context), ["mine", "foreign"])
+    }))
+
+  it.effect("DispatcherEx: waiters resolve as usual; sink operations and foreign contexts go to the extended stream", () =>
+    Effect.gen(function*() {
+      const stats = makeStats()
+      const queue = yield* Queue.unbounded<Completion>()
+      const ex = yield* Queue.unbounded<CompletionEx>()
+      const sink: Sink = { queue, ex, open: true }
+      const pending: Array<NdkResultEx> = []
+      const d = new DispatcherEx(
+        stats,
+        sink,
+        (results, n) => {
+          const k = Math.min(n, pending.length)
+          for (let i = 0; i < k; i++) results[i] = pending.shift()!
+          return k
+        },
+        () => {},
+        () => {}
+      )
+      const owner = new Owner(stats)
+      const waited = new Op(owner, "waited")
+      const submitted = new Op(owner, "submitted")
+      submitted.sink = sink
+      owner.add(waited)
+      owner.add(submitted)
+      const fiber = yield* Effect.fork(awaitOp(waited))
+      yield* Effect.yieldNow()
+      const entry = (ctx: unknown, Type: NdkResultEx["Type"], out = 0): NdkResultEx => ({
+        Status: S.STATUS_SUCCESS,
+        BytesTransferred: 4,
+        QPContext: null,
+        RequestContext: ctx,
+        Type,
+        ProviderErrorCode: 0,
+        TypeSpecificCompletionOutput: out
+      })
+      pending.push(entry(waited, 2), entry(submitted, 1), entry("foreign", 0x8001, 77))
+      d.notified(S.STATUS_SUCCESS)
+      assert.strictEqual((yield* Fiber.join(fiber)).context, "waited")
+      const got = Chunk.toReadonlyArray(yield* Queue.takeAll(ex))
+      assert.deepStrictEqual(got.map((c) => [c.context, c.type, c.typeSpecificOutput]), [
+        ["submitted", 1, 0],
+        ["foreign", 0x8001, 77]
+      ])
+      assert.strictEqual(yield* Queue.size(queue), 0)
+      assert.strictEqual(stats.outstanding, 0)
+      assert.strictEqual(stats.completions, 3)
     }))
 
   it.effect("a CQ failure notification reports the failure and stops re-arming", () =>

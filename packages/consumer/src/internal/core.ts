@@ -3,7 +3,7 @@
  * request tracking (intrusive lists, no fiber or Deferred per operation) and the per-CQ dispatcher.
  */
 import * as NdkError from "@effect-ndk/ndkpi/NdkError"
-import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
+import type { NdkResult, NdkResultEx } from "@effect-ndk/ndkpi/NdkResult"
 import { isSuccess, NtStatus } from "@effect-ndk/ndkpi/NtStatus"
 import { objectTypeName } from "@effect-ndk/ndkpi/ObjectType"
 import type { Out } from "@effect-ndk/ndkpi/OutParam"
@@ -323,6 +323,27 @@ export interface Completion {
   readonly context: unknown
 }
 
+/**
+ * A completion with the `NDK_RESULT_EX` [1.2] fields (SPEC §4.7), on the `resultsEx` stream of an extended CQ.
+ */
+export interface CompletionEx extends Completion {
+  /** `NDK_OPERATION_TYPE` (§2.2): which operation completed (R73) */
+  readonly type: number
+  /** [2.1] 0 for every successful completion (R163); otherwise a provider diagnostic or 0; 0 below 2.1 */
+  readonly providerErrorCode: number
+  /** the invalidated token of a `ReceiveAndInvalidate` completion (R94); 0 otherwise */
+  readonly typeSpecificOutput: number
+}
+
+const toEx = (c: Completion, r: NdkResultEx): CompletionEx => ({
+  status: c.status,
+  bytesTransferred: c.bytesTransferred,
+  context: c.context,
+  type: r.Type,
+  providerErrorCode: r.ProviderErrorCode,
+  typeSpecificOutput: r.TypeSpecificCompletionOutput
+})
+
 /** A batch being collected: one resume for many operations. */
 export class Batch {
   remaining: number
@@ -345,6 +366,8 @@ export class Batch {
 /** A receiver of completions that no fiber waits for (a CQ's result stream). */
 export interface Sink {
   readonly queue: Queue.Queue<Completion>
+  /** an extended CQ's receiver: takes every completion nobody waits for, with its `NDK_RESULT_EX` fields */
+  readonly ex?: Queue.Queue<CompletionEx>
   open: boolean
 }
 
@@ -401,8 +424,11 @@ export class Owner {
   }
 }
 
-/** Delivers one completion to its operation's waiter, batch, stream, or drops it (interrupted waiter). */
-export const finish = (stats: Stats, op: Op, status: number, bytes: number): void => {
+/**
+ * Delivers one completion to its operation's waiter, batch, stream, or drops it (interrupted waiter). `ex` (an
+ * extended CQ's dispatcher only) is the polled `NDK_RESULT_EX`, for the sink's extended stream.
+ */
+export const finish = (stats: Stats, op: Op, status: number, bytes: number, ex?: NdkResultEx): void => {
   op.done = true
   if (status === S.STATUS_CANCELLED) stats.requestsFlushed++
   const c: Completion = { status, bytesTransferred: bytes, context: op.context }
@@ -422,8 +448,10 @@ export const finish = (stats: Stats, op: Op, status: number, bytes: number): voi
     stats.abandoned++
     return
   }
-  if (op.sink !== undefined) {
-    if (op.sink.open) op.sink.queue.unsafeOffer(c)
+  const sink = op.sink
+  if (sink !== undefined && sink.open) {
+    if (ex !== undefined && sink.ex !== undefined) sink.ex.unsafeOffer(toEx(c, ex))
+    else sink.queue.unsafeOffer(c)
   }
 }
 
@@ -455,14 +483,14 @@ const POLL = 64
  * result, hands each to its operation (resuming the waiting fiber directly), re-arms, polls once more to close
  * the race between the last poll and the arm.
  */
-export class Dispatcher {
-  readonly buffer: Array<NdkResult> = new Array(POLL)
+export class Dispatcher<R extends NdkResult = NdkResult> {
+  readonly buffer: Array<R> = new Array(POLL)
   armed = false
   failed = 0
   constructor(
     readonly stats: Stats,
     readonly sink: Sink,
-    readonly poll: (results: Array<NdkResult>, n: number) => number,
+    readonly poll: (results: Array<R>, n: number) => number,
     readonly arm: () => void,
     readonly onFailure: (status: number) => void
   ) {}
@@ -513,5 +541,31 @@ export class Dispatcher {
     this.armed = true
     this.arm()
     this.drain()
+  }
+}
+
+/**
+ * The dispatcher of an extended CQ: polls with `NdkGetCqResultsEx` [1.2] and hands completions nobody waits for to
+ * the sink's extended stream. Waiters and batches resolve exactly as with {@link Dispatcher}; the plain
+ * dispatcher's path is untouched.
+ */
+export class DispatcherEx extends Dispatcher<NdkResultEx> {
+  override deliver(n: number): void {
+    const stats = this.stats
+    const b = this.buffer
+    const sink = this.sink
+    stats.completions += n
+    for (let i = 0; i < n; i++) {
+      const r = b[i]!
+      const ctx = r.RequestContext
+      if (ctx instanceof Op) {
+        ctx.owner.remove(ctx)
+        finish(stats, ctx, r.Status >>> 0, r.BytesTransferred, r)
+      } else if (sink.open && sink.ex !== undefined) {
+        sink.ex.unsafeOffer(toEx({ status: r.Status >>> 0, bytesTransferred: r.BytesTransferred, context: ctx }, r))
+      } else {
+        stats.strays++
+      }
+    }
   }
 }

@@ -8,7 +8,8 @@ import { NdkCqNotifyType } from "@effect-ndk/ndkpi/CqNotifyType"
 import type { Guid, NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import type { Mdl } from "@effect-ndk/ndkpi/Mdl"
 import type * as NdkError from "@effect-ndk/ndkpi/NdkError"
-import type { NdkResult } from "@effect-ndk/ndkpi/NdkResult"
+import * as NdkErrors from "@effect-ndk/ndkpi/NdkError"
+import type { NdkResult, NdkResultEx } from "@effect-ndk/ndkpi/NdkResult"
 import * as NdkVersion from "@effect-ndk/ndkpi/NdkVersion"
 import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
 import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
@@ -39,7 +40,7 @@ import type { HostMemory } from "../HostMemory.js"
 import type { Connector, SharedEndpoint } from "./connector.js"
 import * as Conn from "./connector.js"
 import { Disconnect, disconnectEvent, makeConnection } from "./connector.js"
-import type { Completion, Sink, Stats } from "./core.js"
+import type { Completion, CompletionEx, Sink, Stats } from "./core.js"
 import {
   acquireRelease,
   addFinalizer,
@@ -49,6 +50,7 @@ import {
   countCreated,
   create,
   Dispatcher,
+  DispatcherEx,
   Inbox,
   makeStats,
   Op,
@@ -70,7 +72,7 @@ type E = NdkError.NdkError
 // models
 // ---------------------------------------------------------------------------------------------------------------
 
-export type { Completion, Stats }
+export type { Completion, CompletionEx, Stats }
 export type { Connector, SharedEndpoint } from "./connector.js"
 export type { ConnectionData } from "./kit.js"
 export type { FastMemoryRegion, LogicalMapping } from "./memory.js"
@@ -105,8 +107,20 @@ export interface MemoryWindow {
 /** A completion queue with its dispatcher. */
 export interface CompletionQueue {
   readonly raw: NdkCq
-  /** completions no fiber waits for: operations posted with `submit`, or foreign contexts */
+  /**
+   * completions no fiber waits for: operations posted with `submit`, or foreign contexts (on an extended CQ they
+   * go to `resultsEx` instead)
+   */
   readonly results: Stream.Stream<Completion>
+  /** the CQ was created with `extended: true`: its dispatcher polls with `NdkGetCqResultsEx` [1.2] */
+  readonly extended: boolean
+  /**
+   * On an extended CQ: the completions no fiber waits for (`submit`, foreign contexts) with the `NDK_RESULT_EX`
+   * fields — operation type (R73), provider error code ([2.1], 0 on success, R163) and type-specific output (the
+   * invalidated token of a `ReceiveAndInvalidate`, R94). Waiting forms resolve as on any CQ. On a CQ created
+   * without `extended` the stream fails at once with `NotSupported`.
+   */
+  readonly resultsEx: Stream.Stream<CompletionEx, E>
   /**
    * `NdkResizeCq` (the adapter sets `NDK_ADAPTER_FLAG_CQ_RESIZE_SUPPORTED`, else `NotSupported`); a depth below the
    * number of queued completions fails and leaves the CQ unchanged
@@ -339,10 +353,14 @@ export interface Adapter {
   /** a buffer from host memory, freed with the scope */
   readonly allocate: (size: number) => Effect.Effect<Buffer, E, Scope.Scope>
   readonly createPd: Effect.Effect<ProtectionDomain, E, Scope.Scope>
-  /** `NdkCreateCq`; `affinity` is the processor hint for its notifications */
+  /**
+   * `NdkCreateCq`; `affinity` is the processor hint for its notifications. `extended: true` makes the CQ poll with
+   * `NdkGetCqResultsEx` and report completions nobody waits for on `resultsEx`; it needs NDKPI 1.2 or later
+   * (fails with `NotSupported` on an adapter that negotiated 1.0 or 1.1, where the provider refuses the Ex poll)
+   */
   readonly createCq: (
     depth: number,
-    options?: { readonly affinity?: GroupAffinity }
+    options?: { readonly affinity?: GroupAffinity; readonly extended?: boolean }
   ) => Effect.Effect<CompletionQueue, E, Scope.Scope>
   readonly listen: (address: SockAddr) => Effect.Effect<Listener, E, Scope.Scope>
   readonly connect: (
@@ -454,7 +472,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   interface CqState {
     readonly handle: CompletionQueue
-    readonly dispatcher: Dispatcher | undefined
+    readonly dispatcher: Dispatcher | DispatcherEx | undefined
     readonly sink: Sink
     readonly owners: Set<Owner>
     drain(): Effect.Effect<void>
@@ -466,33 +484,43 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   const createCq = (
     adapter: NdkAdapter,
     depth: number,
-    affinity: GroupAffinity | null = null
+    affinity: GroupAffinity | null = null,
+    extended = false
   ): Effect.Effect<CompletionQueue, E, Scope.Scope> =>
     Effect.gen(function*() {
       const queue = yield* Queue.unbounded<Completion>()
-      const sink: Sink = { queue, open: true }
+      const exQueue = extended ? yield* Queue.unbounded<CompletionEx>() : undefined
+      const sink: Sink = exQueue === undefined ? { queue, open: true } : { queue, ex: exQueue, open: true }
       const owners = new Set<Owner>()
       const failAll = (status: number) => {
         for (const o of owners) o.failAll(status)
       }
       // the dispatcher needs the CQ (poll/arm); the callback is wired before the CQ exists
-      const slot: { cq: NdkCq | undefined; dispatcher: Dispatcher | undefined } = {
+      const slot: { cq: NdkCq | undefined; dispatcher: Dispatcher | DispatcherEx | undefined } = {
         cq: undefined,
         dispatcher: undefined
       }
       const fallbackBuffer: Array<NdkResult> = new Array(64)
+      const fallbackBufferEx: Array<NdkResultEx> = new Array(64)
       const fallbackNotified = (status: number): Effect.Effect<void> =>
         Effect.gen(function*() {
           const cq = slot.cq
           if (cq === undefined) return
           stats.notifications++
           const d = new Dispatcher(stats, sink, () => 0, () => {}, failAll)
+          const dx = new DispatcherEx(stats, sink, () => 0, () => {}, failAll)
           const drainFx = Effect.gen(function*() {
             let n: number
             do {
-              n = yield* cq.Dispatch.NdkGetCqResults(cq, fallbackBuffer, 64)
-              for (let i = 0; i < n; i++) d.buffer[i] = fallbackBuffer[i]!
-              d.deliver(n)
+              if (extended) {
+                n = yield* cq.Dispatch.NdkGetCqResultsEx(cq, fallbackBufferEx, 64)
+                for (let i = 0; i < n; i++) dx.buffer[i] = fallbackBufferEx[i]!
+                dx.deliver(n)
+              } else {
+                n = yield* cq.Dispatch.NdkGetCqResults(cq, fallbackBuffer, 64)
+                for (let i = 0; i < n; i++) d.buffer[i] = fallbackBuffer[i]!
+                d.deliver(n)
+              }
             } while (n === 64)
           })
           yield* drainFx
@@ -531,13 +559,21 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       slot.cq = raw
       const unsafe = raw.unsafe
       if (unsafe !== undefined) {
-        slot.dispatcher = new Dispatcher(
-          stats,
-          sink,
-          (results, n) => unsafe.NdkGetCqResults(raw, results, n),
-          () => unsafe.NdkArmCq(raw, ANY),
-          failAll
-        )
+        slot.dispatcher = extended
+          ? new DispatcherEx(
+            stats,
+            sink,
+            (results, n) => unsafe.NdkGetCqResultsEx(raw, results, n),
+            () => unsafe.NdkArmCq(raw, ANY),
+            failAll
+          )
+          : new Dispatcher(
+            stats,
+            sink,
+            (results, n) => unsafe.NdkGetCqResults(raw, results, n),
+            () => unsafe.NdkArmCq(raw, ANY),
+            failAll
+          )
       }
       const closeCq = (cq: NdkCq) =>
         closeOnce(
@@ -552,12 +588,18 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             Effect.sync(() => {
               sink.open = false
             }),
-            Queue.shutdown(queue)
+            exQueue === undefined
+              ? Queue.shutdown(queue)
+              : Effect.zipRight(Queue.shutdown(queue), Queue.shutdown(exQueue))
           )
         )
       const handle: CompletionQueue = {
         raw,
         results: Stream.fromQueue(queue),
+        extended,
+        resultsEx: exQueue === undefined
+          ? Stream.fail(new NdkErrors.NotSupported({ status: S.STATUS_NOT_SUPPORTED }))
+          : Stream.fromQueue(exQueue),
         resize: (depth) => request((rc, ctx) => raw.Dispatch.NdkResizeCq(raw, depth, rc, ctx)),
         moderate: ({ count, interval }) =>
           Effect.flatMap(raw.Dispatch.NdkControlCqInterruptModeration(raw, interval, count), Query.check),
@@ -1239,7 +1281,10 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         version: info.Version,
         allocate,
         createPd: createPd(raw),
-        createCq: (depth, o) => createCq(raw, depth, o?.affinity ?? null),
+        createCq: (depth, o) =>
+          o?.extended === true && !NdkVersion.isAtLeast(info.Version, NdkVersion.V1_2)
+            ? Effect.fail(new NdkErrors.NotSupported({ status: S.STATUS_NOT_SUPPORTED }))
+            : createCq(raw, depth, o?.affinity ?? null, o?.extended === true),
         listen: (address) => listen(raw, address),
         connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o),
         queryExtension: (id, version) => Query.queryExtension(raw, id, version),
