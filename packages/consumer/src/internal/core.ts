@@ -504,13 +504,23 @@ export class Dispatcher<R extends NdkResult = NdkResult> {
       const ctx = r.RequestContext
       if (ctx instanceof Op) {
         ctx.owner.remove(ctx)
-        finish(stats, ctx, r.Status >>> 0, r.BytesTransferred)
-      } else if (this.sink.open) {
-        this.sink.queue.unsafeOffer({ status: r.Status >>> 0, bytesTransferred: r.BytesTransferred, context: ctx })
-      } else {
+        finish(stats, ctx, r.Status >>> 0, r.BytesTransferred, this.extended(r))
+      } else if (!this.offer(r, ctx)) {
         stats.strays++
       }
     }
+  }
+
+  /** The extended record a waiter's completion carries (a plain CQ has none). */
+  protected extended(_r: R): NdkResultEx | undefined {
+    return undefined
+  }
+
+  /** Hands a completion nobody waits for to the sink's stream; false when nobody can take it (a stray). */
+  protected offer(r: R, context: unknown): boolean {
+    if (!this.sink.open) return false
+    this.sink.queue.unsafeOffer({ status: r.Status >>> 0, bytesTransferred: r.BytesTransferred, context })
+    return true
   }
 
   /** Polls until empty (bounded by the CQ depth: completions come only from posted work requests). */
@@ -550,22 +560,14 @@ export class Dispatcher<R extends NdkResult = NdkResult> {
  * dispatcher's path is untouched.
  */
 export class DispatcherEx extends Dispatcher<NdkResultEx> {
-  override deliver(n: number): void {
-    const stats = this.stats
-    const b = this.buffer
+  protected override extended(r: NdkResultEx): NdkResultEx {
+    return r
+  }
+
+  protected override offer(r: NdkResultEx, context: unknown): boolean {
     const sink = this.sink
-    stats.completions += n
-    for (let i = 0; i < n; i++) {
-      const r = b[i]!
-      const ctx = r.RequestContext
-      if (ctx instanceof Op) {
-        ctx.owner.remove(ctx)
-        finish(stats, ctx, r.Status >>> 0, r.BytesTransferred, r)
-      } else if (sink.open && sink.ex !== undefined) {
-        sink.ex.unsafeOffer(toEx({ status: r.Status >>> 0, bytesTransferred: r.BytesTransferred, context: ctx }, r))
-      } else {
-        stats.strays++
-      }
-    }
+    if (!sink.open || sink.ex === undefined) return false
+    sink.ex.unsafeOffer(toEx({ status: r.Status >>> 0, bytesTransferred: r.BytesTransferred, context }, r))
+    return true
   }
 }

@@ -472,7 +472,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   interface CqState {
     readonly handle: CompletionQueue
-    readonly dispatcher: Dispatcher | DispatcherEx | undefined
+    readonly dispatcher: Dispatcher | Dispatcher<NdkResultEx> | undefined
     readonly sink: Sink
     readonly owners: Set<Owner>
     drain(): Effect.Effect<void>
@@ -496,7 +496,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         for (const o of owners) o.failAll(status)
       }
       // the dispatcher needs the CQ (poll/arm); the callback is wired before the CQ exists
-      const slot: { cq: NdkCq | undefined; dispatcher: Dispatcher | DispatcherEx | undefined } = {
+      const slot: { cq: NdkCq | undefined; dispatcher: Dispatcher | Dispatcher<NdkResultEx> | undefined } = {
         cq: undefined,
         dispatcher: undefined
       }
