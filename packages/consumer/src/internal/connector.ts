@@ -12,9 +12,9 @@ import type { SockAddr } from "@effect-ndk/ndkpi/SockAddr"
 import { byteLength } from "@effect-ndk/ndkpi/SockAddr"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { create, Latch, request } from "./core.js"
+import { acquireRelease, addFinalizer, create, Latch, request } from "./core.js"
 import type { ConnectionData, Kit } from "./kit.js"
-import { check, connectionData, getAddress, localAddress, peerAddress } from "./kit.js"
+import { check, closeConnector, connectionData, getAddress, localAddress, peerAddress } from "./kit.js"
 import type { Connection, ConnectionRequest, ConnectOptions, Listener, QueuePair } from "./ndk.js"
 
 const S = NtStatus
@@ -81,13 +81,11 @@ export interface SharedEndpoint {
   readonly close: Effect.Effect<void>
 }
 
-/** The fields `ndk.ts` builds itself; this module adds the rest. */
-export type BaseRequest = Omit<ConnectionRequest, "localAddress" | "peerAddress" | "acceptEx">
-/** @see BaseRequest */
+/** The fields of a listener `ndk.ts` builds itself; this module adds the rest. */
 export type BaseListener = Omit<Listener, "localAddress" | "pause" | "resume">
 
 // ---------------------------------------------------------------------------------------------------------------
-// the connection calls (also used by ndk.ts)
+// the connection calls
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The read limits and private data of a connect or an accept, as the dispatch functions take them. */
@@ -128,46 +126,50 @@ export const reject = (c: NdkConnector, privateData?: Uint8Array): Effect.Effect
 // decorations of what ndk.ts builds
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A listener with `NdkGetLocalAddress` and `NdkControlConnectEvents`; its requests with `AcceptEx`. */
-export const listener = (kit: Kit, base: BaseListener): Listener => {
+/** A listener with `NdkGetLocalAddress` and `NdkControlConnectEvents` (its requests: {@link connectionRequest}). */
+export const listener = (base: BaseListener): Listener => {
   const raw = base.raw
   return {
     ...base,
-    incoming: Effect.map(base.incoming, (req) => connectionRequest(kit, req)),
     localAddress: getAddress((out, len) => raw.Dispatch.NdkGetLocalAddress(raw, out, len)),
     pause: raw.Dispatch.NdkControlConnectEvents(raw, true),
     resume: raw.Dispatch.NdkControlConnectEvents(raw, false)
   }
 }
 
-const closeConnector = (kit: Kit, c: NdkConnector) =>
-  kit.closeOnce(c, T.NdkObjectTypeConnector, (cc, ctx) => c.Dispatch.NdkCloseConnector(c, cc, ctx))
-
-/** An incoming request with its addresses and `NdkAcceptEx`. */
-export const connectionRequest = (kit: Kit, base: BaseRequest): ConnectionRequest => {
-  const connector = base.connector
-  const data: ConnectionData = {
-    inboundReadLimit: base.inboundReadLimit,
-    outboundReadLimit: base.outboundReadLimit,
-    privateData: base.privateData
+/** An incoming request (its connector and connection data) with its addresses, accept, acceptEx and reject. */
+export const connectionRequest = (kit: Kit, connector: NdkConnector, data: ConnectionData): ConnectionRequest => {
+  const accept = (ex: boolean) => (qp: QueuePair, options: ConnectOptions = {}) => {
+    const state = new Disconnect()
+    const closeIt = closeConnector(kit, connector)
+    return Effect.zipRight(
+      addFinalizer(closeIt),
+      Effect.as(
+        request((rc, ctx) =>
+          ex
+            ? connector.Dispatch.NdkAcceptEx(
+              connector,
+              qp.raw,
+              ...readLimits(options),
+              disconnectEventEx,
+              state,
+              rc,
+              ctx
+            )
+            : connector.Dispatch.NdkAccept(connector, qp.raw, ...readLimits(options), disconnectEvent, state, rc, ctx)
+        ),
+        makeConnection(qp, connector, data, state, closeIt)
+      )
+    )
   }
   return {
-    ...base,
+    connector,
+    ...data,
     localAddress: localAddress(connector),
     peerAddress: peerAddress(connector),
-    acceptEx: (qp, options = {}) => {
-      const state = new Disconnect()
-      const closeIt = closeConnector(kit, connector)
-      return Effect.zipRight(
-        Effect.addFinalizer(() => closeIt),
-        Effect.as(
-          request((rc, ctx) =>
-            connector.Dispatch.NdkAcceptEx(connector, qp.raw, ...readLimits(options), disconnectEventEx, state, rc, ctx)
-          ),
-          makeConnection(qp, connector, data, state, closeIt)
-        )
-      )
-    }
+    accept: accept(false),
+    acceptEx: accept(true),
+    reject: (privateData) => reject(connector, privateData)
   }
 }
 
@@ -220,7 +222,7 @@ export const makeConnection = (
 })
 
 const createConnectorRaw = (kit: Kit, adapter: NdkAdapter): Effect.Effect<NdkConnector, E, Scope.Scope> =>
-  Effect.acquireRelease(
+  acquireRelease(
     create<NdkConnector>(
       kit.stats,
       T.NdkObjectTypeConnector,
@@ -235,7 +237,7 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
   let bound: { readonly qp: QueuePair; readonly data: ConnectionData } | undefined
   const replied = (qp: QueuePair, start: Effect.Effect<void, E>) =>
     Effect.gen(function*() {
-      yield* Effect.addFinalizer(() => closeIt)
+      yield* addFinalizer(closeIt)
       yield* start
       const data = yield* connectionData(raw)
       bound = { qp, data }
@@ -289,6 +291,24 @@ const connectorOf = (kit: Kit, raw: NdkConnector): Connector => {
 export const createConnector = (kit: Kit, adapter: NdkAdapter): Effect.Effect<Connector, E, Scope.Scope> =>
   Effect.map(createConnectorRaw(kit, adapter), (raw) => connectorOf(kit, raw))
 
+/**
+ * `adapter.connect` (and a shared endpoint's `connect`): a new connector, its connect, then its complete-connect
+ * (the `Ex` form with `ex`) — the whole active side at once; the connector closes at once if a step fails.
+ */
+export const connect = (
+  kit: Kit,
+  adapter: NdkAdapter,
+  start: (c: Connector) => Effect.Effect<ConnectionData, E, Scope.Scope>,
+  ex: boolean
+): Effect.Effect<Connection, E, Scope.Scope> =>
+  Effect.flatMap(
+    createConnector(kit, adapter),
+    (c) =>
+      Effect.zipRight(start(c), ex ? c.completeConnectEx : c.completeConnect).pipe(
+        Effect.tapError(() => c.close)
+      )
+  )
+
 /** `adapter.createSharedEndpoint`. */
 export const createSharedEndpoint = (
   kit: Kit,
@@ -296,7 +316,7 @@ export const createSharedEndpoint = (
   address: SockAddr
 ): Effect.Effect<SharedEndpoint, E, Scope.Scope> =>
   Effect.map(
-    Effect.acquireRelease(
+    acquireRelease(
       create<NdkSharedEndpoint>(
         kit.stats,
         T.NdkObjectTypeSharedEndpoint,
@@ -309,13 +329,12 @@ export const createSharedEndpoint = (
         raw,
         localAddress: getAddress((out, len) => raw.Dispatch.NdkGetLocalAddress(raw, out, len)),
         connect: (qp, destination, options = {}) =>
-          Effect.gen(function*() {
-            const c = connectorOf(kit, yield* createConnectorRaw(kit, adapter))
-            return yield* Effect.zipRight(
-              c.connectWithSharedEndpoint(endpoint, qp, destination, options),
-              options.ex === true ? c.completeConnectEx : c.completeConnect
-            ).pipe(Effect.tapError(() => c.close))
-          }),
+          connect(
+            kit,
+            adapter,
+            (c) => c.connectWithSharedEndpoint(endpoint, qp, destination, options),
+            options.ex === true
+          ),
         close: closeSharedEndpoint(kit, raw)
       }
       return endpoint

@@ -1,12 +1,14 @@
 /**
  * What the modules beside `ndk.ts` need from one `Ndk` instance (its counters and its once-only closers), and the
- * small synchronous queries every object shares: extension interfaces, socket-address getters, connection data.
+ * small pieces every object or connection shares: extension interfaces, socket-address getters, connection data,
+ * the connector's close.
  */
 import { SOCKADDR_IN6_SIZE } from "@effect-ndk/ndkpi/Constants"
 import type { Guid, NdkExtensionInterface } from "@effect-ndk/ndkpi/ExtensionInterface"
 import type * as NdkError from "@effect-ndk/ndkpi/NdkError"
 import type { NdkVersion } from "@effect-ndk/ndkpi/NdkVersion"
 import { NtStatus } from "@effect-ndk/ndkpi/NtStatus"
+import { NdkObjectType } from "@effect-ndk/ndkpi/ObjectType"
 import * as OutParam from "@effect-ndk/ndkpi/OutParam"
 import type { InOut, Out } from "@effect-ndk/ndkpi/OutParam"
 import type { NdkCloseCompletion, NdkConnector, NdkObject } from "@effect-ndk/ndkpi/RawInterface"
@@ -88,17 +90,26 @@ export interface ConnectionData {
   readonly privateData: Uint8Array
 }
 
-/** `NdkGetConnectionData` with the size protocol of SPEC §6.10: ask for the required size, then read. */
+/** Room for the private data in the first `NdkGetConnectionData` call (enough for every RDS of the model). */
+const PRIVATE_DATA_GUESS = 256
+
+/**
+ * `NdkGetConnectionData` with the size protocol of SPEC §6.10, in one call when the data fits a guess: read into
+ * {@link PRIVATE_DATA_GUESS} bytes; on `STATUS_BUFFER_TOO_SMALL` (the length now holds RDS) read again into RDS
+ * bytes. Either way the private data is RDS bytes long.
+ */
 export const connectionData = (c: NdkConnector): Effect.Effect<ConnectionData, E> =>
   Effect.gen(function*() {
     const ird = OutParam.out<number>()
     const ord = OutParam.out<number>()
-    const size = OutParam.inOut(0)
-    const st0 = yield* c.Dispatch.NdkGetConnectionData(c, null, null, null, size)
-    if (st0 !== S.STATUS_SUCCESS) return yield* Effect.fail(toError(st0))
-    const buf = new Uint8Array(size.value)
-    const len = OutParam.inOut(buf.length)
-    const st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
+    let buf = new Uint8Array(PRIVATE_DATA_GUESS)
+    let len = OutParam.inOut(buf.length)
+    let st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
+    if (st === S.STATUS_BUFFER_TOO_SMALL) {
+      buf = new Uint8Array(len.value)
+      len = OutParam.inOut(buf.length)
+      st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
+    }
     if (st !== S.STATUS_SUCCESS) return yield* Effect.fail(toError(st))
     return {
       inboundReadLimit: ird.value ?? 0,
@@ -106,3 +117,12 @@ export const connectionData = (c: NdkConnector): Effect.Effect<ConnectionData, E
       privateData: buf.slice(0, len.value)
     }
   })
+
+/**
+ * The close of a connector, once (scope release, an early `close`, a failed connect, a listener's release of the
+ * requests nobody took). A connected connector's close aborts the connection: the peer gets its disconnect event,
+ * local work requests are flushed; a graceful `disconnect` is the caller's choice, since it completes only once
+ * the peer disconnects too (SPEC.md §9.8).
+ */
+export const closeConnector = (kit: Kit, c: NdkConnector): Effect.Effect<void> =>
+  kit.closeOnce(c, NdkObjectType.NdkObjectTypeConnector, (cc, ctx) => c.Dispatch.NdkCloseConnector(c, cc, ctx))

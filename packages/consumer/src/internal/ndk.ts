@@ -39,11 +39,9 @@ import * as Stream from "effect/Stream"
 import type { HostMemory } from "../HostMemory.js"
 import type { Connector, SharedEndpoint } from "./connector.js"
 import * as Conn from "./connector.js"
-import { Disconnect, disconnectEvent, makeConnection } from "./connector.js"
 import type { Completion, CompletionEx, Sink, Stats } from "./core.js"
 import {
   acquireRelease,
-  addFinalizer,
   awaitOp,
   Batch,
   closer,
@@ -1121,71 +1119,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
 
   // ---- connections ----------------------------------------------------------------------------------------
 
-  const closeConnector = (c: NdkConnector) =>
-    closeOnce(c, T.NdkObjectTypeConnector, (cc, ctx) => c.Dispatch.NdkCloseConnector(c, cc, ctx))
-
-  interface ConnectionData {
-    readonly inboundReadLimit: number
-    readonly outboundReadLimit: number
-    readonly privateData: Uint8Array
-  }
-
-  const connectionData = (c: NdkConnector): Effect.Effect<ConnectionData, E> =>
-    Effect.gen(function*() {
-      const ird = OutParam.out<number>()
-      const ord = OutParam.out<number>()
-      let buf = new Uint8Array(256)
-      let len = OutParam.inOut(buf.length)
-      let st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
-      if (st === S.STATUS_BUFFER_TOO_SMALL) {
-        buf = new Uint8Array(len.value)
-        len = OutParam.inOut(buf.length)
-        st = yield* c.Dispatch.NdkGetConnectionData(c, ird, ord, buf, len)
-      }
-      if (st !== S.STATUS_SUCCESS) return yield* Effect.fail(toError(st))
-      return {
-        inboundReadLimit: ird.value ?? 0,
-        outboundReadLimit: ord.value ?? 0,
-        privateData: buf.slice(0, len.value)
-      }
-    })
-
-  /**
-   * Release of a connection: close the connector. A connected connector's close aborts the connection (the peer
-   * gets its disconnect event, local work requests are flushed); a graceful `disconnect` is the caller's choice,
-   * since it completes only once the peer disconnects too (SPEC.md §9.8).
-   */
-  const releaseConnection = (connector: NdkConnector, _disconnected: Disconnect): Effect.Effect<void> =>
-    closeConnector(connector)
-
-  const connect = (
-    adapter: NdkAdapter,
-    qp: QueuePair,
-    source: SockAddr,
-    destination: SockAddr,
-    options: ConnectOptions = {}
-  ): Effect.Effect<Connection, E, Scope.Scope> =>
-    Effect.gen(function*() {
-      const disconnected = new Disconnect()
-      const connector = yield* acquireRelease(
-        create<NdkConnector>(
-          stats,
-          T.NdkObjectTypeConnector,
-          (cc, ctx, out) => adapter.Dispatch.NdkCreateConnector(adapter, cc, ctx, out)
-        ),
-        (c) => releaseConnection(c, disconnected)
-      )
-      const closeIt = releaseConnection(connector, disconnected)
-      const data = yield* Effect.gen(function*() {
-        yield* Conn.connectRequest(connector, qp, source, destination, options)
-        const data = yield* connectionData(connector)
-        yield* request((rc, ctx) =>
-          connector.Dispatch.NdkCompleteConnect(connector, (c) => disconnectEvent(c), disconnected, rc, ctx)
-        )
-        return data
-      }).pipe(Effect.tapError(() => closeConnector(connector)))
-      return makeConnection(qp, connector, data, disconnected, closeIt)
-    })
+  /** The release of a connection: its connector's close (see {@link Query.closeConnector}). */
+  const closeConnector = (c: NdkConnector) => Query.closeConnector(kit, c)
 
   /**
    * Close of a listener (scope release or early close, once): the close request stops connect events at once
@@ -1224,36 +1159,11 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       )
       yield* request((rc, ctx) => raw.Dispatch.NdkListen(raw, address, byteLength(address), rc, ctx))
       const incoming: Effect.Effect<ConnectionRequest, E, Scope.Scope> = Effect.gen(function*() {
-        const disconnected = new Disconnect()
-        const connector = yield* acquireRelease(queue.take, (c) => releaseConnection(c, disconnected))
-        const data = yield* connectionData(connector)
-        const closeIt = releaseConnection(connector, disconnected)
-        const req: Conn.BaseRequest = {
-          connector,
-          ...data,
-          accept: (qp, options = {}) =>
-            Effect.zipRight(
-              addFinalizer(closeIt),
-              Effect.as(
-                request((rc, ctx) =>
-                  connector.Dispatch.NdkAccept(
-                    connector,
-                    qp.raw,
-                    ...Conn.readLimits(options),
-                    (c) => disconnectEvent(c),
-                    disconnected,
-                    rc,
-                    ctx
-                  )
-                ),
-                makeConnection(qp, connector, data, disconnected, closeIt)
-              )
-            ),
-          reject: (privateData) => Conn.reject(connector, privateData)
-        }
-        return Conn.connectionRequest(kit, req)
+        const connector = yield* acquireRelease(queue.take, closeConnector)
+        const data = yield* Query.connectionData(connector)
+        return Conn.connectionRequest(kit, connector, data)
       })
-      return Conn.listener(kit, {
+      return Conn.listener({
         raw,
         incoming,
         close: closeListener(raw, queue)
@@ -1306,7 +1216,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             ? Effect.fail(new NdkErrors.NotSupported({ status: S.STATUS_NOT_SUPPORTED }))
             : createCq(raw, depth, o?.affinity ?? null, o?.extended === true),
         listen: (address) => listen(raw, address),
-        connect: (qp, source, destination, o) => connect(raw, qp, source, destination, o),
+        connect: (qp, source, destination, o) =>
+          Conn.connect(kit, raw, (c) => c.connect(qp, source, destination, o), false),
         queryExtension: (id, version) => Query.queryExtension(raw, id, version),
         queryInfo: Effect.suspend(() => {
           const out = OutParam.out<NdkAdapterInfo>()
