@@ -52,6 +52,20 @@ const single = (depth = 64, nic = {}) =>
 
 const arm = (cq: NdkCq, type: number) => cq.Dispatch.NdkArmCq(cq, type)
 
+/** One host whose provider and adapter speak `version`: a QP's receive "r", flushed; its CQ. */
+const flushedReceive = (version: NdkVersion.NdkVersion) =>
+  Effect.gen(function*() {
+    const { hosts: [h] } = yield* hosts(1, { provider: { version } })
+    const adapter = yield* open(h!.provider, version)
+    const pd = yield* createPd(adapter)
+    const cq = yield* createCq(adapter)
+    const qp = yield* createQp(pd, cq, cq)
+    const buf = yield* registered(h!.nic, pd, 4096)
+    yield* qp.Dispatch.NdkReceive(qp, "r", [Sge.make(BigInt(buf.va), 8, buf.token)], 1)
+    yield* qp.Dispatch.NdkFlush(qp)
+    return cq
+  })
+
 /** Polls `cq` with GetCqResultsEx until `n` results arrived: [context, status, provider error code] each. */
 const errorCodes = (cq: NdkCq, n: number) =>
   Effect.gen(function*() {
@@ -459,27 +473,13 @@ describe("completion queues", () => {
 
   it.scoped("R163, §4.7: below 2.1 (no ProviderErrorCode field) a failed completion reports 0", () =>
     Effect.gen(function*() {
-      const { hosts: [h] } = yield* hosts(1, { provider: { version: NdkVersion.V1_2 } })
-      const adapter = yield* open(h!.provider, NdkVersion.V1_2)
-      const pd = yield* createPd(adapter)
-      const cq = yield* createCq(adapter)
-      const qp = yield* createQp(pd, cq, cq)
-      const buf = yield* registered(h!.nic, pd, 4096)
-      yield* qp.Dispatch.NdkReceive(qp, "r", [Sge.make(BigInt(buf.va), 8, buf.token)], 1)
-      yield* qp.Dispatch.NdkFlush(qp)
+      const cq = yield* flushedReceive(NdkVersion.V1_2)
       expect(yield* errorCodes(cq, 1)).toEqual([["r", S.STATUS_CANCELLED, 0]])
     }))
 
   it.scoped("GetCqResultsEx is refused (0 results) at 1.1; results stay for the plain poll", () =>
     Effect.gen(function*() {
-      const { hosts: [h] } = yield* hosts(1, { provider: { version: NdkVersion.V1_1 } })
-      const adapter = yield* open(h!.provider, NdkVersion.V1_1)
-      const pd = yield* createPd(adapter)
-      const cq = yield* createCq(adapter)
-      const qp = yield* createQp(pd, cq, cq)
-      const buf = yield* registered(h!.nic, pd, 4096)
-      yield* qp.Dispatch.NdkReceive(qp, "r", [Sge.make(BigInt(buf.va), 8, buf.token)], 1)
-      yield* qp.Dispatch.NdkFlush(qp)
+      const cq = yield* flushedReceive(NdkVersion.V1_1)
       expect(yield* cq.Dispatch.NdkGetCqResultsEx(cq, [], 4)).toBe(0)
       expect(drain(cq).length).toBe(1)
     }))

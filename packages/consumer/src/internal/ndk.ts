@@ -436,11 +436,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   }
   /** objects whose close has started: nothing may be called on them any more (R31) */
   const closing = new WeakSet<object>()
-  /**
-   * Whether a memory object a work request names (MR, MW, fast-register MR) is closing: the post is refused with
-   * {@link CLOSED} before the provider sees it, rather than naming a closed object (R31)
-   */
-  const isClosing = (a: object, b?: object): boolean => closing.has(a) || (b !== undefined && closing.has(b))
+  /** Whether `a` or `b` (memory objects a work request names) is closing. */
+  const isClosing = (a: object, b: object | undefined): boolean => closing.has(a) || (b !== undefined && closing.has(b))
   const kit: Kit = { stats, closeOnce }
 
   /** next VA of the caller-buffer range (page-aligned, a guard page between buffers, never reused) */
@@ -748,6 +745,26 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     })
   }
 
+  /**
+   * {@link postAndWait} for a WR naming memory objects (`a`, `b`: MR, MW, fast-register MR): refused with
+   * {@link CLOSED} before the provider sees it when one of them is closing, rather than naming a closed object (R31)
+   */
+  const postNaming = (
+    owner: Owner,
+    a: object,
+    b: object | undefined,
+    post: (op: Op) => number,
+    postFx: (op: Op) => Effect.Effect<number>,
+    hasSync: boolean
+  ): Effect.Effect<Completion, E> =>
+    postAndWait(
+      owner,
+      undefined,
+      (op) => isClosing(a, b) ? CLOSED : post(op),
+      (op) => Effect.suspend(() => isClosing(a, b) ? Effect.succeed(CLOSED) : postFx(op)),
+      hasSync
+    )
+
   const prePost = (
     owner: Owner,
     context: unknown,
@@ -1003,71 +1020,47 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
               return Effect.void
             })
           }),
-        bind: (mr, mw, offset, length, flags) =>
-          postAndWait(
+        bind: (mr, mw, offset, length, flags) => {
+          const va = mr.buffer.address + BigInt(offset)
+          return postNaming(
             owner,
-            undefined,
-            (op) =>
-              isClosing(mr.raw, mw.raw) ? CLOSED : unsafe!.NdkBind(
-                raw,
-                op,
-                mr.raw,
-                mw.raw,
-                mr.buffer.address + BigInt(offset),
-                BigInt(length),
-                tracked(flags)
-              ),
-            (op) =>
-              Effect.suspend(() =>
-                isClosing(mr.raw, mw.raw) ? Effect.succeed(CLOSED) : raw.Dispatch.NdkBind(
-                  raw,
-                  op,
-                  mr.raw,
-                  mw.raw,
-                  mr.buffer.address + BigInt(offset),
-                  BigInt(length),
-                  tracked(flags)
-                )
-              ),
+            mr.raw,
+            mw.raw,
+            (op) => unsafe!.NdkBind(raw, op, mr.raw, mw.raw, va, BigInt(length), tracked(flags)),
+            (op) => raw.Dispatch.NdkBind(raw, op, mr.raw, mw.raw, va, BigInt(length), tracked(flags)),
             hasSync
-          ),
+          )
+        },
         invalidate: (target, flags) =>
-          postAndWait(
+          postNaming(
             owner,
+            target.raw,
             undefined,
-            (op) => isClosing(target.raw) ? CLOSED : unsafe!.NdkInvalidate(raw, op, target.raw, tracked(flags)),
-            (op) =>
-              Effect.suspend(() =>
-                isClosing(target.raw)
-                  ? Effect.succeed(CLOSED)
-                  : raw.Dispatch.NdkInvalidate(raw, op, target.raw, tracked(flags))
-              ),
+            (op) => unsafe!.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            (op) => raw.Dispatch.NdkInvalidate(raw, op, target.raw, tracked(flags)),
             hasSync
           ),
         fastRegister: (frmr, lam, options = {}) => {
           const length = BigInt(options.length ?? lam.buffer.length)
           const base = options.baseVirtualAddress ?? lam.buffer.address
           const flags = tracked(options.flags)
-          return postAndWait(
+          return postNaming(
             owner,
+            frmr.raw,
             undefined,
             (op) =>
-              isClosing(frmr.raw)
-                ? CLOSED
-                : unsafe!.NdkFastRegister(raw, op, frmr.raw, lam.pages.length, lam.pages, lam.fbo, length, base, flags),
+              unsafe!.NdkFastRegister(raw, op, frmr.raw, lam.pages.length, lam.pages, lam.fbo, length, base, flags),
             (op) =>
-              Effect.suspend(() =>
-                isClosing(frmr.raw) ? Effect.succeed(CLOSED) : raw.Dispatch.NdkFastRegister(
-                  raw,
-                  op,
-                  frmr.raw,
-                  lam.pages.length,
-                  lam.pages,
-                  lam.fbo,
-                  length,
-                  base,
-                  flags
-                )
+              raw.Dispatch.NdkFastRegister(
+                raw,
+                op,
+                frmr.raw,
+                lam.pages.length,
+                lam.pages,
+                lam.fbo,
+                length,
+                base,
+                flags
               ),
             hasSync
           )

@@ -200,31 +200,45 @@ export const body = (
     let recvPosted = 0
     let received = 0
     const receives: Array<Receive> = []
-    const checkReceives = Effect.gen(function*() {
-      for (let i = 0; i < receives.length;) {
-        const r = receives[i]!
-        if (!r.posted.done()) {
-          i++
-          continue
+    /**
+     * Takes the completed receives of `list` out of it; each successful one must hold one intact message at
+     * `bytesOf(n)`: counts the good ones
+     */
+    const checkCompleted = (list: Array<Receive>, what: string, bytesOf: (n: number) => Uint8Array) =>
+      Effect.gen(function*() {
+        let good = 0
+        for (let i = 0; i < list.length;) {
+          const r = list[i]!
+          if (!r.posted.done()) {
+            i++
+            continue
+          }
+          list.splice(i, 1)
+          const c = yield* Effect.either(r.posted.await)
+          if (c._tag === "Left") continue
+          if (c.right.bytesTransferred !== MSG) {
+            finding("DATA_INTEGRITY", [], `${what}-${r.n}: ${c.right.bytesTransferred} bytes, sent ${MSG}`)
+            continue
+          }
+          const data = bytesOf(r.n)
+          const id = idOf(data)
+          const k = differs(data, id)
+          if (k !== undefined) {
+            finding("DATA_INTEGRITY", [], `${what}-${r.n}: byte ${k} is ${data[k]}, message ${id} differs`)
+            continue
+          }
+          good++
         }
-        receives.splice(i, 1)
-        const c = yield* Effect.either(r.posted.await)
-        if (c._tag === "Left") continue
-        const slot = r.n % SLOTS
-        const data = b.host.nic.memory.read(Number(b.mr.buffer.address) + slot * SLOT, MSG)
-        if (c.right.bytesTransferred !== MSG) {
-          finding("DATA_INTEGRITY", [], `receive recv-${r.n}: ${c.right.bytesTransferred} bytes, sent ${MSG}`)
-          continue
-        }
-        const id = idOf(data)
-        const k = differs(data, id)
-        if (k !== undefined) {
-          finding("DATA_INTEGRITY", [], `receive recv-${r.n}: byte ${k} is ${data[k]}, message ${id} differs`)
-          continue
-        }
-        received++
-      }
-    })
+        return good
+      })
+    const checkReceives = Effect.map(
+      checkCompleted(
+        receives,
+        "receive recv",
+        (n) => b.host.nic.memory.read(Number(b.mr.buffer.address) + (n % SLOTS) * SLOT, MSG)
+      ),
+      (good) => void (received += good)
+    )
     const sge = (s: Side, offset: number, length: number) => s.mr.sge(offset, length)
     /** writes the next message into its slot of A's buffer: its id and SGE list */
     const nextMessage = () => {
@@ -263,26 +277,13 @@ export const body = (
     let chain: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
     let frValid = false
     const srqReceives: Array<Receive> = []
-    const checkSrq = Effect.gen(function*() {
-      for (let i = 0; i < srqReceives.length;) {
-        const r = srqReceives[i]!
-        if (!r.posted.done()) {
-          i++
-          continue
-        }
-        srqReceives.splice(i, 1)
-        const c = yield* Effect.either(r.posted.await)
-        if (c._tag === "Left") continue
-        const at = (r.n % (SLOTS / 2)) * SLOT
-        const data = x.bMem.buffer.bytes.subarray(at, at + MSG)
-        const k = c.right.bytesTransferred !== MSG ? -1 : differs(data, idOf(data))
-        if (k !== undefined) {
-          finding("DATA_INTEGRITY", [], `SRQ receive srq-${r.n}: ${c.right.bytesTransferred} bytes, byte ${k} differs`)
-          continue
-        }
-        srqChecked++
-      }
-    })
+    const checkSrq = Effect.map(
+      checkCompleted(srqReceives, "SRQ receive srq", (n) => {
+        const at = (n % (SLOTS / 2)) * SLOT
+        return x.bMem.buffer.bytes.slice(at, at + MSG)
+      }),
+      (good) => void (srqChecked += good)
+    )
     /** checks the bytes `got` against message `id` once the operation succeeded (not after a NIC reset) */
     const verify = (what: string, got: Uint8Array, id: number) =>
       Effect.sync(() => {
