@@ -495,6 +495,9 @@ const writeSingle = (
   pk.ikey[p] = w[wb + W_IKEY]!
 }
 
+/** polls of at least this many entries copy the typed CQE fields as blocks */
+const BULK_POLL = 32
+
 // scratch for address resolution (no allocation)
 let R_store = 0
 let R_phys = 0
@@ -529,6 +532,18 @@ export class NicCore implements Port {
   kFbo: Uint32Array
   kPages: Array<Float64Array | undefined>
   kFree: Array<number> = []
+  /** moves on with every key-table change: a cached key check is valid only within the epoch it was made in */
+  keyEpoch = 0
+  // the last key that passed a local / remote check (key, PD, row, epoch): later checks of it only test bounds
+  // and access rights
+  private lkKey = -1
+  private lkPd = -1
+  private lkRow = -1
+  private lkEpoch = -1
+  private rkKey = -1
+  private rkPd = -1
+  private rkRow = -1
+  private rkEpoch = -1
   nMrs = 0
   nMws = 0
   // objects
@@ -713,9 +728,18 @@ export class NicCore implements Port {
     this.kStore[row] = 0
     this.kBound[row] = 0
     this.kParent[row] = -1
-    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.bumpGen(row)
     this.pdRefs[pd]!++
     return row
+  }
+
+  /**
+   * A row's registration changed (any field a check reads): new generation, and the key-table epoch moves on, which
+   * invalidates the checked-key caches.
+   */
+  private bumpGen(row: number): void {
+    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.keyEpoch++
   }
 
   keyOf(row: number): number {
@@ -753,7 +777,7 @@ export class NicCore implements Port {
     this.kLen[mr] = len
     this.kPhys[mr] = this.hostPhys(va)
     this.kStore[mr] = 0
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
     return C.OK
   }
 
@@ -781,7 +805,7 @@ export class NicCore implements Port {
     this.kLen[mr] = buf.length
     this.kPhys[mr] = 0
     this.kStore[mr] = store
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
     return va
   }
 
@@ -798,7 +822,7 @@ export class NicCore implements Port {
     if (this.kStore[mr]! > 0) this.fabric.phys.removeStore(this.kStore[mr]!)
     this.kStore[mr] = 0
     this.kState[mr] = 0
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
   }
 
   initFastRegister(mr: number, pages: number, remoteAccess: boolean): number {
@@ -812,7 +836,7 @@ export class NicCore implements Port {
     this.kFrMax[mr] = pages
     this.kFrRemote[mr] = remoteAccess ? 1 : 0
     this.kPages[mr] = new Float64Array(pages)
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
     return C.OK
   }
 
@@ -830,7 +854,7 @@ export class NicCore implements Port {
     this.kKind[row] = KIND_FREE
     this.kState[row] = 0
     this.kPages[row] = undefined
-    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.bumpGen(row)
     this.kFree.push(row)
   }
 
@@ -857,7 +881,7 @@ export class NicCore implements Port {
     if (p >= 0 && this.kBound[p]! > 0) this.kBound[p]!--
     this.kParent[mw] = -1
     this.kState[mw] = 0
-    this.kGen[mw] = (this.kGen[mw]! + 1) & 0xff
+    this.bumpGen(mw)
   }
 
   /** Key of an MR/MW row if valid (registered / fast-registered / bound), else -1. */
@@ -1018,11 +1042,19 @@ export class NicCore implements Port {
   /** Checks a local SGE; returns the row to use, or -1 on violation. */
   private checkLocal(pd: number, key: number, va: number, len: number, write: boolean, sink: boolean): number {
     if (len === 0) return ROW_NONE
-    if (key === PRIVILEGED_KEY) return this.logicalOk(va, len) ? ROW_LOGICAL : -1
-    const row = key >>> 8
-    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -1
-    const kind = this.kKind[row]
-    if (!((kind === KIND_MR && this.kState[row] === 1) || (kind === KIND_FR && this.kState[row] === 2))) return -1
+    let row: number
+    if (key === this.lkKey && pd === this.lkPd && this.keyEpoch === this.lkEpoch) row = this.lkRow
+    else {
+      if (key === PRIVILEGED_KEY) return this.logicalOk(va, len) ? ROW_LOGICAL : -1
+      row = key >>> 8
+      if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -1
+      const kind = this.kKind[row]
+      if (!((kind === KIND_MR && this.kState[row] === 1) || (kind === KIND_FR && this.kState[row] === 2))) return -1
+      this.lkKey = key
+      this.lkPd = pd
+      this.lkRow = row
+      this.lkEpoch = this.keyEpoch
+    }
     const base = this.kVa[row]!
     if (va < base || va + len > base + this.kLen[row]!) return -1
     const acc = this.kAcc[row]!
@@ -1033,13 +1065,23 @@ export class NicCore implements Port {
 
   /** Checks a remote access; returns row or -(NAK syndrome). */
   private checkRemote(pd: number, key: number, va: number, len: number, write: boolean): number {
-    const row = key >>> 8
-    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -NAK_REM_ACCESS
-    const kind = this.kKind[row]
-    const st = this.kState[row]
-    if (
-      !((kind === KIND_MR && st === 1) || (kind === KIND_FR && st === 2) || (kind === KIND_MW && st === 1))
-    ) return -NAK_REM_ACCESS
+    let row: number
+    if (key === this.rkKey && pd === this.rkPd && this.keyEpoch === this.rkEpoch) row = this.rkRow
+    else {
+      row = key >>> 8
+      if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) {
+        return -NAK_REM_ACCESS
+      }
+      const kind = this.kKind[row]
+      const st = this.kState[row]
+      if (
+        !((kind === KIND_MR && st === 1) || (kind === KIND_FR && st === 2) || (kind === KIND_MW && st === 1))
+      ) return -NAK_REM_ACCESS
+      this.rkKey = key
+      this.rkPd = pd
+      this.rkRow = row
+      this.rkEpoch = this.keyEpoch
+    }
     const acc = this.kAcc[row]!
     if ((acc & (write ? A_RW : A_RR)) === 0) return -NAK_REM_ACCESS
     const base = this.kVa[row]!
@@ -1191,20 +1233,45 @@ export class NicCore implements Port {
     if (n < 0) n = 0
     let j = c.head
     const d = c.depth
-    for (let i = 0; i < n; i++) {
-      const k = offset + i
-      out.status[k] = c.status[j]!
-      out.opcode[k] = c.opcode[j]!
-      out.qpn[k] = c.qpn[j]!
-      out.bytes[k] = c.bytes[j]!
-      out.key[k] = c.key[j]!
-      out.context[k] = c.ctx[j]
-      c.ctx[j] = undefined
-      if (++j === d) j = 0
+    if (n >= BULK_POLL) {
+      // many entries: the typed fields move as (at most two) block copies, the contexts one by one
+      const first = n < d - j ? n : d - j
+      this.pollBlock(c, j, first, out, offset)
+      if (first < n) this.pollBlock(c, 0, n - first, out, offset + first)
+      j += n
+      if (j >= d) j -= d
+    } else {
+      for (let i = 0; i < n; i++) {
+        const k = offset + i
+        out.status[k] = c.status[j]!
+        out.opcode[k] = c.opcode[j]!
+        out.qpn[k] = c.qpn[j]!
+        out.bytes[k] = c.bytes[j]!
+        out.key[k] = c.key[j]!
+        out.context[k] = c.ctx[j]
+        c.ctx[j] = undefined
+        if (++j === d) j = 0
+      }
     }
     c.head = j
     c.count -= n
     return n
+  }
+
+  /** Copies `n` CQEs from ring slot `j` (no wrap) to `out` at `k`, clearing the ring's contexts. */
+  private pollBlock(c: Cq, j: number, n: number, out: ResultsLike, k: number): void {
+    const e = j + n
+    out.status.set(c.status.subarray(j, e), k)
+    out.opcode.set(c.opcode.subarray(j, e), k)
+    out.qpn.set(c.qpn.subarray(j, e), k)
+    out.bytes.set(c.bytes.subarray(j, e), k)
+    out.key.set(c.key.subarray(j, e), k)
+    const ctx = c.ctx
+    const oc = out.context
+    for (let i = 0; i < n; i++) {
+      oc[k + i] = ctx[j + i]
+      ctx[j + i] = undefined
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1629,13 +1696,25 @@ export class NicCore implements Port {
     const qq = q!
     const n = sgl.count
     if (!(n >= 0 && n <= 255)) return this.fail(qq, C.INVALID_ARGUMENT)
+    const inline = (flags & F_INLINE) !== 0
+    const i = qq.sqTail & qq.sqMask
+    // the slot at the tail is free (the queue is not full) and not yet committed: the SGEs are written there while
+    // they are validated (when they fit its stride); a failing post leaves nothing behind
+    const direct = !inline && n <= qq.sStride
+    const sg = qq.sg
+    const b = i * qq.sStride
     let total = 0
     for (let k = 0; k < n; k++) {
       const l = sgl.len[k]!
       if (!(l >= 0) || !Number.isInteger(l)) return this.fail(qq, C.INVALID_ARGUMENT)
       total += l
+      if (direct) {
+        const o = (b + k) * SGS
+        sg[o + SG_ADDR] = sgl.addr[k]!
+        sg[o + SG_LEN] = l
+        sg[o + SG_KEY] = sgl.key[k]!
+      }
     }
-    const inline = (flags & F_INLINE) !== 0
     if (inline) {
       if (total > qq.maxInline) return this.fail(qq, C.INLINE_TOO_LONG)
     } else if (n > (op === OP_READ ? this.config.maxReadSge : qq.maxSendSge)) return this.fail(qq, C.TOO_MANY_SGES)
@@ -1645,13 +1724,16 @@ export class NicCore implements Port {
     }
     // a connection without outbound read credits (ORD 0) can never issue a read: refused, not queued forever
     if (op === OP_READ && qq.ord === 0 && qq.state === QP_RTS) return this.fail(qq, C.INVALID_STATE)
-    if (!inline && n > qq.sStride) this.widen(qq, n)
-    const i = this.begin(qq, op, flags, ctx)
-    qq.w[i * WS + W_TOTAL] = total
-    qq.w[i * WS + W_RADDR] = raddr
-    qq.w[i * WS + W_RKEY] = rkey >>> 0
-    qq.w[i * WS + W_IKEY] = ikey >>> 0
-    const b = i * qq.sStride
+    const w = qq.w
+    const wb = i * WS
+    w[wb + W_OP] = op
+    w[wb + W_FLAGS] = flags
+    w[wb + W_ST] = 0
+    w[wb + W_TOTAL] = total
+    w[wb + W_RADDR] = raddr
+    w[wb + W_RKEY] = rkey >>> 0
+    w[wb + W_IKEY] = ikey >>> 0
+    qq.ctx[i] = ctx
     if (inline) {
       // copy the payload now (the caller's buffers may change after the call returns)
       const dst = qq.inlineBase + i * qq.maxInline
@@ -1662,24 +1744,31 @@ export class NicCore implements Port {
         if (l > 0) {
           if (this.inHost(va, l)) this.fabric.phys.copy(dst + off, this.hostPhys(va), l)
           else if (!this.copyInlineExternal(qq.pd, sgl.key[k]!, va, l, dst + off)) {
-            qq.w[i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
+            w[wb + W_ST] = C.LOCAL_PROTECTION_ERROR
             break
           }
           off += l
         }
       }
-      qq.w[i * WS + W_NSGE] = 1
-      qq.sg[b * SGS + SG_ADDR] = dst
-      qq.sg[b * SGS + SG_LEN] = total
-      qq.sg[b * SGS + SG_KEY] = 0
-      qq.sg[b * SGS + SG_ROW] = total > 0 ? ROW_INLINE : ROW_NONE
-      qq.w[i * WS + W_STARTED] = 2 // local SGEs already resolved
+      w[wb + W_NSGE] = 1
+      sg[b * SGS + SG_ADDR] = dst
+      sg[b * SGS + SG_LEN] = total
+      sg[b * SGS + SG_KEY] = 0
+      sg[b * SGS + SG_ROW] = total > 0 ? ROW_INLINE : ROW_NONE
+      w[wb + W_STARTED] = 2 // local SGEs already resolved
     } else {
-      qq.w[i * WS + W_NSGE] = n
-      for (let k = 0; k < n; k++) {
-        qq.sg[(b + k) * SGS + SG_ADDR] = sgl.addr[k]!
-        qq.sg[(b + k) * SGS + SG_LEN] = sgl.len[k]!
-        qq.sg[(b + k) * SGS + SG_KEY] = sgl.key[k]!
+      w[wb + W_STARTED] = 0
+      w[wb + W_NSGE] = n
+      if (!direct) {
+        // more SGEs than the slot holds (reads may carry more than the QP's send limit): widen, then copy
+        this.widen(qq, n)
+        const g = qq.sg
+        const gb = i * qq.sStride
+        for (let k = 0; k < n; k++) {
+          g[(gb + k) * SGS + SG_ADDR] = sgl.addr[k]!
+          g[(gb + k) * SGS + SG_LEN] = sgl.len[k]!
+          g[(gb + k) * SGS + SG_KEY] = sgl.key[k]!
+        }
       }
     }
     return this.commit(qq, i, flags)
@@ -1713,7 +1802,7 @@ export class NicCore implements Port {
       this.kVa[mw] = va
       this.kLen[mw] = len
       this.kAcc[mw] = (rr ? A_RR : 0) | (rw ? A_RW | A_LW : 0)
-      this.kGen[mw] = (this.kGen[mw]! + 1) & 0xff
+      this.bumpGen(mw)
       this.kBound[mr]!++
     }
     return this.commit(qq, i, flags)
@@ -1777,7 +1866,7 @@ export class NicCore implements Port {
       if ((flags & 0x20) !== 0) acc |= A_RW | A_LW
       if ((flags & F_SINK) !== 0) acc |= A_SINK
       this.kAcc[mr] = acc
-      this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+      this.bumpGen(mr)
     }
     return this.commit(qq, i, flags)
   }
@@ -1801,7 +1890,7 @@ export class NicCore implements Port {
     if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return false
     if (this.kKind[row] === KIND_FR && this.kState[row] === 2) {
       this.kState[row] = 1
-      this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+      this.bumpGen(row)
       return true
     }
     if (this.kKind[row] === KIND_MW && this.kState[row] === 1) {
@@ -1839,11 +1928,12 @@ export class NicCore implements Port {
   // engine
 
   private makeReady(q: Qp): void {
+    // a QP already in the ready list needs no doorbell: a non-empty ready list keeps the engine queued
     if (!q.inReady) {
       q.inReady = true
       this.ready.push(q)
+      this.wake()
     }
-    this.wake()
   }
 
   private armTimer(q: Qp, at: number): void {
@@ -2436,22 +2526,49 @@ export class NicCore implements Port {
     const stride = sq.sStride * SGS
     this.counters.packetsIn += n - 1
     this.fabric.counters.delivered += n - 1
-    for (let k = 0; k < n; k++) {
+    // the sender's key table cannot change while this run is handled (no code of the sender runs meanwhile): a
+    // source row found live stays live for the rest of the run
+    let liveRow = 0
+    let liveGen = -1
+    let k = 0
+    while (k < n) {
       if (sq.state !== QP_RTS || !sq.live) return
+      if (q.state === QP_RTS && psn0 + k === q.ePsn && q.srq === undefined && !q.respActive) {
+        const m = this.runSends(q, src, sq, start + k, n - k)
+        if (m > 0) {
+          k += m
+          q.nakSent = false
+          if (!q.needAck) {
+            q.needAck = true
+            this.acks.push(q)
+          }
+          continue
+        }
+      }
       const j = (start + k) & mask
       const wb = j * WS
       const sb = j * stride
       const op = w[wb + W_OP]!
       const total = w[wb + W_TOTAL]!
-      const row = total > 0 ? sg[sb + SG_ROW]! : ROW_NONE
-      const gen = total > 0 ? sg[sb + SG_GEN]! : 0
-      if (row > 0 && !src.rowLive(row, gen)) continue
+      let row = ROW_NONE
+      let gen = 0
+      let va = 0
+      k++
+      if (total > 0) {
+        row = sg[sb + SG_ROW]!
+        gen = sg[sb + SG_GEN]!
+        va = sg[sb + SG_ADDR]!
+        if (row > 0 && (row !== liveRow || gen !== liveGen)) {
+          if (!src.rowLive(row, gen)) continue
+          liveRow = row
+          liveGen = gen
+        }
+      }
       const f = singleFlags(w[wb + W_FLAGS]!, op)
       const kind = op === OP_WRITE ? K_WRITE : K_SEND
-      const va = total > 0 ? sg[sb + SG_ADDR]! : 0
       if (
-        q.state === QP_RTS && psn0 + k === q.ePsn &&
-        this.responderSingle(q, kind, f, total, src, row, va, w[wb + W_RADDR]!, w[wb + W_RKEY]!)
+        q.state === QP_RTS && psn0 + k - 1 === q.ePsn &&
+        this.responderSingle(q, kind, f, total, src, row, va, w, wb)
       ) {
         q.nakSent = false
         if (!q.needAck) {
@@ -2460,9 +2577,80 @@ export class NicCore implements Port {
         }
         continue
       }
-      writeSingle(pk, i, op, f, psn0 + k, row, gen, va, total, w, wb)
+      writeSingle(pk, i, op, f, psn0 + k - 1, row, gen, va, total, w, wb)
       this.responder(q, i, kind)
     }
+  }
+
+  /**
+   * The common stretch of a run: consecutive plain SENDs (sender WQEs from sequence number `seq`, at most `max`)
+   * into this QP's plain receive queue, in sequence (the caller checked the first PSN, RTS, no SRQ, no receive in
+   * progress), each into one receive of one SGE that holds it. Keys, rights and bounds are checked per message
+   * (the receive key through the checked-key cache), the copy goes through `dma`, one CQE each. Stops (returning
+   * how many it placed) at the first message that needs anything else: the general path then takes that one.
+   */
+  private runSends(q: Qp, src: NicCore, sq: Qp, seq: number, max: number): number {
+    const w = sq.w
+    const sg = sq.sg
+    const mask = sq.sqMask
+    const stride = sq.sStride * SGS
+    const r = q.r
+    const rs = q.rs
+    const rmask = q.rqMask
+    const ctxs = q.ctx
+    const rco = q.rco
+    const cq = q.recvCq
+    const pd = q.pd
+    // within this loop neither key table changes: a source row found live, a receive key found valid stay so
+    let liveRow = 0
+    let liveGen = -1
+    let rKey = -1
+    let rRow = -1
+    let m = 0
+    while (m < max && q.rqHead !== q.rqTail) {
+      const j = (seq + m) & mask
+      const wb = j * WS
+      if (w[wb + W_OP] !== OP_SEND) break
+      const total = w[wb + W_TOTAL]!
+      const slot = q.rqHead & rmask
+      const b = slot * rs
+      if (r[b + R_NSGE] !== 1) break
+      const rlen = r[b + R_LEN]!
+      if (rlen < total) break
+      if (total > 0) {
+        const sb = j * stride
+        const row = sg[sb + SG_ROW]!
+        const gen = sg[sb + SG_GEN]!
+        if (row > 0 && (row !== liveRow || gen !== liveGen)) {
+          if (!src.rowLive(row, gen)) break
+          liveRow = row
+          liveGen = gen
+        }
+        const rva = r[b + R_ADDR]!
+        const key = r[b + R_KEY]!
+        let dst: number
+        if (key === rKey) {
+          const base = this.kVa[rRow]!
+          dst = rva >= base && rva + rlen <= base + this.kLen[rRow]! ? rRow : -1
+        } else {
+          dst = this.checkLocal(pd, key, rva, rlen, true, false)
+          if (dst > 0) {
+            rKey = key
+            rRow = dst
+          }
+        }
+        if (dst === -1) break
+        this.dma(dst, rva, src, row, sg[sb + SG_ADDR]!, total)
+      } else if (this.checkLocal(pd, r[b + R_KEY]!, r[b + R_ADDR]!, rlen, true, false) === -1) break
+      q.ePsn++
+      const ctx = ctxs[rco + slot]
+      ctxs[rco + slot] = undefined
+      q.rqHead++
+      m++
+      this.pushCqe(cq, 0, OP_RECV, q.qpn, total, 0, ctx, (w[wb + W_FLAGS]! & F_SOLICITED) !== 0)
+      if (cq.failed !== 0) break
+    }
+    return m
   }
 
   /** Splits a burst descriptor into its segments (rewriting the record in place) and handles each in turn. */
@@ -2546,7 +2734,7 @@ export class NicCore implements Port {
     const flags = pk.flags[i]!
     if (
       (flags & (PF_FIRST | PF_LAST)) === (PF_FIRST | PF_LAST) && pk.len[i] === pk.total[i] &&
-      this.responderSingle(q, kind, flags, pk.total[i]!, src, pk.row[i]!, pk.va[i]!, pk.raddr[i]!, pk.rkey[i]!)
+      this.responderSingle(q, kind, flags, pk.total[i]!, src, pk.row[i]!, pk.va[i]!, null, i)
     ) {
       if (!q.needAck) {
         q.needAck = true
@@ -2643,8 +2831,8 @@ export class NicCore implements Port {
     src: NicCore,
     srow: number,
     sva: number,
-    raddr: number,
-    rkey: number
+    wqe: Float64Array | null,
+    at: number
   ): boolean {
     if (kind === K_SEND) {
       if ((flags & PF_INVALIDATE) !== 0 || q.srq !== undefined || q.respActive || q.rqHead === q.rqTail) return false
@@ -2666,6 +2854,10 @@ export class NicCore implements Port {
       return true
     }
     if (kind === K_WRITE) {
+      // remote address and key: from the sender's WQE record `at` (a run) or from packet `at`
+      const pk = this.fabric.pk
+      const raddr = wqe !== null ? wqe[at + W_RADDR]! : pk.raddr[at]!
+      const rkey = wqe !== null ? wqe[at + W_RKEY]! : pk.rkey[at]!
       const row = this.checkRemote(q.pd, rkey, raddr, total, true)
       if (row < 0) return false
       q.respRow = row
