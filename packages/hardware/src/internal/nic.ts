@@ -275,12 +275,49 @@ const pow2 = (n: number): number => {
   return c
 }
 
-/** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
+/**
+ * Record memory shared by the QPs of one NIC: slices of large chunks, handed out in creation order, so the records of
+ * thousands of QPs sit side by side (walking QPs round robin touches adjacent memory, not thousands of separate
+ * allocations). A freed slice is reused by the next request of the same size.
+ */
+export class RecordPool {
+  private chunk: ArrayBuffer | undefined = undefined
+  private used = 0
+  private readonly free = new Map<number, Array<{ buf: ArrayBuffer; off: number }>>()
+  static readonly CHUNK = 1 << 20
+
+  /** A slice of `bytes` (a multiple of 64) bytes: its buffer and byte offset. */
+  take(bytes: number): { buf: ArrayBuffer; off: number } {
+    const list = this.free.get(bytes)
+    const reused = list?.pop()
+    if (reused !== undefined) {
+      new Uint8Array(reused.buf, reused.off, bytes).fill(0)
+      return reused
+    }
+    // a slice larger than a quarter chunk gets a buffer of its own
+    if (bytes > RecordPool.CHUNK / 4) return { buf: new ArrayBuffer(bytes), off: 0 }
+    if (this.chunk === undefined || this.used + bytes > RecordPool.CHUNK) {
+      this.chunk = new ArrayBuffer(RecordPool.CHUNK)
+      this.used = 0
+    }
+    const slice = { buf: this.chunk, off: this.used }
+    this.used += bytes
+    return slice
+  }
+
+  give(slice: { buf: ArrayBuffer; off: number }, bytes: number): void {
+    if (bytes > RecordPool.CHUNK / 4) return
+    let list = this.free.get(bytes)
+    if (list === undefined) this.free.set(bytes, list = [])
+    list.push(slice)
+  }
+}
+
+/** Carves 8-byte-aligned typed-array views out of a slice of an ArrayBuffer. */
 class Carver {
-  private readonly buf: ArrayBuffer
-  private off = 0
-  constructor(size: number) {
-    this.buf = new ArrayBuffer(Math.ceil(size / 8) * 8 + 8)
+  private off: number
+  constructor(private readonly buf: ArrayBuffer, base: number) {
+    this.off = base
   }
   private take(bytes: number, align: number): number {
     const o = Math.ceil(this.off / align) * align
@@ -398,6 +435,9 @@ export class Qp {
   inReads = false
   /** drain watch: called once when no work is in flight on this QP */
   drainHandler: Handler | undefined = undefined
+  /** the record-pool slice holding `w`, `sg`, `r` and `resp` (returned when the QP is destroyed) */
+  readonly rec: { buf: ArrayBuffer; off: number }
+  readonly recBytes: number
 
   constructor(
     qpn: number,
@@ -410,7 +450,8 @@ export class Qp {
     maxSendSge: number,
     maxRecvSge: number,
     maxInline: number,
-    mtu: number
+    mtu: number,
+    pool: RecordPool
   ) {
     this.qpn = qpn
     this.pd = pd
@@ -433,7 +474,10 @@ export class Qp {
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
     this.respN = rows
     // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
-    const c = new Carver(8 * (WS * sqCap + SGS * sqCap * this.sStride + this.rqCap * this.rs) + 8 * rows + 3 * 8)
+    this.recBytes = Math.ceil((8 * (WS * sqCap + SGS * sqCap * this.sStride + this.rqCap * this.rs) + 8 * rows) / 64) *
+      64
+    this.rec = pool.take(this.recBytes)
+    const c = new Carver(this.rec.buf, this.rec.off)
     this.w = c.f64(WS * sqCap)
     this.sg = c.f64(SGS * sqCap * this.sStride)
     this.r = c.f64(this.rqCap * this.rs)
@@ -553,6 +597,8 @@ export class NicCore implements Port {
   readonly cqs: Array<Cq | undefined> = []
   readonly srqs: Array<Srq | undefined> = []
   readonly qps: Array<Qp | undefined>
+  /** the QPs' records (side by side in large chunks) */
+  readonly records = new RecordPool()
   qpGen: Uint32Array
   /** a QPN is slot + qpSlots × generation: qpSlots is maxQps rounded up to a power of two (slot = qpn & mask) */
   readonly qpSlots: number
@@ -575,6 +621,8 @@ export class NicCore implements Port {
   madData: Array<Uint8Array> = []
   nextTimerAt = Infinity
   sleeperAt = Infinity
+  /** `config.maxTransfer` (read by every post) */
+  readonly maxTransfer: number
   /** Clock time at the start of the current pass (engine code inside a pass reads it instead of the Clock) */
   passNow = 0
   /** whether the link is fault-free with zero latency during the current pass (run descriptors allowed) */
@@ -602,6 +650,7 @@ export class NicCore implements Port {
     readonly config: Config
   ) {
     this.delayed = new DelayHeap(fabric.pk)
+    this.maxTransfer = config.maxTransfer
     const hostSize = Math.ceil(config.hostMemoryBytes / PAGE) * PAGE
     // arenas start at a different offset within a page on each port: two hosts' buffers at equal VAs would
     // otherwise sit a multiple of 4 KiB apart, the worst case for the copies between them (4K aliasing)
@@ -1436,7 +1485,7 @@ export class NicCore implements Port {
     }
     this.qpGen[slot] = (this.qpGen[slot]! + 1) % 0x3fff
     const qpn = slot + this.qpSlots * this.qpGen[slot]!
-    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu)
+    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu, this.records)
     q.inlineBase = inlineBase
     this.qps[slot] = q
     this.nQps++
@@ -1448,7 +1497,8 @@ export class NicCore implements Port {
   }
 
   qp(qpn: number): Qp | undefined {
-    if (!Number.isInteger(qpn) || qpn < 0) return undefined
+    // a QPN is a non-negative integer below 2^32
+    if ((qpn >>> 0) !== qpn) return undefined
     const q = this.qps[qpn & (this.qpSlots - 1)]
     return q !== undefined && q.qpn === qpn ? q : undefined
   }
@@ -1473,6 +1523,7 @@ export class NicCore implements Port {
     this.pdRefs[q.pd]!--
     if (q.inlineBase >= 0) this.dev.free(q.inlineBase)
     for (let i = 0; i < q.ctx.length; i++) q.ctx[i] = undefined
+    this.records.give(q.rec, q.recBytes)
     return C.OK
   }
 
@@ -1593,23 +1644,26 @@ export class NicCore implements Port {
     const n = sgl.count
     if (!(n >= 0 && n <= 255)) return C.INVALID_ARGUMENT
     if (n > q.maxRecvSge) return C.TOO_MANY_SGES
+    // when the queue has room, the SGEs go straight into the (not yet committed) tail slot while validated
+    const full = q.rqTail - q.rqHead >= q.rqDepth
+    const slot = q.rqTail & q.rqMask
+    const r = q.r
+    const b = slot * q.rs
     let total = 0
     for (let i = 0; i < n; i++) {
       const l = sgl.len[i]!
       if (!(l >= 0)) return C.INVALID_ARGUMENT
       total += l
+      if (!full) {
+        const o = b + i * RSG
+        r[o + R_ADDR] = sgl.addr[i]!
+        r[o + R_LEN] = l
+        r[o + R_KEY] = sgl.key[i]!
+      }
     }
-    if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
-    if (q.rqTail - q.rqHead >= q.rqDepth) return C.QUEUE_FULL
-    const slot = q.rqTail & q.rqMask
-    const r = q.r
-    const b = slot * q.rs
+    if (total > this.maxTransfer) return C.TRANSFER_TOO_LONG
+    if (full) return C.QUEUE_FULL
     r[b + R_NSGE] = n
-    for (let i = 0; i < n; i++) {
-      r[b + R_ADDR + i * RSG] = sgl.addr[i]!
-      r[b + R_LEN + i * RSG] = sgl.len[i]!
-      r[b + R_KEY + i * RSG] = sgl.key[i]!
-    }
     q.ctx[q.rco + slot] = ctx
     q.rqTail++
     if (q.state === QP_ERROR) {
@@ -1718,7 +1772,7 @@ export class NicCore implements Port {
     if (inline) {
       if (total > qq.maxInline) return this.fail(qq, C.INLINE_TOO_LONG)
     } else if (n > (op === OP_READ ? this.config.maxReadSge : qq.maxSendSge)) return this.fail(qq, C.TOO_MANY_SGES)
-    if (total > this.config.maxTransfer) return this.fail(qq, C.TRANSFER_TOO_LONG)
+    if (total > this.maxTransfer) return this.fail(qq, C.TRANSFER_TOO_LONG)
     if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
       return this.fail(qq, C.INVALID_ARGUMENT)
     }
