@@ -83,22 +83,29 @@ const main = async () => {
   await Effect.runPromise(Fiber.join(accepting))
   const ping = [a!.mr.sge(0, 2)]
   const pongBuf = [a!.mr.sge(64, 2)]
-  const srv = [b!.mr.sge(0, 2)]
-  Effect.runFork(Effect.gen(function*() {
-    let next = yield* qb.postReceive(srv)
-    for (;;) {
-      yield* next.await
-      next = yield* qb.postReceive(srv)
-      yield* qb.send(srv)
+  const srvIn = [b!.mr.sge(0, 2)]
+  const srvOut = [b!.mr.sge(64, 2)]
+  /** every completion of a round trip is checked: success, and 2 bytes received */
+  const check = (cs: ReadonlyArray<Ndk.Completion>) => {
+    if (cs[0]!.status !== 0 || cs[1]!.status !== 0 || cs[0]!.bytesTransferred !== 2) {
+      throw new Error(`W2: bad completion ${cs[0]!.status} ${cs[1]!.status} ${cs[0]!.bytesTransferred}`)
     }
+  }
+  // the server: its first receive is posted ahead; then each answer goes out in one batch with the receive of the
+  // next ping (posted first), awaited together — the batch resumes once the next ping is in
+  const answer: ReadonlyArray<Ndk.WorkRequest> = [{ _tag: "Receive", sgl: srvIn }, { _tag: "Send", sgl: srvOut }]
+  Effect.runFork(Effect.gen(function*() {
+    const first = yield* qb.postReceive(srvIn)
+    yield* first.await
+    for (;;) check(yield* qb.batch(answer))
   }))
+  // the client: each round trip is one batch, the receive of the answer posted before the ping
+  const exchange: ReadonlyArray<Ndk.WorkRequest> = [{ _tag: "Receive", sgl: pongBuf }, { _tag: "Send", sgl: ping }]
   const roundTrips = (ops: number, out: Float64Array) =>
     Effect.gen(function*() {
       for (let i = 0; i < ops; i++) {
         const t = performance.now()
-        const pong = yield* qa.postReceive(pongBuf)
-        yield* qa.send(ping)
-        yield* pong.await
+        check(yield* qa.batch(exchange))
         out[i] = performance.now() - t
       }
     })
@@ -129,9 +136,9 @@ const main = async () => {
   }
 
   // ---- W2-floor: W2's shape with no NIC, provider or consumer work ---------------------------------------
-  // the client waits for its send's completion, then for the answer; the server for the ping, then for its own
-  // send's completion: four Effect.async resumes per round trip, in two waves driven from plain microtasks (as the
-  // NIC driver drives them). What any Effect-fiber API costs for this exchange, whatever sits below it.
+  // one Effect.async resume per side per round trip (the client waits for the answer, the server for the next
+  // ping), each wake-up coming from a plain microtask (as the NIC driver's run delivers it), the waits registering
+  // no canceler (as the consumer's): what any Effect-fiber API costs for this exchange, whatever sits below it.
   const floor = (() => {
     /** a one-slot wake-up cell: a signal before the wait is kept (like an operation completing before its await) */
     const cell = () => {
@@ -154,17 +161,11 @@ const main = async () => {
     }
     const ping = cell()
     const pong = cell()
-    const clientSent = cell()
-    const serverSent = cell()
-    // a "driver run": one microtask that completes the peer's receive and the sender's send
-    Effect.runFork(Effect.forever(Effect.zipRight(
-      ping.wait,
-      Effect.zipRight(Effect.sync(() => queueMicrotask(() => (pong.signal(), serverSent.signal()))), serverSent.wait)
-    )))
-    const exchange = Effect.zipRight(
-      Effect.zipRight(Effect.sync(() => queueMicrotask(() => (ping.signal(), clientSent.signal()))), clientSent.wait),
-      pong.wait
-    )
+    // the server: each "driver run" (one microtask) delivers its answer
+    const answer = Effect.zipRight(ping.wait, Effect.sync(() => queueMicrotask(pong.signal)))
+    const serve: Effect.Effect<void> = Effect.flatMap(answer, () => serve)
+    Effect.runFork(serve)
+    const exchange = Effect.zipRight(Effect.sync(() => queueMicrotask(ping.signal)), pong.wait)
     return (ops: number, out: Float64Array) =>
       Effect.gen(function*() {
         for (let i = 0; i < ops; i++) {
@@ -178,7 +179,7 @@ const main = async () => {
     results.push(
       await compareMedian({
         bench: "W2-floor",
-        metric: "ns/round trip (median) 4 Effect.async resumes, no NIC vs 2 microtask hops",
+        metric: "ns/round trip (median) 2 Effect.async resumes, no NIC vs 2 microtask hops",
         value: (ops, out) => Effect.runPromise(floor(ops, out)),
         baseline: promisePingPong,
         ops: 2000,
