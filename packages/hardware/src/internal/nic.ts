@@ -275,72 +275,6 @@ const pow2 = (n: number): number => {
   return c
 }
 
-/**
- * Record memory shared by the QPs of one NIC: slices of large chunks, handed out in creation order, so the records of
- * thousands of QPs sit side by side (walking QPs round robin touches adjacent memory, not thousands of separate
- * allocations). A freed slice is reused by the next request of the same size.
- */
-export class RecordPool {
-  private chunk: ArrayBuffer | undefined = undefined
-  private used = 0
-  private readonly free = new Map<number, Array<{ buf: ArrayBuffer; off: number }>>()
-  static readonly CHUNK = 1 << 20
-
-  /** A slice of `bytes` (a multiple of 64) bytes: its buffer and byte offset. */
-  take(bytes: number): { buf: ArrayBuffer; off: number } {
-    const list = this.free.get(bytes)
-    const reused = list?.pop()
-    if (reused !== undefined) {
-      new Uint8Array(reused.buf, reused.off, bytes).fill(0)
-      return reused
-    }
-    // a slice larger than a quarter chunk gets a buffer of its own
-    if (bytes > RecordPool.CHUNK / 4) return { buf: new ArrayBuffer(bytes), off: 0 }
-    if (this.chunk === undefined || this.used + bytes > RecordPool.CHUNK) {
-      this.chunk = new ArrayBuffer(RecordPool.CHUNK)
-      this.used = 0
-    }
-    const slice = { buf: this.chunk, off: this.used }
-    this.used += bytes
-    return slice
-  }
-
-  give(slice: { buf: ArrayBuffer; off: number }, bytes: number): void {
-    if (bytes > RecordPool.CHUNK / 4) return
-    let list = this.free.get(bytes)
-    if (list === undefined) this.free.set(bytes, list = [])
-    list.push(slice)
-  }
-}
-
-/** Carves 8-byte-aligned typed-array views out of a slice of an ArrayBuffer. */
-class Carver {
-  private off: number
-  constructor(private readonly buf: ArrayBuffer, base: number) {
-    this.off = base
-  }
-  private take(bytes: number, align: number): number {
-    const o = Math.ceil(this.off / align) * align
-    this.off = o + bytes
-    return o
-  }
-  f64(n: number): Float64Array {
-    return new Float64Array(this.buf, this.take(n * 8, 8), n)
-  }
-  u32(n: number): Uint32Array {
-    return new Uint32Array(this.buf, this.take(n * 4, 4), n)
-  }
-  i32(n: number): Int32Array {
-    return new Int32Array(this.buf, this.take(n * 4, 4), n)
-  }
-  u16(n: number): Uint16Array {
-    return new Uint16Array(this.buf, this.take(n * 2, 2), n)
-  }
-  u8(n: number): Uint8Array {
-    return new Uint8Array(this.buf, this.take(n, 1), n)
-  }
-}
-
 /** Receive record fields (offsets into `Qp.r` / `Srq.r`): the SGE count, then (address, length, key) per SGE. */
 const R_NSGE = 0
 const R_ADDR = 1
@@ -348,6 +282,12 @@ const R_LEN = 2
 const R_KEY = 3
 /** numbers per receive SGE */
 const RSG = 3
+
+/** Where a QP's records and contexts are allocated (the NIC). */
+export interface Records {
+  allocRec(n: number): number
+  allocCtx(n: number): number
+}
 
 export class Qp {
   // the fields every message touches come first (a few cache lines; thousands of QPs are walked round robin)
@@ -362,13 +302,13 @@ export class Qp {
   /** record slots: the depth rounded up to a power of two (a WQE's slot is its sequence number & sqMask) */
   readonly sqMask: number
   readonly sqDepth: number
-  /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
-  w: Float64Array
-  /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
-  sg: Float64Array
+  /** WQE records in the NIC's record array (`NicCore.rec`) from here: `WS` numbers per WQE (fields `W_*`) */
+  wo = 0
+  /** local SGEs in the record array from here: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
+  so = 0
   sStride: number
-  /** contexts: send WQEs at [0, sqCap), receives at [rco, rco + rqCap) */
-  ctx: Array<unknown>
+  /** contexts in the NIC's context array (`NicCore.ctxs`): send WQEs at [co, co + sqCap), receives at [rco, …) */
+  co = 0
   inReady = false
   reqBlocked = false
   curActive = false
@@ -392,10 +332,10 @@ export class Qp {
   rqHead = 0
   rqTail = 0
   readonly rqMask: number
-  /** receive records, array of structs: `rs` numbers per receive (fields `R_*`) */
-  r: Float64Array
+  /** receive records in the record array from here: `rs` numbers per receive (fields `R_*`) */
+  ro = 0
   readonly rs: number
-  readonly rco: number
+  rco = 0
   retryLeft = 0
   rnrLeft = 0
   goBackMark = -1
@@ -435,9 +375,9 @@ export class Qp {
   inReads = false
   /** drain watch: called once when no work is in flight on this QP */
   drainHandler: Handler | undefined = undefined
-  /** the record-pool slice holding `w`, `sg`, `r` and `resp` (returned when the QP is destroyed) */
-  readonly rec: { buf: ArrayBuffer; off: number }
-  readonly recBytes: number
+  /** numbers of the block at `wo` (WQEs, SGEs, receives); a widened SGE area (`so` outside it) has `sgSize` */
+  recSize = 0
+  sgSize = 0
 
   constructor(
     qpn: number,
@@ -451,7 +391,7 @@ export class Qp {
     maxRecvSge: number,
     maxInline: number,
     mtu: number,
-    pool: RecordPool
+    records: Records
   ) {
     this.qpn = qpn
     this.pd = pd
@@ -473,17 +413,16 @@ export class Qp {
     const sqCap = this.sqCap
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
     this.respN = rows
-    // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
-    this.recBytes = Math.ceil((8 * (WS * sqCap + SGS * sqCap * this.sStride + this.rqCap * this.rs) + 8 * rows) / 64) *
-      64
-    this.rec = pool.take(this.recBytes)
-    const c = new Carver(this.rec.buf, this.rec.off)
-    this.w = c.f64(WS * sqCap)
-    this.sg = c.f64(SGS * sqCap * this.sStride)
-    this.r = c.f64(this.rqCap * this.rs)
-    this.resp = c.i32(2 * rows)
-    this.ctx = new Array(sqCap + this.rqCap)
-    this.rco = sqCap
+    // every record of this QP is one block of the NIC's record array (QPs side by side, no per-QP typed arrays)
+    const wn = WS * sqCap
+    const sn = SGS * sqCap * this.sStride
+    this.recSize = wn + sn + this.rqCap * this.rs
+    this.wo = records.allocRec(this.recSize)
+    this.so = this.wo + wn
+    this.ro = this.so + sn
+    this.resp = new Int32Array(2 * rows)
+    this.co = records.allocCtx(sqCap + this.rqCap)
+    this.rco = this.co + sqCap
     this.inlineBase = -1
     this.mtu = mtu
   }
@@ -597,8 +536,17 @@ export class NicCore implements Port {
   readonly cqs: Array<Cq | undefined> = []
   readonly srqs: Array<Srq | undefined> = []
   readonly qps: Array<Qp | undefined>
-  /** the QPs' records (side by side in large chunks) */
-  readonly records = new RecordPool()
+  /**
+   * Every QP's records (WQEs, local SGEs, receives) side by side in one array, each QP a block at its offsets: no
+   * typed array per QP, so walking thousands of QPs touches their records and not thousands of array objects. A
+   * freed block is reused by the next block of the same size; the array grows by doubling.
+   */
+  rec = new Float64Array(1 << 13)
+  private recTop = 0
+  private readonly recFree = new Map<number, Array<number>>()
+  /** every QP's WR contexts, likewise (send WQEs, then receives) */
+  readonly ctxs: Array<unknown> = []
+  private readonly ctxFree = new Map<number, Array<number>>()
   qpGen: Uint32Array
   /** a QPN is slot + qpSlots × generation: qpSlots is maxQps rounded up to a power of two (slot = qpn & mask) */
   readonly qpSlots: number
@@ -731,6 +679,56 @@ export class NicCore implements Port {
 
   inHost(va: number, len: number): boolean {
     return va >= VA_BASE && len >= 0 && va + len <= VA_BASE + this.hostSize
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // QP records
+
+  /** A zeroed block of `n` numbers of the record array (a multiple of 8: blocks start on cache lines). */
+  allocRec(n: number): number {
+    const size = Math.ceil(n / 8) * 8
+    const o = this.recFree.get(size)?.pop()
+    if (o !== undefined) {
+      this.rec.fill(0, o, o + size)
+      return o
+    }
+    if (this.recTop + size > this.rec.length) {
+      let cap = this.rec.length * 2
+      while (cap < this.recTop + size) cap *= 2
+      const grown = new Float64Array(cap)
+      grown.set(this.rec.subarray(0, this.recTop))
+      this.rec = grown
+    }
+    const at = this.recTop
+    this.recTop += size
+    return at
+  }
+
+  freeRec(o: number, n: number): void {
+    const size = Math.ceil(n / 8) * 8
+    if (size === 0) return
+    let list = this.recFree.get(size)
+    if (list === undefined) this.recFree.set(size, list = [])
+    list.push(o)
+  }
+
+  /** `n` context slots (all undefined). */
+  allocCtx(n: number): number {
+    const o = this.ctxFree.get(n)?.pop()
+    if (o !== undefined) return o
+    const ctxs = this.ctxs
+    const at = ctxs.length
+    for (let k = 0; k < n; k++) ctxs.push(undefined)
+    return at
+  }
+
+  freeCtx(o: number, n: number): void {
+    const ctxs = this.ctxs
+    for (let k = 0; k < n; k++) ctxs[o + k] = undefined
+    if (n === 0) return
+    let list = this.ctxFree.get(n)
+    if (list === undefined) this.ctxFree.set(n, list = [])
+    list.push(o)
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1485,7 +1483,7 @@ export class NicCore implements Port {
     }
     this.qpGen[slot] = (this.qpGen[slot]! + 1) % 0x3fff
     const qpn = slot + this.qpSlots * this.qpGen[slot]!
-    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu, this.records)
+    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu, this)
     q.inlineBase = inlineBase
     this.qps[slot] = q
     this.nQps++
@@ -1522,8 +1520,9 @@ export class NicCore implements Port {
     if (q.srq !== undefined) q.srq.refs--
     this.pdRefs[q.pd]!--
     if (q.inlineBase >= 0) this.dev.free(q.inlineBase)
-    for (let i = 0; i < q.ctx.length; i++) q.ctx[i] = undefined
-    this.records.give(q.rec, q.recBytes)
+    this.freeCtx(q.co, q.sqCap + q.rqCap)
+    this.freeRec(q.wo, q.recSize)
+    if (q.sgSize > 0) this.freeRec(q.so, q.sgSize)
     return C.OK
   }
 
@@ -1647,8 +1646,8 @@ export class NicCore implements Port {
     // when the queue has room, the SGEs go straight into the (not yet committed) tail slot while validated
     const full = q.rqTail - q.rqHead >= q.rqDepth
     const slot = q.rqTail & q.rqMask
-    const r = q.r
-    const b = slot * q.rs
+    const r = this.rec
+    const b = q.ro + slot * q.rs
     let total = 0
     for (let i = 0; i < n; i++) {
       const l = sgl.len[i]!
@@ -1664,7 +1663,7 @@ export class NicCore implements Port {
     if (total > this.maxTransfer) return C.TRANSFER_TOO_LONG
     if (full) return C.QUEUE_FULL
     r[b + R_NSGE] = n
-    q.ctx[q.rco + slot] = ctx
+    this.ctxs[q.rco + slot] = ctx
     q.rqTail++
     if (q.state === QP_ERROR) {
       this.flushRq(q)
@@ -1712,24 +1711,28 @@ export class NicCore implements Port {
 
   private begin(q: Qp, op: number, flags: number, ctx: unknown): number {
     const i = q.sqTail & q.sqMask
-    q.w[i * WS + W_OP] = op
-    q.w[i * WS + W_FLAGS] = flags
-    q.w[i * WS + W_ST] = 0
-    q.w[i * WS + W_STARTED] = 0
-    q.w[i * WS + W_NSGE] = 0
-    q.w[i * WS + W_TOTAL] = 0
-    q.ctx[i] = ctx
+    this.rec[q.wo + i * WS + W_OP] = op
+    this.rec[q.wo + i * WS + W_FLAGS] = flags
+    this.rec[q.wo + i * WS + W_ST] = 0
+    this.rec[q.wo + i * WS + W_STARTED] = 0
+    this.rec[q.wo + i * WS + W_NSGE] = 0
+    this.rec[q.wo + i * WS + W_TOTAL] = 0
+    this.ctxs[q.co + i] = ctx
     return i
   }
 
   /** Widens the per-WQE SGE stride (reads may carry more SGEs than the QP's send limit). */
   private widen(q: Qp, n: number): void {
     const old = q.sStride
-    const sg = new Float64Array(q.sqCap * n * SGS)
+    const size = q.sqCap * n * SGS
+    const so = this.allocRec(size)
+    const rec = this.rec
     for (let i = 0; i < q.sqCap; i++) {
-      sg.set(q.sg.subarray(i * old * SGS, (i + 1) * old * SGS), i * n * SGS)
+      rec.copyWithin(so + i * n * SGS, q.so + i * old * SGS, q.so + (i + 1) * old * SGS)
     }
-    q.sg = sg
+    if (q.sgSize > 0) this.freeRec(q.so, q.sgSize)
+    q.so = so
+    q.sgSize = size
     q.sStride = n
   }
 
@@ -1755,7 +1758,7 @@ export class NicCore implements Port {
     // the slot at the tail is free (the queue is not full) and not yet committed: the SGEs are written there while
     // they are validated (when they fit its stride); a failing post leaves nothing behind
     const direct = !inline && n <= qq.sStride
-    const sg = qq.sg
+    let sg = this.rec
     const b = i * qq.sStride
     let total = 0
     for (let k = 0; k < n; k++) {
@@ -1763,7 +1766,7 @@ export class NicCore implements Port {
       if (!(l >= 0) || !Number.isInteger(l)) return this.fail(qq, C.INVALID_ARGUMENT)
       total += l
       if (direct) {
-        const o = (b + k) * SGS
+        const o = qq.so + (b + k) * SGS
         sg[o + SG_ADDR] = sgl.addr[k]!
         sg[o + SG_LEN] = l
         sg[o + SG_KEY] = sgl.key[k]!
@@ -1778,8 +1781,19 @@ export class NicCore implements Port {
     }
     // a connection without outbound read credits (ORD 0) can never issue a read: refused, not queued forever
     if (op === OP_READ && qq.ord === 0 && qq.state === QP_RTS) return this.fail(qq, C.INVALID_STATE)
-    const w = qq.w
-    const wb = i * WS
+    if (!inline && !direct) {
+      // more SGEs than the slot holds (reads may carry more than the QP's send limit): widen, then copy
+      this.widen(qq, n)
+      sg = this.rec
+      const gb = qq.so + i * qq.sStride * SGS
+      for (let k = 0; k < n; k++) {
+        sg[gb + k * SGS + SG_ADDR] = sgl.addr[k]!
+        sg[gb + k * SGS + SG_LEN] = sgl.len[k]!
+        sg[gb + k * SGS + SG_KEY] = sgl.key[k]!
+      }
+    }
+    const w = this.rec
+    const wb = qq.wo + i * WS
     w[wb + W_OP] = op
     w[wb + W_FLAGS] = flags
     w[wb + W_ST] = 0
@@ -1787,7 +1801,7 @@ export class NicCore implements Port {
     w[wb + W_RADDR] = raddr
     w[wb + W_RKEY] = rkey >>> 0
     w[wb + W_IKEY] = ikey >>> 0
-    qq.ctx[i] = ctx
+    this.ctxs[qq.co + i] = ctx
     if (inline) {
       // copy the payload now (the caller's buffers may change after the call returns)
       const dst = qq.inlineBase + i * qq.maxInline
@@ -1805,25 +1819,14 @@ export class NicCore implements Port {
         }
       }
       w[wb + W_NSGE] = 1
-      sg[b * SGS + SG_ADDR] = dst
-      sg[b * SGS + SG_LEN] = total
-      sg[b * SGS + SG_KEY] = 0
-      sg[b * SGS + SG_ROW] = total > 0 ? ROW_INLINE : ROW_NONE
+      sg[qq.so + b * SGS + SG_ADDR] = dst
+      sg[qq.so + b * SGS + SG_LEN] = total
+      sg[qq.so + b * SGS + SG_KEY] = 0
+      sg[qq.so + b * SGS + SG_ROW] = total > 0 ? ROW_INLINE : ROW_NONE
       w[wb + W_STARTED] = 2 // local SGEs already resolved
     } else {
       w[wb + W_STARTED] = 0
       w[wb + W_NSGE] = n
-      if (!direct) {
-        // more SGEs than the slot holds (reads may carry more than the QP's send limit): widen, then copy
-        this.widen(qq, n)
-        const g = qq.sg
-        const gb = i * qq.sStride
-        for (let k = 0; k < n; k++) {
-          g[(gb + k) * SGS + SG_ADDR] = sgl.addr[k]!
-          g[(gb + k) * SGS + SG_LEN] = sgl.len[k]!
-          g[(gb + k) * SGS + SG_KEY] = sgl.key[k]!
-        }
-      }
     }
     return this.commit(qq, i, flags)
   }
@@ -1849,7 +1852,7 @@ export class NicCore implements Port {
       !mrValid || this.kState[mw] !== 0 || this.kPd[mw] !== qq.pd || this.kPd[mr] !== qq.pd ||
       va < base || va + len > base + this.kLen[mr]! || (!rw && !rr)
     ) {
-      qq.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
+      this.rec[qq.wo + i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
     } else {
       this.kState[mw] = 1
       this.kParent[mw] = mr
@@ -1900,7 +1903,7 @@ export class NicCore implements Port {
     }
     const i = this.begin(qq, OP_FR, flags, ctx)
     if (this.kState[mr] === 2 || this.kPd[mr] !== qq.pd) {
-      qq.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
+      this.rec[qq.wo + i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
     } else {
       const pg = this.kPages[mr]!
       let contiguous = true
@@ -1934,7 +1937,7 @@ export class NicCore implements Port {
     if (this.rowOk(target, KIND_MR)) return this.fail(qq, C.WRONG_MR_KIND)
     if (!this.rowOk(target, KIND_FR) && !this.rowOk(target, KIND_MW)) return this.fail(qq, C.INVALID_HANDLE)
     const i = this.begin(qq, OP_INV, flags, ctx)
-    qq.w[i * WS + W_RKEY] = target
+    this.rec[qq.wo + i * WS + W_RKEY] = target
     return this.commit(qq, i, flags)
   }
 
@@ -2081,9 +2084,9 @@ export class NicCore implements Port {
     if (q.curPsn - q.ackPsn > this.config.windowPackets) return false
     if (!q.curActive) {
       const i = q.sqReq & q.sqMask
-      if (q.w[i * WS + W_STARTED] !== 1) {
-        if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return false
-        if (q.w[i * WS + W_OP] === OP_READ && q.readsOut >= q.ord) return false
+      if (this.rec[q.wo + i * WS + W_STARTED] !== 1) {
+        if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return false
+        if (this.rec[q.wo + i * WS + W_OP] === OP_READ && q.readsOut >= q.ord) return false
       }
     }
     return true
@@ -2131,8 +2134,11 @@ export class NicCore implements Port {
     // resend from the first unconfirmed PSN: an incomplete read at the head may sit below the ACKed PSN
     let target = q.ackPsn + 1
     const h = q.sqHead & q.sqMask
-    if (q.sqHead < q.sqReq && q.w[h * WS + W_OP] === OP_READ && q.w[h * WS + W_RNEXT]! <= q.w[h * WS + W_LAST]!) {
-      target = Math.min(target, q.w[h * WS + W_RNEXT]!)
+    if (
+      q.sqHead < q.sqReq && this.rec[q.wo + h * WS + W_OP] === OP_READ &&
+      this.rec[q.wo + h * WS + W_RNEXT]! <= this.rec[q.wo + h * WS + W_LAST]!
+    ) {
+      target = Math.min(target, this.rec[q.wo + h * WS + W_RNEXT]!)
     }
     this.goBack(q, target, true)
     this.armTimer(q, now + this.config.ackTimeoutUs / 1000)
@@ -2146,7 +2152,7 @@ export class NicCore implements Port {
     let n = q.sqHead
     while (n < q.sqReq) {
       const i = n & q.sqMask
-      if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
+      if (this.rec[q.wo + i * WS + W_LAST]! >= psn && this.rec[q.wo + i * WS + W_OP]! <= OP_READ) break
       n++
     }
     if (n >= q.sqReq && !q.curActive) return
@@ -2154,8 +2160,8 @@ export class NicCore implements Port {
     const i = n & q.sqMask
     q.sqReq = n
     q.curActive = false
-    if (n < q.sqBell && q.w[i * WS + W_STARTED] === 1 && q.w[i * WS + W_OP]! <= OP_WRITE) {
-      this.seek(q, i, Math.max(psn, q.w[i * WS + W_FIRST]!))
+    if (n < q.sqBell && this.rec[q.wo + i * WS + W_STARTED] === 1 && this.rec[q.wo + i * WS + W_OP]! <= OP_WRITE) {
+      this.seek(q, i, Math.max(psn, this.rec[q.wo + i * WS + W_FIRST]!))
     }
     q.reqBlocked = false
     this.makeReady(q)
@@ -2164,14 +2170,14 @@ export class NicCore implements Port {
   /** Positions the cursor of a started SEND/WRITE WQE at `psn`. */
   private seek(q: Qp, i: number, psn: number): void {
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
     const mtu = q.mtu
-    let p = q.w[i * WS + W_FIRST]!
+    let p = this.rec[q.wo + i * WS + W_FIRST]!
     let msg = 0
     let sge = 0
     let off = 0
     while (p < psn && sge < n) {
-      const l = q.sg[(b + sge) * SGS + SG_LEN]!
+      const l = this.rec[q.so + (b + sge) * SGS + SG_LEN]!
       const remaining = l - off
       if (remaining <= 0) {
         sge++
@@ -2202,10 +2208,10 @@ export class NicCore implements Port {
   private requester(q: Qp, budget: number): number {
     const window = this.config.windowPackets
     const mtu = q.mtu
-    const w = q.w
+    const w = this.rec
     while (budget > 0 && q.sqReq < q.sqBell && !q.reqBlocked && q.timerKind !== 2) {
       const i = q.sqReq & q.sqMask
-      const wb = i * WS
+      const wb = q.wo + i * WS
       const op = w[wb + W_OP]!
       if (!q.curActive && op <= OP_WRITE && w[wb + W_STARTED] === 0 && w[wb + W_TOTAL]! <= mtu) {
         const sent = this.fastSend(q, budget)
@@ -2215,97 +2221,100 @@ export class NicCore implements Port {
         }
       }
       if (!q.curActive) {
-        if (q.w[i * WS + W_STARTED] !== 1) {
+        if (this.rec[q.wo + i * WS + W_STARTED] !== 1) {
           // first start of this WQE
-          if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return budget
+          if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return budget
           if (op === OP_READ && q.readsOut >= q.ord) return budget
-          if (q.w[i * WS + W_ST] === 0 && op <= OP_READ && !this.validateLocal(q, i)) {
-            q.w[i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
+          if (this.rec[q.wo + i * WS + W_ST] === 0 && op <= OP_READ && !this.validateLocal(q, i)) {
+            this.rec[q.wo + i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
           }
-          if (q.w[i * WS + W_ST] !== 0 || op > OP_READ) {
-            if (op === OP_INV && q.w[i * WS + W_ST] === 0) {
-              const t = q.w[i * WS + W_RKEY]!
+          if (this.rec[q.wo + i * WS + W_ST] !== 0 || op > OP_READ) {
+            if (op === OP_INV && this.rec[q.wo + i * WS + W_ST] === 0) {
+              const t = this.rec[q.wo + i * WS + W_RKEY]!
               const ok = (this.kKind[t] === KIND_FR && this.kState[t] === 2) ||
                 (this.kKind[t] === KIND_MW && this.kState[t] === 1)
               if (ok && this.kPd[t] === q.pd) this.invalidateKey(q.pd, this.keyOf(t))
-              else q.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
+              else this.rec[q.wo + i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
             }
-            q.w[i * WS + W_STARTED] = 1
-            q.w[i * WS + W_FIRST] = q.nextPsn
-            q.w[i * WS + W_LAST] = q.nextPsn - 1
+            this.rec[q.wo + i * WS + W_STARTED] = 1
+            this.rec[q.wo + i * WS + W_FIRST] = q.nextPsn
+            this.rec[q.wo + i * WS + W_LAST] = q.nextPsn - 1
             q.sqReq++
-            if (q.w[i * WS + W_ST] !== 0) q.reqBlocked = true
+            if (this.rec[q.wo + i * WS + W_ST] !== 0) q.reqBlocked = true
             this.complete(q)
             continue
           }
-          q.w[i * WS + W_STARTED] = 1
-          q.w[i * WS + W_FIRST] = q.nextPsn
+          this.rec[q.wo + i * WS + W_STARTED] = 1
+          this.rec[q.wo + i * WS + W_FIRST] = q.nextPsn
           if (op === OP_READ) {
-            const n = Math.max(1, Math.ceil(q.w[i * WS + W_TOTAL]! / mtu))
-            q.w[i * WS + W_LAST] = q.nextPsn + n - 1
-            q.w[i * WS + W_RNEXT] = q.nextPsn
+            const n = Math.max(1, Math.ceil(this.rec[q.wo + i * WS + W_TOTAL]! / mtu))
+            this.rec[q.wo + i * WS + W_LAST] = q.nextPsn + n - 1
+            this.rec[q.wo + i * WS + W_RNEXT] = q.nextPsn
             q.nextPsn += n
             q.readsOut++
           } else {
-            q.w[i * WS + W_LAST] = q.nextPsn + this.packetCount(q, i) - 1
-            q.nextPsn = q.w[i * WS + W_LAST]! + 1
+            this.rec[q.wo + i * WS + W_LAST] = q.nextPsn + this.packetCount(q, i) - 1
+            q.nextPsn = this.rec[q.wo + i * WS + W_LAST]! + 1
           }
-          q.curPsn = q.w[i * WS + W_FIRST]!
+          q.curPsn = this.rec[q.wo + i * WS + W_FIRST]!
           q.curSge = 0
           q.curOff = 0
           q.msgOff = 0
           q.curActive = true
         } else {
           if (
-            op > OP_READ || q.w[i * WS + W_ST] !== 0 ||
-            (op === OP_READ && q.w[i * WS + W_RNEXT]! > q.w[i * WS + W_LAST]!)
+            op > OP_READ || this.rec[q.wo + i * WS + W_ST] !== 0 ||
+            (op === OP_READ && this.rec[q.wo + i * WS + W_RNEXT]! > this.rec[q.wo + i * WS + W_LAST]!)
           ) {
             q.sqReq++
             continue
           }
           if (op === OP_READ) {
-            q.curPsn = q.w[i * WS + W_RNEXT]!
+            q.curPsn = this.rec[q.wo + i * WS + W_RNEXT]!
             q.curActive = true
-          } else this.seek(q, i, q.w[i * WS + W_FIRST]!)
+          } else this.seek(q, i, this.rec[q.wo + i * WS + W_FIRST]!)
         }
       }
       if (q.curPsn - q.ackPsn > window) return budget
       if (op === OP_READ) {
         // one request for the remaining response range: from the first response PSN not yet received, with the
         // remote address and length advanced past the responses already placed (IB re-requests a partial read)
-        const next = q.w[i * WS + W_RNEXT]!
-        const skip = (next - q.w[i * WS + W_FIRST]!) * mtu
+        const next = this.rec[q.wo + i * WS + W_RNEXT]!
+        const skip = (next - this.rec[q.wo + i * WS + W_FIRST]!) * mtu
         const pkt = this.newPacket(q, K_READ_REQ)
         const pk = this.fabric.pk
         pk.psn[pkt] = next & PSN_MASK
-        pk.raddr[pkt] = q.w[i * WS + W_RADDR]! + skip
-        pk.rkey[pkt] = q.w[i * WS + W_RKEY]!
-        pk.total[pkt] = q.w[i * WS + W_TOTAL]! - skip
+        pk.raddr[pkt] = this.rec[q.wo + i * WS + W_RADDR]! + skip
+        pk.rkey[pkt] = this.rec[q.wo + i * WS + W_RKEY]!
+        pk.total[pkt] = this.rec[q.wo + i * WS + W_TOTAL]! - skip
         pk.len[pkt] = 0
         this.xmit(q, pkt)
         budget--
         q.curActive = false
-        q.curPsn = q.w[i * WS + W_LAST]! + 1
+        q.curPsn = this.rec[q.wo + i * WS + W_LAST]! + 1
         q.sqReq++
         continue
       }
       // SEND / WRITE data packet
       const b = i * q.sStride
-      const nsge = q.w[i * WS + W_NSGE]!
-      while (q.curSge < nsge && q.sg[(b + q.curSge) * SGS + SG_LEN]! - q.curOff <= 0 && q.w[i * WS + W_TOTAL]! > 0) {
+      const nsge = this.rec[q.wo + i * WS + W_NSGE]!
+      while (
+        q.curSge < nsge && this.rec[q.so + (b + q.curSge) * SGS + SG_LEN]! - q.curOff <= 0 &&
+        this.rec[q.wo + i * WS + W_TOTAL]! > 0
+      ) {
         q.curSge++
         q.curOff = 0
       }
-      const total = q.w[i * WS + W_TOTAL]!
+      const total = this.rec[q.wo + i * WS + W_TOTAL]!
       let len = 0
       let row = ROW_NONE
       let va = 0
       let count = 1
       if (q.curSge < nsge && total > 0) {
-        const l = q.sg[(b + q.curSge) * SGS + SG_LEN]! - q.curOff
+        const l = this.rec[q.so + (b + q.curSge) * SGS + SG_LEN]! - q.curOff
         len = l < mtu ? l : mtu
-        row = q.sg[(b + q.curSge) * SGS + SG_ROW]!
-        va = q.sg[(b + q.curSge) * SGS + SG_ADDR]! + q.curOff
+        row = this.rec[q.so + (b + q.curSge) * SGS + SG_ROW]!
+        va = this.rec[q.so + (b + q.curSge) * SGS + SG_ADDR]! + q.curOff
         if (l > mtu && this.fabric.fastPath()) {
           // burst: consecutive MTU segments of one SGE travel as one descriptor on a fault-free, zero-latency
           // link; the responder checks them once and places the burst with one copy
@@ -2321,20 +2330,20 @@ export class NicCore implements Port {
       if (q.msgOff === 0) f |= PF_FIRST
       if (q.msgOff + len >= total) {
         f |= PF_LAST
-        if ((q.w[i * WS + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
+        if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
         if (op === OP_SEND_INV) f |= PF_INVALIDATE
       }
       pk.flags[pkt] = f
       pk.psn[pkt] = q.curPsn & PSN_MASK
       pk.row[pkt] = row
-      pk.sgen[pkt] = row > 0 ? q.sg[(b + q.curSge) * SGS + SG_GEN]! : 0
+      pk.sgen[pkt] = row > 0 ? this.rec[q.so + (b + q.curSge) * SGS + SG_GEN]! : 0
       pk.va[pkt] = va
       pk.len[pkt] = len
       pk.offset[pkt] = q.msgOff
       pk.total[pkt] = total
-      pk.raddr[pkt] = q.w[i * WS + W_RADDR]!
-      pk.rkey[pkt] = q.w[i * WS + W_RKEY]!
-      pk.ikey[pkt] = q.w[i * WS + W_IKEY]!
+      pk.raddr[pkt] = this.rec[q.wo + i * WS + W_RADDR]!
+      pk.rkey[pkt] = this.rec[q.wo + i * WS + W_RKEY]!
+      pk.ikey[pkt] = this.rec[q.wo + i * WS + W_IKEY]!
       pk.syndrome[pkt] = count > 1 ? count : 0
       pk.at[pkt] = mtu
       if (count > 1) this.counters.packetsOut += count - 1
@@ -2343,7 +2352,7 @@ export class NicCore implements Port {
       q.curOff += len
       q.msgOff += len
       q.curPsn += count
-      if (q.curPsn > q.w[i * WS + W_LAST]!) {
+      if (q.curPsn > this.rec[q.wo + i * WS + W_LAST]!) {
         q.curActive = false
         q.sqReq++
       }
@@ -2353,10 +2362,10 @@ export class NicCore implements Port {
 
   private packetCount(q: Qp, i: number): number {
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
     let c = 0
     for (let k = 0; k < n; k++) {
-      const l = q.sg[(b + k) * SGS + SG_LEN]!
+      const l = this.rec[q.so + (b + k) * SGS + SG_LEN]!
       if (l > 0) c += Math.ceil(l / q.mtu)
     }
     return c === 0 ? 1 : c
@@ -2371,8 +2380,8 @@ export class NicCore implements Port {
    * fails its check: the general path then records the error.
    */
   private fastSend(q: Qp, max: number): number {
-    const w = q.w
-    const sg = q.sg
+    const w = this.rec
+    const sg = w
     const mtu = q.mtu
     const window = this.config.windowPackets
     const limit = max < 255 ? max : 255
@@ -2391,14 +2400,14 @@ export class NicCore implements Port {
     let lastRow = -1
     while (n < limit && q.sqReq < q.sqBell) {
       const i = q.sqReq & q.sqMask
-      const wb = i * WS
+      const wb = q.wo + i * WS
       const op = w[wb + W_OP]!
       const total = w[wb + W_TOTAL]!
       if (
         op > OP_WRITE || w[wb + W_STARTED] !== 0 || w[wb + W_ST] !== 0 || total > mtu || w[wb + W_NSGE]! > 1 ||
         (w[wb + W_FLAGS]! & F_FENCE) !== 0 || q.nextPsn - q.ackPsn > window
       ) break
-      const sb = i * q.sStride * SGS
+      const sb = q.so + i * q.sStride * SGS
       let row = ROW_NONE
       let gen = 0
       let va = 0
@@ -2447,7 +2456,7 @@ export class NicCore implements Port {
     pk.dstQpn[p] = q.remoteQpn
     pk.psn[p] = psn0 & PSN_MASK
     if (n === 1) {
-      const wb = (start & q.sqMask) * WS
+      const wb = q.wo + (start & q.sqMask) * WS
       writeSingle(pk, p, op0, singleFlags(w[wb + W_FLAGS]!, op0), psn0 & PSN_MASK, row0, gen0, va0, bytes, w, wb)
     } else {
       pk.kind[p] = K_SEND
@@ -2470,22 +2479,22 @@ export class NicCore implements Port {
   }
 
   private validateLocal(q: Qp, i: number): boolean {
-    if (q.w[i * WS + W_STARTED] === 2) return true
+    if (this.rec[q.wo + i * WS + W_STARTED] === 2) return true
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
-    const isRead = q.w[i * WS + W_OP] === OP_READ
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
+    const isRead = this.rec[q.wo + i * WS + W_OP] === OP_READ
     for (let k = 0; k < n; k++) {
       const row = this.checkLocal(
         q.pd,
-        q.sg[(b + k) * SGS + SG_KEY]!,
-        q.sg[(b + k) * SGS + SG_ADDR]!,
-        q.sg[(b + k) * SGS + SG_LEN]!,
+        this.rec[q.so + (b + k) * SGS + SG_KEY]!,
+        this.rec[q.so + (b + k) * SGS + SG_ADDR]!,
+        this.rec[q.so + (b + k) * SGS + SG_LEN]!,
         isRead,
         isRead
       )
       if (row === -1) return false
-      q.sg[(b + k) * SGS + SG_ROW] = row
-      q.sg[(b + k) * SGS + SG_GEN] = row > 0 ? this.kGen[row]! : 0
+      this.rec[q.so + (b + k) * SGS + SG_ROW] = row
+      this.rec[q.so + (b + k) * SGS + SG_GEN] = row > 0 ? this.kGen[row]! : 0
     }
     return true
   }
@@ -2574,8 +2583,9 @@ export class NicCore implements Port {
     const psn0 = pk.psn[i]!
     pk.syndrome[i] = 0
     if (sq === undefined) return
-    const w = sq.w
-    const sg = sq.sg
+    // the sender's records (in the sender's record array)
+    const w = src.rec
+    const sg = w
     const mask = sq.sqMask
     const stride = sq.sStride * SGS
     this.counters.packetsIn += n - 1
@@ -2600,8 +2610,8 @@ export class NicCore implements Port {
         }
       }
       const j = (start + k) & mask
-      const wb = j * WS
-      const sb = j * stride
+      const wb = sq.wo + j * WS
+      const sb = sq.so + j * stride
       const op = w[wb + W_OP]!
       const total = w[wb + W_TOTAL]!
       let row = ROW_NONE
@@ -2644,14 +2654,14 @@ export class NicCore implements Port {
    * how many it placed) at the first message that needs anything else: the general path then takes that one.
    */
   private runSends(q: Qp, src: NicCore, sq: Qp, seq: number, max: number): number {
-    const w = sq.w
-    const sg = sq.sg
+    const w = src.rec
+    const sg = w
     const mask = sq.sqMask
     const stride = sq.sStride * SGS
-    const r = q.r
+    const r = this.rec
     const rs = q.rs
     const rmask = q.rqMask
-    const ctxs = q.ctx
+    const ctxs = this.ctxs
     const rco = q.rco
     const cq = q.recvCq
     const pd = q.pd
@@ -2663,16 +2673,16 @@ export class NicCore implements Port {
     let m = 0
     while (m < max && q.rqHead !== q.rqTail) {
       const j = (seq + m) & mask
-      const wb = j * WS
+      const wb = sq.wo + j * WS
       if (w[wb + W_OP] !== OP_SEND) break
       const total = w[wb + W_TOTAL]!
       const slot = q.rqHead & rmask
-      const b = slot * rs
+      const b = q.ro + slot * rs
       if (r[b + R_NSGE] !== 1) break
       const rlen = r[b + R_LEN]!
       if (rlen < total) break
       if (total > 0) {
-        const sb = j * stride
+        const sb = sq.so + j * stride
         const row = sg[sb + SG_ROW]!
         const gen = sg[sb + SG_GEN]!
         if (row > 0 && (row !== liveRow || gen !== liveGen)) {
@@ -2891,8 +2901,8 @@ export class NicCore implements Port {
     if (kind === K_SEND) {
       if ((flags & PF_INVALIDATE) !== 0 || q.srq !== undefined || q.respActive || q.rqHead === q.rqTail) return false
       const slot = q.rqHead & q.rqMask
-      const r = q.r
-      const b = slot * q.rs
+      const r = this.rec
+      const b = q.ro + slot * q.rs
       if (r[b + R_NSGE] !== 1) return false
       const rlen = r[b + R_LEN]!
       const rva = r[b + R_ADDR]!
@@ -2901,8 +2911,8 @@ export class NicCore implements Port {
       if (row === -1) return false
       if (total > 0) this.dma(row, rva, src, srow, sva, total)
       q.ePsn++
-      const ctx = q.ctx[q.rco + slot]
-      q.ctx[q.rco + slot] = undefined
+      const ctx = this.ctxs[q.rco + slot]
+      this.ctxs[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, 0, OP_RECV, q.qpn, total, 0, ctx, (flags & PF_SOLICITED) !== 0)
       return true
@@ -3078,8 +3088,8 @@ export class NicCore implements Port {
   /** Validates the current receive's SGEs; returns capacity or -1. */
   private validateRecv(q: Qp): number {
     const s = q.srq
-    const r = s !== undefined ? s.r : q.r
-    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const r = s !== undefined ? s.r : this.rec
+    const b = s !== undefined ? q.respSlot * s.rs : q.ro + q.respSlot * q.rs
     const n = r[b + R_NSGE]!
     const resp = q.resp
     const gens = q.respN
@@ -3107,8 +3117,8 @@ export class NicCore implements Port {
 
   private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): boolean {
     const s = q.srq
-    const r = s !== undefined ? s.r : q.r
-    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const r = s !== undefined ? s.r : this.rec
+    const b = s !== undefined ? q.respSlot * s.rs : q.ro + q.respSlot * q.rs
     const n = r[b + R_NSGE]!
     while (len > 0 && q.respSge < n) {
       const o = b + q.respSge * RSG
@@ -3139,8 +3149,8 @@ export class NicCore implements Port {
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     } else {
       const slot = q.respSlot
-      const ctx = q.ctx[q.rco + slot]
-      q.ctx[q.rco + slot] = undefined
+      const ctx = this.ctxs[q.rco + slot]
+      this.ctxs[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     }
@@ -3207,32 +3217,35 @@ export class NicCore implements Port {
     let idx = -1
     while (n < q.sqTail) {
       const j = n & q.sqMask
-      if (q.w[j * WS + W_STARTED] !== 1) break
-      if (q.w[j * WS + W_OP] === OP_READ && q.w[j * WS + W_FIRST]! <= psn && psn <= q.w[j * WS + W_LAST]!) {
+      if (this.rec[q.wo + j * WS + W_STARTED] !== 1) break
+      if (
+        this.rec[q.wo + j * WS + W_OP] === OP_READ && this.rec[q.wo + j * WS + W_FIRST]! <= psn &&
+        psn <= this.rec[q.wo + j * WS + W_LAST]!
+      ) {
         idx = j
         break
       }
       n++
     }
     if (idx < 0) return
-    const expect = q.w[idx * WS + W_RNEXT]!
+    const expect = this.rec[q.wo + idx * WS + W_RNEXT]!
     if (psn < expect) return
     if (psn > expect) {
       this.goBack(q, expect, false)
       return
     }
     // the response's place in the message follows from its PSN (a re-requested tail restarts the responder's count)
-    const off = (psn - q.w[idx * WS + W_FIRST]!) * q.mtu
+    const off = (psn - this.rec[q.wo + idx * WS + W_FIRST]!) * q.mtu
     const len = pk.len[i]!
-    if (len !== Math.max(0, Math.min(q.mtu, q.w[idx * WS + W_TOTAL]! - off))) return
+    if (len !== Math.max(0, Math.min(q.mtu, this.rec[q.wo + idx * WS + W_TOTAL]! - off))) return
     if (len > 0) {
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       this.placeRead(q, idx, off, src, pk.row[i]!, pk.va[i]!, len)
     }
-    q.w[idx * WS + W_RNEXT] = expect + 1
+    this.rec[q.wo + idx * WS + W_RNEXT] = expect + 1
     q.retryLeft = this.config.retryCount
     q.goBackMark = -1
-    if (expect + 1 > q.w[idx * WS + W_LAST]!) {
+    if (expect + 1 > this.rec[q.wo + idx * WS + W_LAST]!) {
       const before = q.sqHead
       this.complete(q)
       if (q.state === QP_RTS && q.sqHead !== before && q.timerKind === 0) {
@@ -3244,14 +3257,21 @@ export class NicCore implements Port {
 
   private placeRead(q: Qp, i: number, off: number, src: NicCore, srow: number, sva: number, len: number): void {
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
     let pos = 0
     for (let k = 0; k < n && len > 0; k++) {
-      const l = q.sg[(b + k) * SGS + SG_LEN]!
+      const l = this.rec[q.so + (b + k) * SGS + SG_LEN]!
       if (off < pos + l) {
         const within = off - pos
         const c = Math.min(len, l - within)
-        this.dma(q.sg[(b + k) * SGS + SG_ROW]!, q.sg[(b + k) * SGS + SG_ADDR]! + within, src, srow, sva, c)
+        this.dma(
+          this.rec[q.so + (b + k) * SGS + SG_ROW]!,
+          this.rec[q.so + (b + k) * SGS + SG_ADDR]! + within,
+          src,
+          srow,
+          sva,
+          c
+        )
         off += c
         sva += c
         len -= c
@@ -3276,12 +3296,12 @@ export class NicCore implements Port {
 
   /** Completes WQEs from the head, in order. */
   private complete(q: Qp): void {
-    const w = q.w
+    const w = this.rec
     const mask = q.sqMask
-    const ctxs = q.ctx
+    const ctxs = this.ctxs
     while (q.sqHead < q.sqReq) {
       const i = q.sqHead & mask
-      const wb = i * WS
+      const wb = q.wo + i * WS
       const st = w[wb + W_ST]!
       const op = w[wb + W_OP]!
       if (st !== 0) {
@@ -3294,11 +3314,11 @@ export class NicCore implements Port {
         q.readsOut--
         if (w[wb + W_LAST]! > q.ackPsn) q.ackPsn = w[wb + W_LAST]!
         if ((w[wb + W_FLAGS]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && w[wb + W_NSGE]! > 0) {
-          this.invalidateKey(q.pd, q.sg[(i * q.sStride) * SGS + SG_KEY]!)
+          this.invalidateKey(q.pd, this.rec[q.so + (i * q.sStride) * SGS + SG_KEY]!)
         }
       } else if (w[wb + W_LAST]! > q.ackPsn) return
-      const ctx = ctxs[i]
-      ctxs[i] = undefined
+      const ctx = ctxs[q.co + i]
+      ctxs[q.co + i] = undefined
       q.sqHead++
       if ((w[wb + W_FLAGS]! & F_SILENT) === 0) this.pushCqe(q.sendCq, 0, op, q.qpn, w[wb + W_TOTAL]!, 0, ctx, false)
     }
@@ -3313,16 +3333,28 @@ export class NicCore implements Port {
   private failAt(q: Qp, psn: number, code: number): void {
     while (q.sqHead < q.sqReq) {
       const i = q.sqHead & q.sqMask
-      if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
-      if (q.w[i * WS + W_ST] !== 0) break
+      if (this.rec[q.wo + i * WS + W_LAST]! >= psn && this.rec[q.wo + i * WS + W_OP]! <= OP_READ) break
+      if (this.rec[q.wo + i * WS + W_ST] !== 0) break
       // everything before psn is acknowledged
-      if (q.w[i * WS + W_OP] === OP_READ && q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) break
-      const ctx = q.ctx[i]
-      q.ctx[i] = undefined
+      if (
+        this.rec[q.wo + i * WS + W_OP] === OP_READ &&
+        this.rec[q.wo + i * WS + W_RNEXT]! <= this.rec[q.wo + i * WS + W_LAST]!
+      ) break
+      const ctx = this.ctxs[q.co + i]
+      this.ctxs[q.co + i] = undefined
       q.sqHead++
-      if (q.w[i * WS + W_OP] === OP_READ) q.readsOut--
-      if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
-        this.pushCqe(q.sendCq, 0, q.w[i * WS + W_OP]!, q.qpn, q.w[i * WS + W_TOTAL]!, 0, ctx, false)
+      if (this.rec[q.wo + i * WS + W_OP] === OP_READ) q.readsOut--
+      if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_SILENT) === 0) {
+        this.pushCqe(
+          q.sendCq,
+          0,
+          this.rec[q.wo + i * WS + W_OP]!,
+          q.qpn,
+          this.rec[q.wo + i * WS + W_TOTAL]!,
+          0,
+          ctx,
+          false
+        )
       }
     }
     this.failHead(q, code)
@@ -3346,14 +3378,14 @@ export class NicCore implements Port {
       const i = q.sqHead & q.sqMask
       const code = first && headCode !== 0
         ? headCode
-        : rest === C.FATAL_ERROR && q.w[i * WS + W_STARTED] !== 1
+        : rest === C.FATAL_ERROR && this.rec[q.wo + i * WS + W_STARTED] !== 1
         ? C.FLUSHED
         : rest
       first = false
-      const ctx = q.ctx[i]
-      q.ctx[i] = undefined
+      const ctx = this.ctxs[q.co + i]
+      this.ctxs[q.co + i] = undefined
       q.sqHead++
-      this.pushCqe(q.sendCq, code, q.w[i * WS + W_OP]!, q.qpn, 0, 0, ctx, false)
+      this.pushCqe(q.sendCq, code, this.rec[q.wo + i * WS + W_OP]!, q.qpn, 0, 0, ctx, false)
     }
     q.sqReq = q.sqTail
     q.sqBell = q.sqTail
@@ -3372,8 +3404,8 @@ export class NicCore implements Port {
   private flushRq(q: Qp): void {
     while (q.rqHead < q.rqTail) {
       const slot = q.rqHead & q.rqMask
-      const ctx = q.ctx[q.rco + slot]
-      q.ctx[q.rco + slot] = undefined
+      const ctx = this.ctxs[q.rco + slot]
+      this.ctxs[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, C.FLUSHED, OP_RECV, q.qpn, 0, 0, ctx, false)
     }
