@@ -290,7 +290,8 @@ export interface Records {
 }
 
 export class Qp {
-  // the fields every message touches come first (a few cache lines; thousands of QPs are walked round robin)
+  // the fields every message touches come first, grouped by the stage that reads them (post, requester, completer,
+  // responder, receive post): a few cache lines per QP, thousands of QPs are walked round robin
   state = QP_INIT
   live = true
   readonly qpn: number
@@ -302,13 +303,15 @@ export class Qp {
   /** record slots: the depth rounded up to a power of two (a WQE's slot is its sequence number & sqMask) */
   readonly sqMask: number
   readonly sqDepth: number
+  sStride: number
   /** WQE records in the NIC's record array (`NicCore.rec`) from here: `WS` numbers per WQE (fields `W_*`) */
   wo = 0
   /** local SGEs in the record array from here: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
   so = 0
-  sStride: number
   /** contexts in the NIC's context array (`NicCore.ctxs`): send WQEs at [co, co + sqCap), receives at [rco, …) */
   co = 0
+  readonly sendCq: Cq
+  readonly maxSendSge: number
   inReady = false
   reqBlocked = false
   curActive = false
@@ -322,7 +325,9 @@ export class Qp {
   remotePort: Port | undefined = undefined
   remoteQpn = 0
   mtu: number
-  readonly sendCq: Cq
+  retryLeft = 0
+  rnrLeft = 0
+  goBackMark = -1
   readonly recvCq: Cq
   readonly srq: Srq | undefined
   ePsn = 0
@@ -332,20 +337,16 @@ export class Qp {
   rqHead = 0
   rqTail = 0
   readonly rqMask: number
+  readonly rqDepth: number
+  readonly maxRecvSge: number
   /** receive records in the record array from here: `rs` numbers per receive (fields `R_*`) */
   ro = 0
   readonly rs: number
   rco = 0
-  retryLeft = 0
-  rnrLeft = 0
-  goBackMark = -1
   // colder
   readonly sqCap: number
-  readonly rqDepth: number
   readonly rqCap: number
   readonly rStride: number
-  readonly maxSendSge: number
-  readonly maxRecvSge: number
   readonly maxInline: number
   inlineBase: number
   remoteAddress = -1
