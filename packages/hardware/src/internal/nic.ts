@@ -1019,7 +1019,6 @@ export class NicCore implements Port {
 
   /** The one DMA path: copies `len` bytes from (src NIC, row, va) to (this NIC, row, va). */
   dma(dstRow: number, dstVa: number, src: NicCore, srcRow: number, srcVa: number, len: number): boolean {
-    const phys = this.fabric.phys
     if (dstRow > 0 && srcRow > 0) {
       // fast path: both sides contiguous rows in the shared memory, range inside both rows
       const dp = this.kPhys[dstRow]!
@@ -1028,11 +1027,17 @@ export class NicCore implements Port {
         const dOff = dstVa - this.kVa[dstRow]!
         const sOff = srcVa - src.kVa[srcRow]!
         if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
-          phys.copy(dp + dOff, sp + sOff, len)
+          this.fabric.phys.copy(dp + dOff, sp + sOff, len)
           return true
         }
       }
     }
+    return this.dmaChunks(dstRow, dstVa, src, srcRow, srcVa, len)
+  }
+
+  /** `dma` chunk by chunk (inline / logical / fast-registered pages / external stores), every chunk resolved. */
+  private dmaChunks(dstRow: number, dstVa: number, src: NicCore, srcRow: number, srcVa: number, len: number): boolean {
+    const phys = this.fabric.phys
     while (len > 0) {
       src.resolve(srcRow, srcVa)
       const ss = R_store
@@ -1094,20 +1099,27 @@ export class NicCore implements Port {
     if (key === this.lkKey && pd === this.lkPd && this.keyEpoch === this.lkEpoch) row = this.lkRow
     else {
       if (key === PRIVILEGED_KEY) return this.logicalOk(va, len) ? ROW_LOGICAL : -1
-      row = key >>> 8
-      if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -1
-      const kind = this.kKind[row]
-      if (!((kind === KIND_MR && this.kState[row] === 1) || (kind === KIND_FR && this.kState[row] === 2))) return -1
-      this.lkKey = key
-      this.lkPd = pd
-      this.lkRow = row
-      this.lkEpoch = this.keyEpoch
+      row = this.localRow(pd, key)
+      if (row < 0) return -1
     }
     const base = this.kVa[row]!
     if (va < base || va + len > base + this.kLen[row]!) return -1
     const acc = this.kAcc[row]!
     if (write && (acc & A_LW) === 0) return -1
     if (sink && !this.config.readSinkNotRequired && (acc & A_SINK) === 0) return -1
+    return row
+  }
+
+  /** The row of a valid local key (registered MR / fast-registered FR-MR of `pd`), cached; -1 if none. */
+  private localRow(pd: number, key: number): number {
+    const row = key >>> 8
+    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -1
+    const kind = this.kKind[row]
+    if (!((kind === KIND_MR && this.kState[row] === 1) || (kind === KIND_FR && this.kState[row] === 2))) return -1
+    this.lkKey = key
+    this.lkPd = pd
+    this.lkRow = row
+    this.lkEpoch = this.keyEpoch
     return row
   }
 
