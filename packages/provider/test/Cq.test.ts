@@ -52,6 +52,17 @@ const single = (depth = 64, nic = {}) =>
 
 const arm = (cq: NdkCq, type: number) => cq.Dispatch.NdkArmCq(cq, type)
 
+/** Polls `cq` with GetCqResultsEx until `n` results arrived: [context, status, provider error code] each. */
+const errorCodes = (cq: NdkCq, n: number) =>
+  Effect.gen(function*() {
+    const ex: Array<NdkResultEx> = []
+    yield* settle(() => {
+      ex.push(...drainEx(cq))
+      return ex.length >= n
+    })
+    return ex.map((r) => [r.RequestContext, r.Status, r.ProviderErrorCode])
+  })
+
 describe("completion queues", () => {
   it.scoped("R54: GetCqResults returns min(n, queued) oldest first, 0 when empty", () =>
     Effect.gen(function*() {
@@ -422,6 +433,41 @@ describe("completion queues", () => {
         return ex.length >= 1
       })
       expect(ex.map((r) => [r.Type, r.Status])).toEqual([[4, 0]])
+    }))
+
+  it.scoped("R163, §4.7: at 2.1 a failed completion carries the NIC's code as ProviderErrorCode (README table)", () =>
+    Effect.gen(function*() {
+      // a read beyond the remote region: REMOTE_RANGE_ERROR (45); the QP is then in error: a later WR FLUSHED (43)
+      const p1 = yield* pair()
+      const end = BigInt(p1.b.buf.va + p1.b.buf.size - 4)
+      yield* p1.a.qp.Dispatch.NdkRead(p1.a.qp, "range", [sge(p1.a.buf, 0, 64)], 1, end, p1.b.buf.remote, 0)
+      expect(yield* errorCodes(p1.a.cq, 1)).toEqual([["range", S.STATUS_REMOTE_RESOURCES, 45]])
+      yield* p1.a.qp.Dispatch.NdkSend(p1.a.qp, "after", [sge(p1.a.buf, 0, 8)], 1, 0)
+      expect(yield* errorCodes(p1.a.cq, 1)).toEqual([["after", S.STATUS_CANCELLED, 43]])
+      // a send through a bad local token: LOCAL_PROTECTION_ERROR (40)
+      const p2 = yield* pair()
+      const badLocal = Sge.make(BigInt(p2.a.buf.va), 8, p2.a.buf.token ^ 0x5a5a00)
+      yield* p2.a.qp.Dispatch.NdkSend(p2.a.qp, "local", [badLocal], 1, 0)
+      expect(yield* errorCodes(p2.a.cq, 1)).toEqual([["local", S.STATUS_ACCESS_VIOLATION, 40]])
+      // a write through a bad remote token: REMOTE_ACCESS_ERROR (44); the target's receive is FLUSHED (43)
+      const { a, b } = yield* pair()
+      yield* b.qp.Dispatch.NdkReceive(b.qp, "posted", [sge(b.buf, 0, 8)], 1)
+      yield* a.qp.Dispatch.NdkWrite(a.qp, "remote", [sge(a.buf, 0, 4)], 1, BigInt(b.buf.va), b.buf.remote ^ 0x5a5a00, 0)
+      expect(yield* errorCodes(a.cq, 1)).toEqual([["remote", S.STATUS_ACCESS_VIOLATION, 44]])
+      expect(yield* errorCodes(b.cq, 1)).toEqual([["posted", S.STATUS_CANCELLED, 43]])
+    }))
+
+  it.scoped("R163, §4.7: below 2.1 (no ProviderErrorCode field) a failed completion reports 0", () =>
+    Effect.gen(function*() {
+      const { hosts: [h] } = yield* hosts(1, { provider: { version: NdkVersion.V1_2 } })
+      const adapter = yield* open(h!.provider, NdkVersion.V1_2)
+      const pd = yield* createPd(adapter)
+      const cq = yield* createCq(adapter)
+      const qp = yield* createQp(pd, cq, cq)
+      const buf = yield* registered(h!.nic, pd, 4096)
+      yield* qp.Dispatch.NdkReceive(qp, "r", [Sge.make(BigInt(buf.va), 8, buf.token)], 1)
+      yield* qp.Dispatch.NdkFlush(qp)
+      expect(yield* errorCodes(cq, 1)).toEqual([["r", S.STATUS_CANCELLED, 0]])
     }))
 
   it.scoped("GetCqResultsEx is refused (0 results) at 1.1; results stay for the plain poll", () =>

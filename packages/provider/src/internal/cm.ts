@@ -23,7 +23,7 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { EndpointRegistry } from "./endpoints.js"
 import { ipKey, registryOf, wildcardKey } from "./endpoints.js"
-import { insideCallback } from "./object.js"
+import { Wakeable } from "./wakeable.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // wire format
@@ -337,22 +337,12 @@ class TimerHeap {
 class Delivery {
   private queue: Array<Effect.Effect<void>> = []
   private head = 0
-  private running = false
-  private parked: ((effect: Effect.Effect<void>) => void) | undefined = undefined
 
   constructor(readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>) {}
 
   push(effect: Effect.Effect<void>): void {
     this.queue.push(effect)
-    const w = this.parked
-    if (w !== undefined) {
-      this.parked = undefined
-      w(this.step)
-      return
-    }
-    if (this.running) return
-    this.running = true
-    this.runFork(this.fiber)
+    this.worker.wake()
   }
 
   private next(): Effect.Effect<void> {
@@ -362,7 +352,7 @@ class Delivery {
         this.queue = []
         this.head = 0
       }
-      return this.park
+      return this.worker.park
     }
     const effect = q[this.head]!
     q[this.head++] = Effect.void
@@ -378,18 +368,11 @@ class Delivery {
 
   private readonly step: Effect.Effect<void> = Effect.suspend(() => this.next())
 
-  private readonly park: Effect.Effect<void> = Effect.async<void>((resume) => {
-    if (this.head < this.queue.length) resume(this.step)
-    else this.parked = resume
-  })
-
-  /** marked as callback context once for its whole life (R39/R47 checks) instead of per callback */
-  private readonly fiber: Effect.Effect<void> = Effect.ensuring(
-    Effect.locally(this.step, insideCallback, true),
-    Effect.sync(() => {
-      this.running = false
-      this.parked = undefined
-    })
+  /** the delivery fiber (callback context for its whole life, R39/R47 checks, instead of per callback) */
+  private readonly worker = new Wakeable(
+    (effect) => this.runFork(effect),
+    this.step,
+    () => this.head < this.queue.length
   )
 }
 

@@ -12,6 +12,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type { ObjectImpl } from "./object.js"
 import { insideCallback } from "./object.js"
+import { Wakeable } from "./wakeable.js"
 
 /** Where the delivery fiber is: between notifications, inside a begun one, or after one that made a close ready. */
 const IDLE = 0
@@ -20,9 +21,7 @@ const SETTLE = 2
 
 export class Notifier {
   private readonly queue: Array<number> = []
-  private running = false
   private phase = IDLE
-  private parked: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   /** notifications queued (or waiting out a moderation delay) whose callback has not started yet */
   private undelivered = 0
 
@@ -47,7 +46,7 @@ export class Notifier {
     const k = this.impl.adapter.kernel
     if (
       twin === undefined || k.sink !== undefined || this.queue.length > 0 ||
-      (this.running && this.parked === undefined) || this.delay(status) !== undefined
+      this.worker.busy || this.delay(status) !== undefined
     ) {
       this.enqueue(status)
       return
@@ -83,15 +82,7 @@ export class Notifier {
   enqueue(status: number): void {
     this.queue.push(status)
     this.undelivered++
-    const w = this.parked
-    if (w !== undefined) {
-      this.parked = undefined
-      w(this.step)
-      return
-    }
-    if (this.running) return
-    this.running = true
-    this.impl.adapter.core.fork(this.fiber)
+    this.worker.wake()
   }
 
   /** Drops what is queued (the close's cancel step: nothing starts after the close call, R19). */
@@ -104,19 +95,10 @@ export class Notifier {
   stop(): void {
     this.queue.length = 0
     this.undelivered = 0
-    const w = this.parked
-    if (w === undefined) return
-    this.parked = undefined
-    w(this.step)
+    this.worker.resume()
   }
 
   private readonly step: Effect.Effect<void> = Effect.suspend(() => this.next())
-
-  /** Parks until the next notification (or the close); the wake-up resumes straight into the next step. */
-  private readonly parkThenStep: Effect.Effect<void> = Effect.async<void>((resume) => {
-    if (this.queue.length > 0 || !L.mayNotify(this.impl.rec)) resume(this.step)
-    else this.parked = resume
-  })
 
   private next(): Effect.Effect<void> {
     this.phase = IDLE
@@ -126,7 +108,7 @@ export class Notifier {
       return Effect.void
     }
     const status = this.queue.shift()
-    if (status === undefined) return this.parkThenStep
+    if (status === undefined) return this.worker.park
     const delay = this.delay(status)
     if (delay !== undefined) return Effect.zipRight(delay, Effect.suspend(() => this.raise(status)))
     return this.raise(status)
@@ -180,8 +162,6 @@ export class Notifier {
 
   /** Interrupted (provider scope closing) inside a notification: it still ends, and a ready close still fires. */
   private readonly stopped = Effect.suspend(() => {
-    this.running = false
-    this.parked = undefined
     const phase = this.phase
     this.phase = IDLE
     const k = this.impl.adapter.kernel
@@ -191,8 +171,11 @@ export class Notifier {
     return Effect.void
   })
 
-  private readonly fiber: Effect.Effect<void> = Effect.ensuring(
-    Effect.locally(this.step, insideCallback, true),
+  /** the delivery fiber: parks until the next notification (or the close) */
+  private readonly worker = new Wakeable(
+    (effect) => this.impl.adapter.core.fork(effect),
+    this.step,
+    () => this.queue.length > 0 || !L.mayNotify(this.impl.rec),
     this.stopped
   )
 }
