@@ -467,6 +467,11 @@ export interface ResultsLike {
 const singleFlags = (wflags: number, op: number): number =>
   PF_FIRST | PF_LAST | ((wflags & F_SOLICITED) !== 0 ? PF_SOLICITED : 0) | (op === OP_SEND_INV ? PF_INVALIDATE : 0)
 
+/** Shortens a small array to `n` by pops (`length = n` is a runtime call; these lists hold a few entries). */
+const truncate = <A>(list: Array<A>, n: number): void => {
+  while (list.length > n) list.pop()
+}
+
 /** Fills packet record `p` as the single-packet message of WQE record `wb` (source row/VA already resolved). */
 const writeSingle = (
   pk: Packets,
@@ -1912,7 +1917,7 @@ export class NicCore implements Port {
         ready[j++] = served[t]!
         served[t] = undefined
       }
-      ready.length = j
+      truncate(ready, j)
     }
     // QPs whose CQ failed
     if (this.errorQps.length > 0) {
@@ -1936,7 +1941,7 @@ export class NicCore implements Port {
       q.needAck = false
       if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
     }
-    acks.length = 0
+    truncate(acks, 0)
   }
 
   private canSend(q: Qp): boolean {
