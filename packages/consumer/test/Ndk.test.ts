@@ -125,6 +125,50 @@ describe("Ndk: data path without a peer", () => {
       assert.isTrue(results.every((r) => r.status === NtStatus.STATUS_CANCELLED))
     }))
 
+  it.scoped("interrupting a fiber waiting on a batch: its operations stay tracked until they complete", () =>
+    Effect.gen(function*() {
+      const { mr, ndk, qp } = yield* single
+      const fiber = yield* Effect.fork(
+        qp.batch([{ _tag: "Receive", sgl: [mr.sge(0, 8)] }, { _tag: "Receive", sgl: [mr.sge(8, 8)] }])
+      )
+      yield* yields()
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(qp.outstanding(), 2)
+      // the QP still works; the flush completes the abandoned batch's receives too, unseen
+      const p = yield* qp.postReceive([mr.sge(64, 8)])
+      yield* qp.flush
+      const e = yield* drive(Effect.flip(p.await))
+      assert.strictEqual(e._tag, "Cancelled")
+      yield* drive(
+        Effect.suspend(() => qp.outstanding() === 0 ? Effect.void : Effect.fail("busy")).pipe(
+          Effect.retry({ times: 1000 })
+        )
+      )
+      const s = yield* ndk.stats
+      assert.strictEqual(s.outstanding, 0)
+    }))
+
+  it.scoped("an uninterruptible waiter is not abandoned by an interruption: it gets its completion", () =>
+    Effect.gen(function*() {
+      const { mr, ndk, qp } = yield* single
+      const got: Array<number> = []
+      const fiber = yield* Effect.fork(
+        Effect.uninterruptible(Effect.match(qp.receive([mr.sge(0, 8)]), {
+          onFailure: (e) => got.push(e.status),
+          onSuccess: (c) => got.push(c.status)
+        }))
+      )
+      yield* yields()
+      const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+      yield* yields()
+      yield* qp.flush
+      yield* drive(Fiber.join(interrupting))
+      assert.deepStrictEqual(got, [NtStatus.STATUS_CANCELLED])
+      const s = yield* ndk.stats
+      assert.strictEqual(s.abandoned, 0)
+      assert.strictEqual(s.outstanding, 0)
+    }))
+
   it.scoped("submit: completions nobody waits for arrive on the CQ's results Stream", () =>
     Effect.gen(function*() {
       const { cq, mr, qp } = yield* single

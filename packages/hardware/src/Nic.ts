@@ -624,22 +624,25 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       pass: () => stopped ? false : core.pass(),
       deliver: () => {
         if (stopped) return
-        const ev = core.takeEvents()
-        if (ev !== undefined) {
-          for (let k = 0; k < ev.codes.length; k++) {
-            const h = ev.handlers[k]
+        const n = core.takeEvents()
+        if (n > 0) {
+          const handlers = core.takenHandlers
+          const codes = core.takenCodes
+          for (let k = 0; k < n; k++) {
+            const h = handlers[k]
             if (h === undefined) continue
             if (typeof h === "function") {
               fxHandlers.push(h)
-              fxCodes.push(ev.codes[k]!)
+              fxCodes.push(codes[k]!)
               continue
             }
             try {
-              h.sync(ev.codes[k]!)
+              h.sync(codes[k]!)
             } catch (defect) {
               defects.push(defect)
             }
           }
+          core.eventsDelivered()
         }
         const mads = core.takeMads()
         const mh = madHandler

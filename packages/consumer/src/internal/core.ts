@@ -357,6 +357,15 @@ export class Batch {
     this.remaining = n
     this.results = new Array(n)
   }
+  /**
+   * Waits for the last completion. No canceler (see `waitOn`): an interrupted waiter's resume is spent and the
+   * batch completes unseen.
+   */
+  get wait(): Effect.Effect<ReadonlyArray<Completion>> {
+    return this.remaining === 0 ? Effect.succeed(this.results) : Effect.async((resume) => {
+      this.resume = resume
+    })
+  }
   set(index: number, c: Completion): void {
     this.results[index] = c
     if (--this.remaining === 0) {
@@ -503,8 +512,8 @@ const POLL = 64
 
 /**
  * One per CQ. Runs inside the CQ's notification callback (which the provider serializes per CQ): polls every
- * result, hands each to its operation (resuming the waiting fiber directly), re-arms, polls once more to close
- * the race between the last poll and the arm.
+ * result, hands each to its operation (resuming the waiting fiber directly), re-arms. A completion written between
+ * the last poll and the arm satisfies the arm (SPEC §10.7 rules 3 and 7: no lost wake-ups), so no poll follows.
  */
 export class Dispatcher<R extends NdkResult = NdkResult> {
   readonly buffer: Array<R> = new Array(POLL)
@@ -566,9 +575,14 @@ export class Dispatcher<R extends NdkResult = NdkResult> {
       return
     }
     this.drain()
-    this.rearm()
+    // drained to empty, then armed: a completion placed after the last poll satisfies this arm (SPEC §10.7 rules
+    // 3 and 7), so no poll after the arm is needed here
+    if (this.failed !== 0) return
+    this.armed = true
+    this.arm()
   }
 
+  /** Arms and polls once more (the first arm: completions may already wait that no notification announced). */
   rearm(): void {
     if (this.failed !== 0) return
     this.armed = true

@@ -930,15 +930,6 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         batch: (wrs) =>
           wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
             const batch = new Batch(wrs.length)
-            // no canceler (see `waitOn`): an interrupted waiter's resume is spent, the batch completes unseen
-            const wait = (st: number): Effect.Effect<ReadonlyArray<Completion>, E> =>
-              st !== S.STATUS_SUCCESS
-                ? Effect.fail(toError(st))
-                : batch.remaining === 0
-                ? Effect.succeed(batch.results)
-                : Effect.async<ReadonlyArray<Completion>, E>((resume) => {
-                  batch.resume = resume
-                })
             // with the synchronous twins: post all and park in one step
             if (hasSync) {
               for (let i = 0; i < wrs.length; i++) {
@@ -948,11 +939,11 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 const st = postSync(raw, op, wrs[i]!)
                 if (st !== S.STATUS_SUCCESS) {
                   abandonBatch(batch, wrs.length - i)
-                  return wait(st)
+                  return Effect.fail(toError(st))
                 }
                 owner.add(op)
               }
-              return wait(S.STATUS_SUCCESS)
+              return batch.wait
             }
             const posts = (i: number): Effect.Effect<number> => {
               const op = new Op(owner, wrs[i]!.context)
@@ -974,7 +965,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 }
                 return S.STATUS_SUCCESS
               }),
-              wait
+              (st) => st !== S.STATUS_SUCCESS ? Effect.fail(toError(st)) : batch.wait
             )
           }),
         submit: (wr) =>

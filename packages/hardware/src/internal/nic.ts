@@ -451,6 +451,11 @@ export interface ResultsLike {
 const singleFlags = (wflags: number, op: number): number =>
   PF_FIRST | PF_LAST | ((wflags & F_SOLICITED) !== 0 ? PF_SOLICITED : 0) | (op === OP_SEND_INV ? PF_INVALIDATE : 0)
 
+/** Shortens a small array to `n` by pops (`length = n` is a runtime call; these lists hold a few entries). */
+const truncate = <A>(list: Array<A>, n: number): void => {
+  while (list.length > n) list.pop()
+}
+
 /** Fills packet record `p` as the single-packet message of WQE record `wb` (source row/VA already resolved). */
 const writeSingle = (
   pk: Packets,
@@ -645,9 +650,14 @@ export class NicCore implements Port {
     if (w !== undefined) w()
   }
 
+  /**
+   * Asks for a pass at `at`. One sleeper is pending at a time (`sleeperAt`, until it fires): a new one only for
+   * an earlier deadline. A sleeper that fires late (the event loop busy with microtasks) is still pending until
+   * then, so later deadlines start no duplicate — formerly every send during the lateness forked one.
+   */
   requestTimer(at: number): void {
     if (at < this.nextTimerAt) this.nextTimerAt = at
-    if (at < this.sleeperAt || this.sleeperAt <= this.passNow) {
+    if (at < this.sleeperAt) {
       this.sleeperAt = at
       this.schedule(at)
     }
@@ -2067,7 +2077,7 @@ export class NicCore implements Port {
         ready[j++] = served[t]!
         served[t] = undefined
       }
-      ready.length = j
+      truncate(ready, j)
     }
     // QPs whose CQ failed
     if (this.errorQps.length > 0) {
@@ -2077,6 +2087,8 @@ export class NicCore implements Port {
     if (this.drainWatch.length > 0) this.checkDrains()
     const nd = this.delayed.peekAt()
     if (nd < Infinity) this.requestTimer(nd)
+    // a sleeper that fired before its deadline (clock rounding) leaves the timers with none pending: re-request
+    if (this.sleeperAt === Infinity && this.nextTimerAt < Infinity) this.requestTimer(this.nextTimerAt)
     return inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.errorQps.length > 0 ||
       this.readQps.length > 0
   }
@@ -2089,7 +2101,7 @@ export class NicCore implements Port {
       q.needAck = false
       if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
     }
-    acks.length = 0
+    truncate(acks, 0)
   }
 
   private canSend(q: Qp): boolean {
@@ -3453,12 +3465,33 @@ export class NicCore implements Port {
     return out
   }
 
-  /** Takes pending events (handlers + codes) for delivery after the pass. */
-  takeEvents(): { handlers: Array<Handler | undefined>; codes: Array<number> } | undefined {
-    if (this.evCodes.length === 0) return undefined
-    const out = { handlers: this.evHandlers, codes: this.evCodes }
-    this.evHandlers = []
-    this.evCodes = []
-    return out
+  /** the events being delivered (taken by `takeEvents`, cleared by `eventsDelivered`) */
+  takenHandlers: Array<Handler | undefined> = []
+  takenCodes: Array<number> = []
+
+  /**
+   * Takes pending events for delivery after the pass: they move to `takenHandlers`/`takenCodes` (events raised
+   * meanwhile queue up anew); returns how many. No allocation: the two pairs of arrays swap.
+   */
+  takeEvents(): number {
+    const n = this.evCodes.length
+    if (n === 0) return 0
+    const h = this.takenHandlers
+    const c = this.takenCodes
+    this.takenHandlers = this.evHandlers
+    this.takenCodes = this.evCodes
+    this.evHandlers = h
+    this.evCodes = c
+    return n
+  }
+
+  /** The taken events were delivered: their arrays become the spare pair (emptied by pops: `length = 0` is a runtime call). */
+  eventsDelivered(): void {
+    const h = this.takenHandlers
+    const c = this.takenCodes
+    while (c.length > 0) {
+      c.pop()
+      h.pop()
+    }
   }
 }
