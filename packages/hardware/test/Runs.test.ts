@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { FabricCore } from "../src/internal/fabric.js"
+import type { SglLike } from "../src/internal/nic.js"
 import { NicCore, OP_READ, OP_RECV, OP_SEND, OP_WRITE } from "../src/internal/nic.js"
 import { defaultConfig } from "../src/Nic.js"
 import { NicCode } from "../src/NicCode.js"
