@@ -1,11 +1,18 @@
 /**
  * `npm run bench:consumer [-- --json] [-- --quick]` — same-run ratios for the consumer API (issue 7).
  *
- * - W2: median round trip (every round trip timed, median over all rounds) of a 2-byte ping-pong through the consumer API (two simulated hosts on a zero-latency
- *   fabric, one connection; the client posts its receive, sends, awaits the answer; the server's responder is one
- *   long-lived fiber) against a plain-Promise ping-pong with two microtask hops per round trip. Target ≤ 10×.
- * - W2-floor (info): the same exchange with no NIC, provider or consumer — four `Effect.async` resumes per round
- *   trip in two microtask-driven waves — against the same yardstick: what W2 cannot go below with Effect fibers.
+ * - W2: median round trip (every round trip timed, median over all rounds) of a 2-byte ping-pong through the
+ *   consumer API (two simulated hosts on a zero-latency fabric, one connection) against a plain-Promise ping-pong
+ *   with two microtask hops per round trip. Target ≤ 10×. Shape: one wake-up per side per round trip, as a
+ *   latency-minded application would write it with the API's batch form. The client's round trip is one
+ *   `qp.batch([Receive answer, Send ping])` (the receive posted before the ping goes out); the server, one
+ *   long-lived fiber, answers each ping with `qp.batch([Receive next ping, Send answer])`. A batch resumes once,
+ *   when its last completion is in, so the client wakes when the answer arrives and the server when the next ping
+ *   does; both completions of every batch (send and receive, signaled) are checked — status, and 2 bytes received —
+ *   before the next round trip. No polling loop, no unsignaled send.
+ * - W2-floor (info): the same exchange with no NIC, provider or consumer — one `Effect.async` resume per side per
+ *   round trip (no canceler, like the consumer's waits), each woken from a plain microtask as the NIC driver's run
+ *   wakes it — against the same yardstick: what W2 cannot go below with Effect fibers.
  * - W4: create + connect + close of a QP through the consumer API (the server accepts each connection on a fresh
  *   QP and closes it when the peer goes) against `Effect.scoped(Effect.acquireRelease(...))`. Target ≤ 20×.
  * - W4-leaks: after 10^5 cycles (`--quick`: 10^4) the live fibers, the consumer's tracked operations and open
@@ -83,22 +90,29 @@ const main = async () => {
   await Effect.runPromise(Fiber.join(accepting))
   const ping = [a!.mr.sge(0, 2)]
   const pongBuf = [a!.mr.sge(64, 2)]
-  const srv = [b!.mr.sge(0, 2)]
-  Effect.runFork(Effect.gen(function*() {
-    let next = yield* qb.postReceive(srv)
-    for (;;) {
-      yield* next.await
-      next = yield* qb.postReceive(srv)
-      yield* qb.send(srv)
+  const srvIn = [b!.mr.sge(0, 2)]
+  const srvOut = [b!.mr.sge(64, 2)]
+  /** every completion of a round trip is checked: success, and 2 bytes received */
+  const check = (cs: ReadonlyArray<Ndk.Completion>) => {
+    if (cs[0]!.status !== 0 || cs[1]!.status !== 0 || cs[0]!.bytesTransferred !== 2) {
+      throw new Error(`W2: bad completion ${cs[0]!.status} ${cs[1]!.status} ${cs[0]!.bytesTransferred}`)
     }
+  }
+  // the server: its first receive is posted ahead; then each answer goes out in one batch with the receive of the
+  // next ping (posted first), awaited together — the batch resumes once the next ping is in
+  const answer: ReadonlyArray<Ndk.WorkRequest> = [{ _tag: "Receive", sgl: srvIn }, { _tag: "Send", sgl: srvOut }]
+  Effect.runFork(Effect.gen(function*() {
+    const first = yield* qb.postReceive(srvIn)
+    yield* first.await
+    for (;;) check(yield* qb.batch(answer))
   }))
+  // the client: each round trip is one batch, the receive of the answer posted before the ping
+  const exchange: ReadonlyArray<Ndk.WorkRequest> = [{ _tag: "Receive", sgl: pongBuf }, { _tag: "Send", sgl: ping }]
   const roundTrips = (ops: number, out: Float64Array) =>
     Effect.gen(function*() {
       for (let i = 0; i < ops; i++) {
         const t = performance.now()
-        const pong = yield* qa.postReceive(pongBuf)
-        yield* qa.send(ping)
-        yield* pong.await
+        check(yield* qa.batch(exchange))
         out[i] = performance.now() - t
       }
     })
@@ -129,9 +143,9 @@ const main = async () => {
   }
 
   // ---- W2-floor: W2's shape with no NIC, provider or consumer work ---------------------------------------
-  // the client waits for its send's completion, then for the answer; the server for the ping, then for its own
-  // send's completion: four Effect.async resumes per round trip, in two waves driven from plain microtasks (as the
-  // NIC driver drives them). What any Effect-fiber API costs for this exchange, whatever sits below it.
+  // one Effect.async resume per side per round trip (the client waits for the answer, the server for the next
+  // ping), each wake-up coming from a plain microtask (as the NIC driver's run delivers it), the waits registering
+  // no canceler (as the consumer's): what any Effect-fiber API costs for this exchange, whatever sits below it.
   const floor = (() => {
     /** a one-slot wake-up cell: a signal before the wait is kept (like an operation completing before its await) */
     const cell = () => {
@@ -154,17 +168,11 @@ const main = async () => {
     }
     const ping = cell()
     const pong = cell()
-    const clientSent = cell()
-    const serverSent = cell()
-    // a "driver run": one microtask that completes the peer's receive and the sender's send
-    Effect.runFork(Effect.forever(Effect.zipRight(
-      ping.wait,
-      Effect.zipRight(Effect.sync(() => queueMicrotask(() => (pong.signal(), serverSent.signal()))), serverSent.wait)
-    )))
-    const exchange = Effect.zipRight(
-      Effect.zipRight(Effect.sync(() => queueMicrotask(() => (ping.signal(), clientSent.signal()))), clientSent.wait),
-      pong.wait
-    )
+    // the server: each "driver run" (one microtask) delivers its answer
+    const answer = Effect.zipRight(ping.wait, Effect.sync(() => queueMicrotask(pong.signal)))
+    const serve: Effect.Effect<void> = Effect.flatMap(answer, () => serve)
+    Effect.runFork(serve)
+    const exchange = Effect.zipRight(Effect.sync(() => queueMicrotask(ping.signal)), pong.wait)
     return (ops: number, out: Float64Array) =>
       Effect.gen(function*() {
         for (let i = 0; i < ops; i++) {
@@ -178,7 +186,7 @@ const main = async () => {
     results.push(
       await compareMedian({
         bench: "W2-floor",
-        metric: "ns/round trip (median) 4 Effect.async resumes, no NIC vs 2 microtask hops",
+        metric: "ns/round trip (median) 2 Effect.async resumes, no NIC vs 2 microtask hops",
         value: (ops, out) => Effect.runPromise(floor(ops, out)),
         baseline: promisePingPong,
         ops: 2000,

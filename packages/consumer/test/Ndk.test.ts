@@ -17,6 +17,25 @@ const single = Effect.gen(function*() {
   return { ndk: h!.ndk, adapter, pd, cq, mr, qp }
 })
 
+type Single = Effect.Effect.Success<typeof single>
+
+/**
+ * After an interrupted wait: a new receive still posts; a flush cancels it and everything outstanding, and every
+ * tracked operation is gone once the flushed completions have been delivered.
+ */
+const stillWorks = (qp: Single["qp"], mr: Single["mr"]) =>
+  Effect.gen(function*() {
+    const p = yield* qp.postReceive([mr.sge(64, 64)])
+    yield* qp.flush
+    const e = yield* drive(Effect.flip(p.await))
+    assert.strictEqual(e._tag, "Cancelled")
+    yield* drive(
+      Effect.suspend(() => qp.outstanding() === 0 ? Effect.void : Effect.fail("busy")).pipe(
+        Effect.retry({ times: 1000 })
+      )
+    )
+  })
+
 describe("Ndk: objects as scoped resources", () => {
   it.effect("R12: leaving the scope closes every object, children first, and awaits close completions", () =>
     Effect.gen(function*() {
@@ -96,15 +115,7 @@ describe("Ndk: data path without a peer", () => {
       yield* Fiber.interrupt(waiting)
       assert.strictEqual(qp.outstanding(), 1)
       // the QP still works: a new receive posts fine
-      const p = yield* qp.postReceive([mr.sge(64, 64)])
-      yield* qp.flush
-      const e = yield* drive(Effect.flip(p.await))
-      assert.strictEqual(e._tag, "Cancelled")
-      yield* drive(
-        Effect.suspend(() => qp.outstanding() === 0 ? Effect.void : Effect.fail("busy")).pipe(
-          Effect.retry({ times: 1000 })
-        )
-      )
+      yield* stillWorks(qp, mr)
       const s = yield* ndk.stats
       assert.strictEqual(s.abandoned, 1)
       assert.strictEqual(s.outstanding, 0)
@@ -123,6 +134,42 @@ describe("Ndk: data path without a peer", () => {
       const results = yield* drive(Fiber.join(fiber))
       assert.deepStrictEqual(results.map((r) => r.context), [0, 1, 2, 3, 4, 5, 6, 7])
       assert.isTrue(results.every((r) => r.status === NtStatus.STATUS_CANCELLED))
+    }))
+
+  it.scoped("interrupting a fiber waiting on a batch: its operations stay tracked until they complete", () =>
+    Effect.gen(function*() {
+      const { mr, ndk, qp } = yield* single
+      const fiber = yield* Effect.fork(
+        qp.batch([{ _tag: "Receive", sgl: [mr.sge(0, 8)] }, { _tag: "Receive", sgl: [mr.sge(8, 8)] }])
+      )
+      yield* yields()
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(qp.outstanding(), 2)
+      // the QP still works; the flush completes the abandoned batch's receives too, unseen
+      yield* stillWorks(qp, mr)
+      const s = yield* ndk.stats
+      assert.strictEqual(s.outstanding, 0)
+    }))
+
+  it.scoped("an uninterruptible waiter is not abandoned by an interruption: it gets its completion", () =>
+    Effect.gen(function*() {
+      const { mr, ndk, qp } = yield* single
+      const got: Array<number> = []
+      const fiber = yield* Effect.fork(
+        Effect.uninterruptible(Effect.match(qp.receive([mr.sge(0, 8)]), {
+          onFailure: (e) => got.push(e.status),
+          onSuccess: (c) => got.push(c.status)
+        }))
+      )
+      yield* yields()
+      const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+      yield* yields()
+      yield* qp.flush
+      yield* drive(Fiber.join(interrupting))
+      assert.deepStrictEqual(got, [NtStatus.STATUS_CANCELLED])
+      const s = yield* ndk.stats
+      assert.strictEqual(s.abandoned, 0)
+      assert.strictEqual(s.outstanding, 0)
     }))
 
   it.scoped("submit: completions nobody waits for arrive on the CQ's results Stream", () =>

@@ -623,23 +623,26 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       queued: false,
       pass: () => stopped ? false : core.pass(),
       deliver: () => {
-        if (stopped) return
-        const ev = core.takeEvents()
-        if (ev !== undefined) {
-          for (let k = 0; k < ev.codes.length; k++) {
-            const h = ev.handlers[k]
+        if (stopped) return false
+        const n = core.takeEvents()
+        if (n > 0) {
+          const handlers = core.takenHandlers
+          const codes = core.takenCodes
+          for (let k = 0; k < n; k++) {
+            const h = handlers[k]
             if (h === undefined) continue
             if (typeof h === "function") {
               fxHandlers.push(h)
-              fxCodes.push(ev.codes[k]!)
+              fxCodes.push(codes[k]!)
               continue
             }
             try {
-              h.sync(ev.codes[k]!)
+              h.sync(codes[k]!)
             } catch (defect) {
               defects.push(defect)
             }
           }
+          core.eventsDelivered()
         }
         const mads = core.takeMads()
         const mh = madHandler
@@ -659,6 +662,7 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
           }
         }
         if (fxCodes.length > 0 || madData.length > 0 || defects.length > 0) fxWake()
+        return n > 0 || mads !== undefined
       }
     }
     const driver = fcore.driver

@@ -13,9 +13,13 @@ import type {
   NdkObject,
   NdkRequestCompletion
 } from "@effect-ndk/ndkpi/RawInterface"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import type * as Queue from "effect/Queue"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
 
 const S = NtStatus
@@ -353,6 +357,15 @@ export class Batch {
     this.remaining = n
     this.results = new Array(n)
   }
+  /**
+   * Waits for the last completion. No canceler (see `waitOn`): an interrupted waiter's resume is spent and the
+   * batch completes unseen.
+   */
+  get wait(): Effect.Effect<ReadonlyArray<Completion>> {
+    return this.remaining === 0 ? Effect.succeed(this.results) : Effect.async((resume) => {
+      this.resume = resume
+    })
+  }
   set(index: number, c: Completion): void {
     this.results[index] = c
     if (--this.remaining === 0) {
@@ -380,6 +393,8 @@ export class Op {
   next: Op | undefined = undefined
   /** a waiting fiber (per-operation form) */
   resume: ((effect: Effect.Effect<Completion, NdkError.NdkError>) => void) | undefined = undefined
+  /** that fiber, when it waits interruptibly (its interruption abandons the wait) */
+  waiter: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   batch: Batch | undefined = undefined
   index = 0
   sink: Sink | undefined = undefined
@@ -441,8 +456,14 @@ export const finish = (stats: Stats, op: Op, status: number, bytes: number, ex?:
   const r = op.resume
   if (r !== undefined) {
     op.resume = undefined
-    r(isSuccess(status) ? Effect.succeed(c) : Effect.fail(toError(status)))
-    return
+    const w = op.waiter
+    op.waiter = undefined
+    if (w === undefined || !interrupted(w)) {
+      r(isSuccess(status) ? Effect.succeed(c) : Effect.fail(toError(status)))
+      return
+    }
+    // the waiter was interrupted meanwhile: its resume is spent (the runtime resumed it with the interruption)
+    op.abandoned = true
   }
   if (op.abandoned) {
     stats.abandoned++
@@ -455,20 +476,31 @@ export const finish = (stats: Stats, op: Op, status: number, bytes: number, ex?:
   }
 }
 
+/** Whether `fiber` was interrupted (its interruptible wait, if any, was ended by the runtime). */
+const interrupted = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
+  !Cause.isEmpty(fiber.getFiberRef(FiberRef.interruptedCause))
+
+/**
+ * Records the fiber about to park on `op` when it waits interruptibly. The waits here register no canceler:
+ * `Effect.async` with one adds an `onInterrupt` (an uninterruptible mask and a cause match, costing about as much
+ * as the resume itself) to every wait. An interruption instead ends the wait inside the runtime, which spends the
+ * resume; the completion, when it arrives, finds the waiter interrupted and is dropped (counted as abandoned, see
+ * `finish`). The operation stays tracked until then either way.
+ */
+export const waitOn = (op: Op, fiber: Fiber.RuntimeFiber<unknown, unknown>, flags: RuntimeFlags.RuntimeFlags): void => {
+  op.waiter = RuntimeFlags.interruptible(flags) ? fiber : undefined
+}
+
 /** Waits for a posted operation (once); interruption leaves it tracked and drops its completion later. */
 export const awaitOp = (op: Op): Effect.Effect<Completion, NdkError.NdkError> =>
-  Effect.async<Completion, NdkError.NdkError>((resume) => {
+  Effect.withFiberRuntime((fiber, status) => {
     if (op.done) {
       const c = op.result!
-      resume(isSuccess(c.status) ? Effect.succeed(c) : Effect.fail(toError(c.status)))
-      return
+      return isSuccess(c.status) ? Effect.succeed(c) : Effect.fail(toError(c.status))
     }
-    op.resume = resume
-    return Effect.sync(() => {
-      if (!op.done) {
-        op.resume = undefined
-        op.abandoned = true
-      }
+    waitOn(op, fiber, status.runtimeFlags)
+    return Effect.async<Completion, NdkError.NdkError>((resume) => {
+      op.resume = resume
     })
   })
 
@@ -480,8 +512,8 @@ const POLL = 64
 
 /**
  * One per CQ. Runs inside the CQ's notification callback (which the provider serializes per CQ): polls every
- * result, hands each to its operation (resuming the waiting fiber directly), re-arms, polls once more to close
- * the race between the last poll and the arm.
+ * result, hands each to its operation (resuming the waiting fiber directly), re-arms. A completion written between
+ * the last poll and the arm satisfies the arm (SPEC §10.7 rules 3 and 7: no lost wake-ups), so no poll follows.
  */
 export class Dispatcher<R extends NdkResult = NdkResult> {
   readonly buffer: Array<R> = new Array(POLL)
@@ -543,9 +575,14 @@ export class Dispatcher<R extends NdkResult = NdkResult> {
       return
     }
     this.drain()
-    this.rearm()
+    // drained to empty, then armed: a completion placed after the last poll satisfies this arm (SPEC §10.7 rules
+    // 3 and 7), so no poll after the arm is needed here
+    if (this.failed !== 0) return
+    this.armed = true
+    this.arm()
   }
 
+  /** Arms and polls once more (the first arm: completions may already wait that no notification announced). */
   rearm(): void {
     if (this.failed !== 0) return
     this.armed = true

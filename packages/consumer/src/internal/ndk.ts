@@ -55,7 +55,8 @@ import {
   Owner,
   request,
   snapshot,
-  toError
+  toError,
+  waitOn
 } from "./core.js"
 import type { Kit } from "./kit.js"
 import * as Query from "./kit.js"
@@ -718,20 +719,14 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     hasSync: boolean
   ): Effect.Effect<Completion, E> => {
     if (hasSync) {
-      return Effect.async<Completion, E>((resume) => {
+      return Effect.withFiberRuntime((fiber, status) => {
         const op = new Op(owner, context)
         const st = post(op)
-        if (st !== S.STATUS_SUCCESS) {
-          resume(Effect.fail(toError(st)))
-          return
-        }
+        if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
         owner.add(op)
-        op.resume = resume
-        return Effect.sync(() => {
-          if (!op.done) {
-            op.resume = undefined
-            op.abandoned = true
-          }
+        waitOn(op, fiber, status.runtimeFlags)
+        return Effect.async<Completion, E>((resume) => {
+          op.resume = resume
         })
       })
     }
@@ -959,33 +954,32 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         batch: (wrs) =>
           wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
             const batch = new Batch(wrs.length)
+            // with the synchronous twins: post all and park in one step
+            if (hasSync) {
+              for (let i = 0; i < wrs.length; i++) {
+                const op = new Op(owner, wrs[i]!.context)
+                op.batch = batch
+                op.index = i
+                const st = postSync(raw, op, wrs[i]!)
+                if (st !== S.STATUS_SUCCESS) {
+                  abandonBatch(batch, wrs.length - i)
+                  return Effect.fail(toError(st))
+                }
+                owner.add(op)
+              }
+              return batch.wait
+            }
             const posts = (i: number): Effect.Effect<number> => {
               const op = new Op(owner, wrs[i]!.context)
               op.batch = batch
               op.index = i
-              const fx = hasSync ? Effect.sync(() => postSync(raw, op, wrs[i]!)) : postEffect(raw, op, wrs[i]!)
-              return Effect.map(fx, (st) => {
+              return Effect.map(postEffect(raw, op, wrs[i]!), (st) => {
                 if (st === S.STATUS_SUCCESS) owner.add(op)
                 return st
               })
             }
-            // post all, synchronously when the twins exist
-            const postAll: Effect.Effect<number> = hasSync
-              ? Effect.sync(() => {
-                for (let i = 0; i < wrs.length; i++) {
-                  const op = new Op(owner, wrs[i]!.context)
-                  op.batch = batch
-                  op.index = i
-                  const st = postSync(raw, op, wrs[i]!)
-                  if (st !== S.STATUS_SUCCESS) {
-                    abandonBatch(batch, wrs.length - i)
-                    return st
-                  }
-                  owner.add(op)
-                }
-                return S.STATUS_SUCCESS
-              })
-              : Effect.gen(function*() {
+            return Effect.flatMap(
+              Effect.gen(function*() {
                 for (let i = 0; i < wrs.length; i++) {
                   const st = yield* posts(i)
                   if (st !== S.STATUS_SUCCESS) {
@@ -994,20 +988,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                   }
                 }
                 return S.STATUS_SUCCESS
-              })
-            return Effect.flatMap(postAll, (st) =>
-              st !== S.STATUS_SUCCESS
-                ? Effect.fail(toError(st))
-                : Effect.async<ReadonlyArray<Completion>, E>((resume) => {
-                  if (batch.remaining === 0) {
-                    resume(Effect.succeed(batch.results))
-                    return
-                  }
-                  batch.resume = resume
-                  return Effect.sync(() => {
-                    batch.resume = undefined
-                  })
-                }))
+              }),
+              (st) => st !== S.STATUS_SUCCESS ? Effect.fail(toError(st)) : batch.wait
+            )
           }),
         submit: (wr) =>
           Effect.suspend(() => {

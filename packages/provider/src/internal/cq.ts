@@ -182,7 +182,8 @@ export class CqImpl implements ObjectImpl {
     if (!Array.isArray(results) || !(ulong(nResults) > 0)) return 0
     const nic = this.adapter.core.nic
     const want = nResults >>> 0
-    const with21 = NdkVersion.isAtLeast(this.adapter.version, NdkVersion.V2_1)
+    // ProviderErrorCode [2.1] exists only in NDK_RESULT_EX
+    const with21 = ex && NdkVersion.isAtLeast(this.adapter.version, NdkVersion.V2_1)
     const b = this.buffer
     let total = 0
     let lastQpn = -1
