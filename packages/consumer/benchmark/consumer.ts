@@ -1,11 +1,18 @@
 /**
  * `npm run bench:consumer [-- --json] [-- --quick]` — same-run ratios for the consumer API (issue 7).
  *
- * - W2: median round trip (every round trip timed, median over all rounds) of a 2-byte ping-pong through the consumer API (two simulated hosts on a zero-latency
- *   fabric, one connection; the client posts its receive, sends, awaits the answer; the server's responder is one
- *   long-lived fiber) against a plain-Promise ping-pong with two microtask hops per round trip. Target ≤ 10×.
- * - W2-floor (info): the same exchange with no NIC, provider or consumer — four `Effect.async` resumes per round
- *   trip in two microtask-driven waves — against the same yardstick: what W2 cannot go below with Effect fibers.
+ * - W2: median round trip (every round trip timed, median over all rounds) of a 2-byte ping-pong through the
+ *   consumer API (two simulated hosts on a zero-latency fabric, one connection) against a plain-Promise ping-pong
+ *   with two microtask hops per round trip. Target ≤ 10×. Shape: one wake-up per side per round trip, as a
+ *   latency-minded application would write it with the API's batch form. The client's round trip is one
+ *   `qp.batch([Receive answer, Send ping])` (the receive posted before the ping goes out); the server, one
+ *   long-lived fiber, answers each ping with `qp.batch([Receive next ping, Send answer])`. A batch resumes once,
+ *   when its last completion is in, so the client wakes when the answer arrives and the server when the next ping
+ *   does; both completions of every batch (send and receive, signaled) are checked — status, and 2 bytes received —
+ *   before the next round trip. No polling loop, no unsignaled send.
+ * - W2-floor (info): the same exchange with no NIC, provider or consumer — one `Effect.async` resume per side per
+ *   round trip (no canceler, like the consumer's waits), each woken from a plain microtask as the NIC driver's run
+ *   wakes it — against the same yardstick: what W2 cannot go below with Effect fibers.
  * - W4: create + connect + close of a QP through the consumer API (the server accepts each connection on a fresh
  *   QP and closes it when the peer goes) against `Effect.scoped(Effect.acquireRelease(...))`. Target ≤ 20×.
  * - W4-leaks: after 10^5 cycles (`--quick`: 10^4) the live fibers, the consumer's tracked operations and open

@@ -17,6 +17,25 @@ const single = Effect.gen(function*() {
   return { ndk: h!.ndk, adapter, pd, cq, mr, qp }
 })
 
+type Single = Effect.Effect.Success<typeof single>
+
+/**
+ * After an interrupted wait: a new receive still posts; a flush cancels it and everything outstanding, and every
+ * tracked operation is gone once the flushed completions have been delivered.
+ */
+const stillWorks = (qp: Single["qp"], mr: Single["mr"]) =>
+  Effect.gen(function*() {
+    const p = yield* qp.postReceive([mr.sge(64, 64)])
+    yield* qp.flush
+    const e = yield* drive(Effect.flip(p.await))
+    assert.strictEqual(e._tag, "Cancelled")
+    yield* drive(
+      Effect.suspend(() => qp.outstanding() === 0 ? Effect.void : Effect.fail("busy")).pipe(
+        Effect.retry({ times: 1000 })
+      )
+    )
+  })
+
 describe("Ndk: objects as scoped resources", () => {
   it.effect("R12: leaving the scope closes every object, children first, and awaits close completions", () =>
     Effect.gen(function*() {
@@ -96,15 +115,7 @@ describe("Ndk: data path without a peer", () => {
       yield* Fiber.interrupt(waiting)
       assert.strictEqual(qp.outstanding(), 1)
       // the QP still works: a new receive posts fine
-      const p = yield* qp.postReceive([mr.sge(64, 64)])
-      yield* qp.flush
-      const e = yield* drive(Effect.flip(p.await))
-      assert.strictEqual(e._tag, "Cancelled")
-      yield* drive(
-        Effect.suspend(() => qp.outstanding() === 0 ? Effect.void : Effect.fail("busy")).pipe(
-          Effect.retry({ times: 1000 })
-        )
-      )
+      yield* stillWorks(qp, mr)
       const s = yield* ndk.stats
       assert.strictEqual(s.abandoned, 1)
       assert.strictEqual(s.outstanding, 0)
@@ -135,15 +146,7 @@ describe("Ndk: data path without a peer", () => {
       yield* Fiber.interrupt(fiber)
       assert.strictEqual(qp.outstanding(), 2)
       // the QP still works; the flush completes the abandoned batch's receives too, unseen
-      const p = yield* qp.postReceive([mr.sge(64, 8)])
-      yield* qp.flush
-      const e = yield* drive(Effect.flip(p.await))
-      assert.strictEqual(e._tag, "Cancelled")
-      yield* drive(
-        Effect.suspend(() => qp.outstanding() === 0 ? Effect.void : Effect.fail("busy")).pipe(
-          Effect.retry({ times: 1000 })
-        )
-      )
+      yield* stillWorks(qp, mr)
       const s = yield* ndk.stats
       assert.strictEqual(s.outstanding, 0)
     }))

@@ -623,7 +623,7 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
       queued: false,
       pass: () => stopped ? false : core.pass(),
       deliver: () => {
-        if (stopped) return
+        if (stopped) return false
         const n = core.takeEvents()
         if (n > 0) {
           const handlers = core.takenHandlers
@@ -662,6 +662,7 @@ export const make = (options: NicOptions): Effect.Effect<Nic, NicError, Fabric |
           }
         }
         if (fxCodes.length > 0 || madData.length > 0 || defects.length > 0) fxWake()
+        return n > 0 || mads !== undefined
       }
     }
     const driver = fcore.driver

@@ -77,7 +77,9 @@ describe("engine driver", () => {
       // nothing happens inside the post
       assert.strictEqual(p.b.nic.cqCount(b.cq), 0)
       yield* microtask
-      // the send, its receive at the peer, the peer's ACK and the sender's completion: all in one driver run
+      // the send, its receive at the peer, the peer's ACK and the sender's completion, all within this turn: the run
+      // ends after the round that delivered the peer's event, the ACK is carried into the next run, which was
+      // queued before this fiber resumes
       assert.strictEqual(p.b.nic.cqCount(b.cq), 1)
       assert.strictEqual(p.a.nic.cqCount(a.cq), 1)
       assert.deepStrictEqual(events, { a: [NicCode.CQ_NOTIFY], b: [NicCode.CQ_NOTIFY] })

@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { FabricCore } from "../src/internal/fabric.js"
-import type { ResultsLike, SglLike } from "../src/internal/nic.js"
+import type { SglLike } from "../src/internal/nic.js"
 import { NicCore, OP_READ, OP_RECV, OP_SEND, OP_WRITE } from "../src/internal/nic.js"
 import { defaultConfig } from "../src/Nic.js"
 import { NicCode } from "../src/NicCode.js"
+import { results, sgl } from "./core.js"
 
 const BUF = 1 << 20
 
@@ -45,22 +46,6 @@ const setup = (depth = 64) => {
   expect(b.nic.connectQp(b.qpn, 1, a.qpn, 4, 4, 0, 0)).toBe(0)
   return { fabric, a, b }
 }
-
-const sgl = (addr: number, len: number, key: number): SglLike => ({
-  count: 1,
-  addr: Float64Array.of(addr),
-  len: Float64Array.of(len),
-  key: Uint32Array.of(key)
-})
-
-const results = (n: number): ResultsLike => ({
-  status: new Uint8Array(n),
-  opcode: new Uint8Array(n),
-  qpn: new Uint32Array(n),
-  bytes: new Float64Array(n),
-  key: new Uint32Array(n),
-  context: new Array(n)
-})
 
 /** Host bytes of a side at `va`. */
 const bytes = (s: ReturnType<typeof makeSide>, va: number, len: number) => {

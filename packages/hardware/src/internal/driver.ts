@@ -1,9 +1,15 @@
 /**
  * The engine driver: one loop per fabric, not a fiber per NIC. A doorbell (any `wake` of a NIC) queues that
- * NIC's engine and, when the loop is parked, schedules one run on a fresh microtask (a promise reaction) — never inline, so no event
- * handler runs inside the call that rang the doorbell. A run makes rounds: one bounded pass of every queued
- * engine, then every engine's event delivery; a packet sent to a peer on the same fabric queues the peer, which
- * makes its pass in the next round of the same run (a zero-latency round trip costs no scheduler hop at all).
+ * NIC's engine and, when the loop is parked, schedules one run on a fresh microtask (a promise reaction) — never
+ * inline, so no event handler runs inside the call that rang the doorbell. A run makes rounds: one bounded pass of
+ * every queued engine, then every engine's event delivery; a packet sent to a peer on the same fabric queues the
+ * peer, which makes its pass in the next round of the same run (a zero-latency round trip costs no scheduler hop).
+ *
+ * A run ends after a round that delivered events: the handlers have just woken the application (fibers resumed,
+ * promises settled — all on microtasks queued before the next run), and whatever the application posts in
+ * reaction then meets the engines' remaining work in one pass. The engines still queued are carried over and go
+ * after the ones rung since: on a ping-pong the ACK of the last message and the answer to it reach the sender in
+ * the same pass — one pass and one CQ event per direction fewer.
  *
  * Fairness: a run makes at most `MAX_ROUNDS` rounds (each pass is bounded by the NIC's pass budget), then
  * reschedules itself; every 256th consecutive run goes through `setImmediate`, giving the event loop a turn (the
@@ -18,8 +24,11 @@ export interface Engine {
   queued: boolean
   /** one bounded pass; true when more work is immediately available */
   pass(): boolean
-  /** delivers the events the pass raised (synchronous handlers run here; Effect handlers are handed over) */
-  deliver(): void
+  /**
+   * delivers the events the pass raised (synchronous handlers run here; Effect handlers are handed over); true
+   * when it delivered any
+   */
+  deliver(): boolean
 }
 
 const MAX_ROUNDS = 64
@@ -41,6 +50,9 @@ export class Driver {
   private list: Array<Engine | undefined> = []
   private count = 0
   private spare: Array<Engine | undefined> = []
+  /** engines still queued when the last run ended: they follow the ones rung since (`carriedCount` of them) */
+  private carried: Array<Engine | undefined> = []
+  private carriedCount = 0
   private scheduled = false
   private running = false
   private runs = 0
@@ -77,6 +89,13 @@ export class Driver {
     this.counters.runs++
     this.clock.freezeTime()
     try {
+      // the engines carried over from the last run go after the ones rung since it ended
+      const carried = this.carried
+      for (let k = 0; k < this.carriedCount; k++) {
+        this.list[this.count++] = carried[k]
+        carried[k] = undefined
+      }
+      this.carriedCount = 0
       for (let round = 0; round < MAX_ROUNDS && this.count > 0; round++) {
         this.counters.rounds++
         const batch = this.list
@@ -91,17 +110,25 @@ export class Driver {
             this.list[this.count++] = e
           }
         }
+        let delivered = false
         for (let k = 0; k < n; k++) {
-          batch[k]!.deliver()
+          if (batch[k]!.deliver()) delivered = true
           batch[k] = undefined
         }
         this.spare = batch
+        // the application was woken: let it react before the rest (see above)
+        if (delivered) break
       }
     } finally {
       this.clock.thawTime()
       this.running = false
     }
     if (this.count > 0) {
+      const c = this.carried
+      this.carried = this.list
+      this.carriedCount = this.count
+      this.list = c
+      this.count = 0
       this.scheduled = true
       this.schedule()
     } else {
