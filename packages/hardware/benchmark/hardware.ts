@@ -231,11 +231,14 @@ const w3 = async (nq: number, depth: number): Promise<{ result: Result; rate: nu
       while (done < ops) {
         // one round: one send per receive slot, round robin over the QPs
         const batch = Math.min(perRound, ops - sent)
+        // QP and source slot advance round robin (wrapping counters)
+        let q = 0
+        let slot = 0
         for (let i = 0; i < batch; i++) {
-          const q = i % nq
-          const slot = i % slots
           const rc = a.nic.postSend(a.qps[q]!, null, sgl.one(a.buf + slot * msg, msg, a.key), 0)
           if (rc !== 0) throw new Error(`send post ${rc}`)
+          if (++q === nq) q = 0
+          if (++slot === slots) slot = 0
         }
         sent += batch
         let got = 0
@@ -259,10 +262,12 @@ const w3 = async (nq: number, depth: number): Promise<{ result: Result; rate: nu
             yield* Effect.yieldNow()
             continue
           }
+          let q = r % nq
+          let slot = r % slots
           for (let k = 0; k < n; k++) {
-            const q = (r + k) % nq
-            const slot = (r + k) % slots
             b.nic.postReceive(b.qps[q]!, null, rsgl.one(b.buf + slot * msg, msg, b.key))
+            if (++q === nq) q = 0
+            if (++slot === slots) slot = 0
           }
           r += n
         }

@@ -34,27 +34,32 @@ export const NAK_REM_RANGE = 4
 export const NAK_REM_INV_REQ = 5
 export const NAK_REM_OP = 6
 
-/** Growable ring of int32 indices. */
+/** Growable ring of int32 indices (capacity a power of two: positions wrap by mask). */
 export class IndexRing {
   buf: Int32Array
+  private mask: number
   head = 0
   count = 0
   constructor(cap = 256) {
-    this.buf = new Int32Array(cap)
+    let c = 1
+    while (c < cap) c *= 2
+    this.buf = new Int32Array(c)
+    this.mask = c - 1
   }
   push(v: number): void {
     if (this.count === this.buf.length) {
       const nb = new Int32Array(this.buf.length * 2)
-      for (let i = 0; i < this.count; i++) nb[i] = this.buf[(this.head + i) % this.buf.length]!
+      for (let i = 0; i < this.count; i++) nb[i] = this.buf[(this.head + i) & this.mask]!
       this.buf = nb
+      this.mask = nb.length - 1
       this.head = 0
     }
-    this.buf[(this.head + this.count) % this.buf.length] = v
+    this.buf[(this.head + this.count) & this.mask] = v
     this.count++
   }
   shift(): number {
     const v = this.buf[this.head]!
-    this.head = (this.head + 1) % this.buf.length
+    this.head = (this.head + 1) & this.mask
     this.count--
     return v
   }
@@ -173,7 +178,8 @@ export class Packets {
   }
 
   release(i: number): void {
-    this.mad[i] = undefined
+    // only a MAD record carries a payload object (a clone of one is a MAD too)
+    if (this.kind[i] === K_MAD) this.mad[i] = undefined
     this.free[this.nfree++] = i
   }
 

@@ -275,35 +275,6 @@ const pow2 = (n: number): number => {
   return c
 }
 
-/** Carves 8-byte-aligned typed-array views out of one ArrayBuffer. */
-class Carver {
-  private readonly buf: ArrayBuffer
-  private off = 0
-  constructor(size: number) {
-    this.buf = new ArrayBuffer(Math.ceil(size / 8) * 8 + 8)
-  }
-  private take(bytes: number, align: number): number {
-    const o = Math.ceil(this.off / align) * align
-    this.off = o + bytes
-    return o
-  }
-  f64(n: number): Float64Array {
-    return new Float64Array(this.buf, this.take(n * 8, 8), n)
-  }
-  u32(n: number): Uint32Array {
-    return new Uint32Array(this.buf, this.take(n * 4, 4), n)
-  }
-  i32(n: number): Int32Array {
-    return new Int32Array(this.buf, this.take(n * 4, 4), n)
-  }
-  u16(n: number): Uint16Array {
-    return new Uint16Array(this.buf, this.take(n * 2, 2), n)
-  }
-  u8(n: number): Uint8Array {
-    return new Uint8Array(this.buf, this.take(n, 1), n)
-  }
-}
-
 /** Receive record fields (offsets into `Qp.r` / `Srq.r`): the SGE count, then (address, length, key) per SGE. */
 const R_NSGE = 0
 const R_ADDR = 1
@@ -312,8 +283,15 @@ const R_KEY = 3
 /** numbers per receive SGE */
 const RSG = 3
 
+/** Where a QP's records and contexts are allocated (the NIC). */
+export interface Records {
+  allocRec(n: number): number
+  allocCtx(n: number): number
+}
+
 export class Qp {
-  // the fields every message touches come first (a few cache lines; thousands of QPs are walked round robin)
+  // the fields every message touches come first, grouped by the stage that reads them (post, requester, completer,
+  // responder, receive post): a few cache lines per QP, thousands of QPs are walked round robin
   state = QP_INIT
   live = true
   readonly qpn: number
@@ -325,13 +303,15 @@ export class Qp {
   /** record slots: the depth rounded up to a power of two (a WQE's slot is its sequence number & sqMask) */
   readonly sqMask: number
   readonly sqDepth: number
-  /** WQE records, array of structs: `WS` numbers per WQE (fields `W_*`), one cache line or two per WQE */
-  w: Float64Array
-  /** local SGEs, array of structs: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
-  sg: Float64Array
   sStride: number
-  /** contexts: send WQEs at [0, sqCap), receives at [rco, rco + rqCap) */
-  ctx: Array<unknown>
+  /** WQE records in the NIC's record array (`NicCore.rec`) from here: `WS` numbers per WQE (fields `W_*`) */
+  wo = 0
+  /** local SGEs in the record array from here: `SGS` numbers per SGE (fields `SG_*`), `sStride` SGEs per WQE */
+  so = 0
+  /** contexts in the NIC's context array (`NicCore.ctxs`): send WQEs at [co, co + sqCap), receives at [rco, …) */
+  co = 0
+  readonly sendCq: Cq
+  readonly maxSendSge: number
   inReady = false
   reqBlocked = false
   curActive = false
@@ -345,7 +325,9 @@ export class Qp {
   remotePort: Port | undefined = undefined
   remoteQpn = 0
   mtu: number
-  readonly sendCq: Cq
+  retryLeft = 0
+  rnrLeft = 0
+  goBackMark = -1
   readonly recvCq: Cq
   readonly srq: Srq | undefined
   ePsn = 0
@@ -355,20 +337,16 @@ export class Qp {
   rqHead = 0
   rqTail = 0
   readonly rqMask: number
-  /** receive records, array of structs: `rs` numbers per receive (fields `R_*`) */
-  r: Float64Array
+  readonly rqDepth: number
+  readonly maxRecvSge: number
+  /** receive records in the record array from here: `rs` numbers per receive (fields `R_*`) */
+  ro = 0
   readonly rs: number
-  readonly rco: number
-  retryLeft = 0
-  rnrLeft = 0
-  goBackMark = -1
+  rco = 0
   // colder
   readonly sqCap: number
-  readonly rqDepth: number
   readonly rqCap: number
   readonly rStride: number
-  readonly maxSendSge: number
-  readonly maxRecvSge: number
   readonly maxInline: number
   inlineBase: number
   remoteAddress = -1
@@ -398,6 +376,9 @@ export class Qp {
   inReads = false
   /** drain watch: called once when no work is in flight on this QP */
   drainHandler: Handler | undefined = undefined
+  /** numbers of the block at `wo` (WQEs, SGEs, receives); a widened SGE area (`so` outside it) has `sgSize` */
+  recSize = 0
+  sgSize = 0
 
   constructor(
     qpn: number,
@@ -410,7 +391,8 @@ export class Qp {
     maxSendSge: number,
     maxRecvSge: number,
     maxInline: number,
-    mtu: number
+    mtu: number,
+    records: Records
   ) {
     this.qpn = qpn
     this.pd = pd
@@ -432,14 +414,16 @@ export class Qp {
     const sqCap = this.sqCap
     const rows = Math.max(this.rStride, srq?.sgeStride ?? 1)
     this.respN = rows
-    // every record of this QP lives in one ArrayBuffer (locality across thousands of QPs; one allocation)
-    const c = new Carver(8 * (WS * sqCap + SGS * sqCap * this.sStride + this.rqCap * this.rs) + 8 * rows + 3 * 8)
-    this.w = c.f64(WS * sqCap)
-    this.sg = c.f64(SGS * sqCap * this.sStride)
-    this.r = c.f64(this.rqCap * this.rs)
-    this.resp = c.i32(2 * rows)
-    this.ctx = new Array(sqCap + this.rqCap)
-    this.rco = sqCap
+    // every record of this QP is one block of the NIC's record array (QPs side by side, no per-QP typed arrays)
+    const wn = WS * sqCap
+    const sn = SGS * sqCap * this.sStride
+    this.recSize = wn + sn + this.rqCap * this.rs
+    this.wo = records.allocRec(this.recSize)
+    this.so = this.wo + wn
+    this.ro = this.so + sn
+    this.resp = new Int32Array(2 * rows)
+    this.co = records.allocCtx(sqCap + this.rqCap)
+    this.rco = this.co + sqCap
     this.inlineBase = -1
     this.mtu = mtu
   }
@@ -500,6 +484,9 @@ const writeSingle = (
   pk.ikey[p] = w[wb + W_IKEY]!
 }
 
+/** polls of at least this many entries copy the typed CQE fields as blocks */
+const BULK_POLL = 32
+
 // scratch for address resolution (no allocation)
 let R_store = 0
 let R_phys = 0
@@ -534,6 +521,18 @@ export class NicCore implements Port {
   kFbo: Uint32Array
   kPages: Array<Float64Array | undefined>
   kFree: Array<number> = []
+  /** moves on with every key-table change: a cached key check is valid only within the epoch it was made in */
+  keyEpoch = 0
+  // the last key that passed a local / remote check (key, PD, row, epoch): later checks of it only test bounds
+  // and access rights
+  private lkKey = -1
+  private lkPd = -1
+  private lkRow = -1
+  private lkEpoch = -1
+  private rkKey = -1
+  private rkPd = -1
+  private rkRow = -1
+  private rkEpoch = -1
   nMrs = 0
   nMws = 0
   // objects
@@ -543,6 +542,17 @@ export class NicCore implements Port {
   readonly cqs: Array<Cq | undefined> = []
   readonly srqs: Array<Srq | undefined> = []
   readonly qps: Array<Qp | undefined>
+  /**
+   * Every QP's records (WQEs, local SGEs, receives) side by side in one array, each QP a block at its offsets: no
+   * typed array per QP, so walking thousands of QPs touches their records and not thousands of array objects. A
+   * freed block is reused by the next block of the same size; the array grows by doubling.
+   */
+  rec = new Float64Array(1 << 13)
+  private recTop = 0
+  private readonly recFree = new Map<number, Array<number>>()
+  /** every QP's WR contexts, likewise (send WQEs, then receives) */
+  readonly ctxs: Array<unknown> = []
+  private readonly ctxFree = new Map<number, Array<number>>()
   qpGen: Uint32Array
   /** a QPN is slot + qpSlots × generation: qpSlots is maxQps rounded up to a power of two (slot = qpn & mask) */
   readonly qpSlots: number
@@ -565,6 +575,8 @@ export class NicCore implements Port {
   madData: Array<Uint8Array> = []
   nextTimerAt = Infinity
   sleeperAt = Infinity
+  /** `config.maxTransfer` (read by every post) */
+  readonly maxTransfer: number
   /** Clock time at the start of the current pass (engine code inside a pass reads it instead of the Clock) */
   passNow = 0
   /** whether the link is fault-free with zero latency during the current pass (run descriptors allowed) */
@@ -592,6 +604,7 @@ export class NicCore implements Port {
     readonly config: Config
   ) {
     this.delayed = new DelayHeap(fabric.pk)
+    this.maxTransfer = config.maxTransfer
     const hostSize = Math.ceil(config.hostMemoryBytes / PAGE) * PAGE
     // arenas start at a different offset within a page on each port: two hosts' buffers at equal VAs would
     // otherwise sit a multiple of 4 KiB apart, the worst case for the copies between them (4K aliasing)
@@ -680,6 +693,56 @@ export class NicCore implements Port {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+  // QP records
+
+  /** A zeroed block of `n` numbers of the record array (a multiple of 8: blocks start on cache lines). */
+  allocRec(n: number): number {
+    const size = Math.ceil(n / 8) * 8
+    const o = this.recFree.get(size)?.pop()
+    if (o !== undefined) {
+      this.rec.fill(0, o, o + size)
+      return o
+    }
+    if (this.recTop + size > this.rec.length) {
+      let cap = this.rec.length * 2
+      while (cap < this.recTop + size) cap *= 2
+      const grown = new Float64Array(cap)
+      grown.set(this.rec.subarray(0, this.recTop))
+      this.rec = grown
+    }
+    const at = this.recTop
+    this.recTop += size
+    return at
+  }
+
+  freeRec(o: number, n: number): void {
+    const size = Math.ceil(n / 8) * 8
+    if (size === 0) return
+    let list = this.recFree.get(size)
+    if (list === undefined) this.recFree.set(size, list = [])
+    list.push(o)
+  }
+
+  /** `n` context slots (all undefined). */
+  allocCtx(n: number): number {
+    const o = this.ctxFree.get(n)?.pop()
+    if (o !== undefined) return o
+    const ctxs = this.ctxs
+    const at = ctxs.length
+    for (let k = 0; k < n; k++) ctxs.push(undefined)
+    return at
+  }
+
+  freeCtx(o: number, n: number): void {
+    const ctxs = this.ctxs
+    for (let k = 0; k < n; k++) ctxs[o + k] = undefined
+    if (n === 0) return
+    let list = this.ctxFree.get(n)
+    if (list === undefined) this.ctxFree.set(n, list = [])
+    list.push(o)
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
   // PDs
 
   allocPd(): number {
@@ -723,9 +786,18 @@ export class NicCore implements Port {
     this.kStore[row] = 0
     this.kBound[row] = 0
     this.kParent[row] = -1
-    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.bumpGen(row)
     this.pdRefs[pd]!++
     return row
+  }
+
+  /**
+   * A row's registration changed (any field a check reads): new generation, and the key-table epoch moves on, which
+   * invalidates the checked-key caches.
+   */
+  private bumpGen(row: number): void {
+    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.keyEpoch++
   }
 
   keyOf(row: number): number {
@@ -763,7 +835,7 @@ export class NicCore implements Port {
     this.kLen[mr] = len
     this.kPhys[mr] = this.hostPhys(va)
     this.kStore[mr] = 0
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
     return C.OK
   }
 
@@ -791,7 +863,7 @@ export class NicCore implements Port {
     this.kLen[mr] = buf.length
     this.kPhys[mr] = 0
     this.kStore[mr] = store
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
     return va
   }
 
@@ -808,7 +880,7 @@ export class NicCore implements Port {
     if (this.kStore[mr]! > 0) this.fabric.phys.removeStore(this.kStore[mr]!)
     this.kStore[mr] = 0
     this.kState[mr] = 0
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
   }
 
   initFastRegister(mr: number, pages: number, remoteAccess: boolean): number {
@@ -822,7 +894,7 @@ export class NicCore implements Port {
     this.kFrMax[mr] = pages
     this.kFrRemote[mr] = remoteAccess ? 1 : 0
     this.kPages[mr] = new Float64Array(pages)
-    this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+    this.bumpGen(mr)
     return C.OK
   }
 
@@ -840,7 +912,7 @@ export class NicCore implements Port {
     this.kKind[row] = KIND_FREE
     this.kState[row] = 0
     this.kPages[row] = undefined
-    this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+    this.bumpGen(row)
     this.kFree.push(row)
   }
 
@@ -867,7 +939,7 @@ export class NicCore implements Port {
     if (p >= 0 && this.kBound[p]! > 0) this.kBound[p]!--
     this.kParent[mw] = -1
     this.kState[mw] = 0
-    this.kGen[mw] = (this.kGen[mw]! + 1) & 0xff
+    this.bumpGen(mw)
   }
 
   /** Key of an MR/MW row if valid (registered / fast-registered / bound), else -1. */
@@ -957,7 +1029,6 @@ export class NicCore implements Port {
 
   /** The one DMA path: copies `len` bytes from (src NIC, row, va) to (this NIC, row, va). */
   dma(dstRow: number, dstVa: number, src: NicCore, srcRow: number, srcVa: number, len: number): boolean {
-    const phys = this.fabric.phys
     if (dstRow > 0 && srcRow > 0) {
       // fast path: both sides contiguous rows in the shared memory, range inside both rows
       const dp = this.kPhys[dstRow]!
@@ -966,11 +1037,17 @@ export class NicCore implements Port {
         const dOff = dstVa - this.kVa[dstRow]!
         const sOff = srcVa - src.kVa[srcRow]!
         if (dOff >= 0 && sOff >= 0 && dOff + len <= this.kLen[dstRow]! && sOff + len <= src.kLen[srcRow]!) {
-          phys.copy(dp + dOff, sp + sOff, len)
+          this.fabric.phys.copy(dp + dOff, sp + sOff, len)
           return true
         }
       }
     }
+    return this.dmaChunks(dstRow, dstVa, src, srcRow, srcVa, len)
+  }
+
+  /** `dma` chunk by chunk (inline / logical / fast-registered pages / external stores), every chunk resolved. */
+  private dmaChunks(dstRow: number, dstVa: number, src: NicCore, srcRow: number, srcVa: number, len: number): boolean {
+    const phys = this.fabric.phys
     while (len > 0) {
       src.resolve(srcRow, srcVa)
       const ss = R_store
@@ -1028,11 +1105,13 @@ export class NicCore implements Port {
   /** Checks a local SGE; returns the row to use, or -1 on violation. */
   private checkLocal(pd: number, key: number, va: number, len: number, write: boolean, sink: boolean): number {
     if (len === 0) return ROW_NONE
-    if (key === PRIVILEGED_KEY) return this.logicalOk(va, len) ? ROW_LOGICAL : -1
-    const row = key >>> 8
-    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -1
-    const kind = this.kKind[row]
-    if (!((kind === KIND_MR && this.kState[row] === 1) || (kind === KIND_FR && this.kState[row] === 2))) return -1
+    let row: number
+    if (key === this.lkKey && pd === this.lkPd && this.keyEpoch === this.lkEpoch) row = this.lkRow
+    else {
+      if (key === PRIVILEGED_KEY) return this.logicalOk(va, len) ? ROW_LOGICAL : -1
+      row = this.localRow(pd, key)
+      if (row < 0) return -1
+    }
     const base = this.kVa[row]!
     if (va < base || va + len > base + this.kLen[row]!) return -1
     const acc = this.kAcc[row]!
@@ -1041,15 +1120,38 @@ export class NicCore implements Port {
     return row
   }
 
+  /** The row of a valid local key (registered MR / fast-registered FR-MR of `pd`), cached; -1 if none. */
+  private localRow(pd: number, key: number): number {
+    const row = key >>> 8
+    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -1
+    const kind = this.kKind[row]
+    if (!((kind === KIND_MR && this.kState[row] === 1) || (kind === KIND_FR && this.kState[row] === 2))) return -1
+    this.lkKey = key
+    this.lkPd = pd
+    this.lkRow = row
+    this.lkEpoch = this.keyEpoch
+    return row
+  }
+
   /** Checks a remote access; returns row or -(NAK syndrome). */
   private checkRemote(pd: number, key: number, va: number, len: number, write: boolean): number {
-    const row = key >>> 8
-    if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return -NAK_REM_ACCESS
-    const kind = this.kKind[row]
-    const st = this.kState[row]
-    if (
-      !((kind === KIND_MR && st === 1) || (kind === KIND_FR && st === 2) || (kind === KIND_MW && st === 1))
-    ) return -NAK_REM_ACCESS
+    let row: number
+    if (key === this.rkKey && pd === this.rkPd && this.keyEpoch === this.rkEpoch) row = this.rkRow
+    else {
+      row = key >>> 8
+      if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) {
+        return -NAK_REM_ACCESS
+      }
+      const kind = this.kKind[row]
+      const st = this.kState[row]
+      if (
+        !((kind === KIND_MR && st === 1) || (kind === KIND_FR && st === 2) || (kind === KIND_MW && st === 1))
+      ) return -NAK_REM_ACCESS
+      this.rkKey = key
+      this.rkPd = pd
+      this.rkRow = row
+      this.rkEpoch = this.keyEpoch
+    }
     const acc = this.kAcc[row]!
     if ((acc & (write ? A_RW : A_RR)) === 0) return -NAK_REM_ACCESS
     const base = this.kVa[row]!
@@ -1201,20 +1303,45 @@ export class NicCore implements Port {
     if (n < 0) n = 0
     let j = c.head
     const d = c.depth
-    for (let i = 0; i < n; i++) {
-      const k = offset + i
-      out.status[k] = c.status[j]!
-      out.opcode[k] = c.opcode[j]!
-      out.qpn[k] = c.qpn[j]!
-      out.bytes[k] = c.bytes[j]!
-      out.key[k] = c.key[j]!
-      out.context[k] = c.ctx[j]
-      c.ctx[j] = undefined
-      if (++j === d) j = 0
+    if (n >= BULK_POLL) {
+      // many entries: the typed fields move as (at most two) block copies, the contexts one by one
+      const first = n < d - j ? n : d - j
+      this.pollBlock(c, j, first, out, offset)
+      if (first < n) this.pollBlock(c, 0, n - first, out, offset + first)
+      j += n
+      if (j >= d) j -= d
+    } else {
+      for (let i = 0; i < n; i++) {
+        const k = offset + i
+        out.status[k] = c.status[j]!
+        out.opcode[k] = c.opcode[j]!
+        out.qpn[k] = c.qpn[j]!
+        out.bytes[k] = c.bytes[j]!
+        out.key[k] = c.key[j]!
+        out.context[k] = c.ctx[j]
+        c.ctx[j] = undefined
+        if (++j === d) j = 0
+      }
     }
     c.head = j
     c.count -= n
     return n
+  }
+
+  /** Copies `n` CQEs from ring slot `j` (no wrap) to `out` at `k`, clearing the ring's contexts. */
+  private pollBlock(c: Cq, j: number, n: number, out: ResultsLike, k: number): void {
+    const e = j + n
+    out.status.set(c.status.subarray(j, e), k)
+    out.opcode.set(c.opcode.subarray(j, e), k)
+    out.qpn.set(c.qpn.subarray(j, e), k)
+    out.bytes.set(c.bytes.subarray(j, e), k)
+    out.key.set(c.key.subarray(j, e), k)
+    const ctx = c.ctx
+    const oc = out.context
+    for (let i = 0; i < n; i++) {
+      oc[k + i] = ctx[j + i]
+      ctx[j + i] = undefined
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1379,7 +1506,7 @@ export class NicCore implements Port {
     }
     this.qpGen[slot] = (this.qpGen[slot]! + 1) % 0x3fff
     const qpn = slot + this.qpSlots * this.qpGen[slot]!
-    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu)
+    const q = new Qp(qpn, pd, scq, rcq, s, sqDepth, rqDepth, maxSendSge, maxRecvSge, maxInline, cfg.mtu, this)
     q.inlineBase = inlineBase
     this.qps[slot] = q
     this.nQps++
@@ -1391,7 +1518,8 @@ export class NicCore implements Port {
   }
 
   qp(qpn: number): Qp | undefined {
-    if (!Number.isInteger(qpn) || qpn < 0) return undefined
+    // a QPN is a non-negative integer below 2^32
+    if ((qpn >>> 0) !== qpn) return undefined
     const q = this.qps[qpn & (this.qpSlots - 1)]
     return q !== undefined && q.qpn === qpn ? q : undefined
   }
@@ -1415,7 +1543,9 @@ export class NicCore implements Port {
     if (q.srq !== undefined) q.srq.refs--
     this.pdRefs[q.pd]!--
     if (q.inlineBase >= 0) this.dev.free(q.inlineBase)
-    for (let i = 0; i < q.ctx.length; i++) q.ctx[i] = undefined
+    this.freeCtx(q.co, q.sqCap + q.rqCap)
+    this.freeRec(q.wo, q.recSize)
+    if (q.sgSize > 0) this.freeRec(q.so, q.sgSize)
     return C.OK
   }
 
@@ -1536,24 +1666,27 @@ export class NicCore implements Port {
     const n = sgl.count
     if (!(n >= 0 && n <= 255)) return C.INVALID_ARGUMENT
     if (n > q.maxRecvSge) return C.TOO_MANY_SGES
+    // when the queue has room, the SGEs go straight into the (not yet committed) tail slot while validated
+    const full = q.rqTail - q.rqHead >= q.rqDepth
+    const slot = q.rqTail & q.rqMask
+    const r = this.rec
+    const b = q.ro + slot * q.rs
     let total = 0
     for (let i = 0; i < n; i++) {
       const l = sgl.len[i]!
       if (!(l >= 0)) return C.INVALID_ARGUMENT
       total += l
+      if (!full) {
+        const o = b + i * RSG
+        r[o + R_ADDR] = sgl.addr[i]!
+        r[o + R_LEN] = l
+        r[o + R_KEY] = sgl.key[i]!
+      }
     }
-    if (total > this.config.maxTransfer) return C.TRANSFER_TOO_LONG
-    if (q.rqTail - q.rqHead >= q.rqDepth) return C.QUEUE_FULL
-    const slot = q.rqTail & q.rqMask
-    const r = q.r
-    const b = slot * q.rs
+    if (total > this.maxTransfer) return C.TRANSFER_TOO_LONG
+    if (full) return C.QUEUE_FULL
     r[b + R_NSGE] = n
-    for (let i = 0; i < n; i++) {
-      r[b + R_ADDR + i * RSG] = sgl.addr[i]!
-      r[b + R_LEN + i * RSG] = sgl.len[i]!
-      r[b + R_KEY + i * RSG] = sgl.key[i]!
-    }
-    q.ctx[q.rco + slot] = ctx
+    this.ctxs[q.rco + slot] = ctx
     q.rqTail++
     if (q.state === QP_ERROR) {
       this.flushRq(q)
@@ -1601,24 +1734,28 @@ export class NicCore implements Port {
 
   private begin(q: Qp, op: number, flags: number, ctx: unknown): number {
     const i = q.sqTail & q.sqMask
-    q.w[i * WS + W_OP] = op
-    q.w[i * WS + W_FLAGS] = flags
-    q.w[i * WS + W_ST] = 0
-    q.w[i * WS + W_STARTED] = 0
-    q.w[i * WS + W_NSGE] = 0
-    q.w[i * WS + W_TOTAL] = 0
-    q.ctx[i] = ctx
+    this.rec[q.wo + i * WS + W_OP] = op
+    this.rec[q.wo + i * WS + W_FLAGS] = flags
+    this.rec[q.wo + i * WS + W_ST] = 0
+    this.rec[q.wo + i * WS + W_STARTED] = 0
+    this.rec[q.wo + i * WS + W_NSGE] = 0
+    this.rec[q.wo + i * WS + W_TOTAL] = 0
+    this.ctxs[q.co + i] = ctx
     return i
   }
 
   /** Widens the per-WQE SGE stride (reads may carry more SGEs than the QP's send limit). */
   private widen(q: Qp, n: number): void {
     const old = q.sStride
-    const sg = new Float64Array(q.sqCap * n * SGS)
+    const size = q.sqCap * n * SGS
+    const so = this.allocRec(size)
+    const rec = this.rec
     for (let i = 0; i < q.sqCap; i++) {
-      sg.set(q.sg.subarray(i * old * SGS, (i + 1) * old * SGS), i * n * SGS)
+      rec.copyWithin(so + i * n * SGS, q.so + i * old * SGS, q.so + (i + 1) * old * SGS)
     }
-    q.sg = sg
+    if (q.sgSize > 0) this.freeRec(q.so, q.sgSize)
+    q.so = so
+    q.sgSize = size
     q.sStride = n
   }
 
@@ -1639,29 +1776,55 @@ export class NicCore implements Port {
     const qq = q!
     const n = sgl.count
     if (!(n >= 0 && n <= 255)) return this.fail(qq, C.INVALID_ARGUMENT)
+    const inline = (flags & F_INLINE) !== 0
+    const i = qq.sqTail & qq.sqMask
+    // the slot at the tail is free (the queue is not full) and not yet committed: the SGEs are written there while
+    // they are validated (when they fit its stride); a failing post leaves nothing behind
+    const direct = !inline && n <= qq.sStride
+    let sg = this.rec
+    const b = i * qq.sStride
     let total = 0
     for (let k = 0; k < n; k++) {
       const l = sgl.len[k]!
       if (!(l >= 0) || !Number.isInteger(l)) return this.fail(qq, C.INVALID_ARGUMENT)
       total += l
+      if (direct) {
+        const o = qq.so + (b + k) * SGS
+        sg[o + SG_ADDR] = sgl.addr[k]!
+        sg[o + SG_LEN] = l
+        sg[o + SG_KEY] = sgl.key[k]!
+      }
     }
-    const inline = (flags & F_INLINE) !== 0
     if (inline) {
       if (total > qq.maxInline) return this.fail(qq, C.INLINE_TOO_LONG)
     } else if (n > (op === OP_READ ? this.config.maxReadSge : qq.maxSendSge)) return this.fail(qq, C.TOO_MANY_SGES)
-    if (total > this.config.maxTransfer) return this.fail(qq, C.TRANSFER_TOO_LONG)
+    if (total > this.maxTransfer) return this.fail(qq, C.TRANSFER_TOO_LONG)
     if ((op === OP_WRITE || op === OP_READ) && !(Number.isFinite(raddr) && raddr >= 0)) {
       return this.fail(qq, C.INVALID_ARGUMENT)
     }
     // a connection without outbound read credits (ORD 0) can never issue a read: refused, not queued forever
     if (op === OP_READ && qq.ord === 0 && qq.state === QP_RTS) return this.fail(qq, C.INVALID_STATE)
-    if (!inline && n > qq.sStride) this.widen(qq, n)
-    const i = this.begin(qq, op, flags, ctx)
-    qq.w[i * WS + W_TOTAL] = total
-    qq.w[i * WS + W_RADDR] = raddr
-    qq.w[i * WS + W_RKEY] = rkey >>> 0
-    qq.w[i * WS + W_IKEY] = ikey >>> 0
-    const b = i * qq.sStride
+    if (!inline && !direct) {
+      // more SGEs than the slot holds (reads may carry more than the QP's send limit): widen, then copy
+      this.widen(qq, n)
+      sg = this.rec
+      const gb = qq.so + i * qq.sStride * SGS
+      for (let k = 0; k < n; k++) {
+        sg[gb + k * SGS + SG_ADDR] = sgl.addr[k]!
+        sg[gb + k * SGS + SG_LEN] = sgl.len[k]!
+        sg[gb + k * SGS + SG_KEY] = sgl.key[k]!
+      }
+    }
+    const w = this.rec
+    const wb = qq.wo + i * WS
+    w[wb + W_OP] = op
+    w[wb + W_FLAGS] = flags
+    w[wb + W_ST] = 0
+    w[wb + W_TOTAL] = total
+    w[wb + W_RADDR] = raddr
+    w[wb + W_RKEY] = rkey >>> 0
+    w[wb + W_IKEY] = ikey >>> 0
+    this.ctxs[qq.co + i] = ctx
     if (inline) {
       // copy the payload now (the caller's buffers may change after the call returns)
       const dst = qq.inlineBase + i * qq.maxInline
@@ -1672,25 +1835,21 @@ export class NicCore implements Port {
         if (l > 0) {
           if (this.inHost(va, l)) this.fabric.phys.copy(dst + off, this.hostPhys(va), l)
           else if (!this.copyInlineExternal(qq.pd, sgl.key[k]!, va, l, dst + off)) {
-            qq.w[i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
+            w[wb + W_ST] = C.LOCAL_PROTECTION_ERROR
             break
           }
           off += l
         }
       }
-      qq.w[i * WS + W_NSGE] = 1
-      qq.sg[b * SGS + SG_ADDR] = dst
-      qq.sg[b * SGS + SG_LEN] = total
-      qq.sg[b * SGS + SG_KEY] = 0
-      qq.sg[b * SGS + SG_ROW] = total > 0 ? ROW_INLINE : ROW_NONE
-      qq.w[i * WS + W_STARTED] = 2 // local SGEs already resolved
+      w[wb + W_NSGE] = 1
+      sg[qq.so + b * SGS + SG_ADDR] = dst
+      sg[qq.so + b * SGS + SG_LEN] = total
+      sg[qq.so + b * SGS + SG_KEY] = 0
+      sg[qq.so + b * SGS + SG_ROW] = total > 0 ? ROW_INLINE : ROW_NONE
+      w[wb + W_STARTED] = 2 // local SGEs already resolved
     } else {
-      qq.w[i * WS + W_NSGE] = n
-      for (let k = 0; k < n; k++) {
-        qq.sg[(b + k) * SGS + SG_ADDR] = sgl.addr[k]!
-        qq.sg[(b + k) * SGS + SG_LEN] = sgl.len[k]!
-        qq.sg[(b + k) * SGS + SG_KEY] = sgl.key[k]!
-      }
+      w[wb + W_STARTED] = 0
+      w[wb + W_NSGE] = n
     }
     return this.commit(qq, i, flags)
   }
@@ -1716,14 +1875,14 @@ export class NicCore implements Port {
       !mrValid || this.kState[mw] !== 0 || this.kPd[mw] !== qq.pd || this.kPd[mr] !== qq.pd ||
       va < base || va + len > base + this.kLen[mr]! || (!rw && !rr)
     ) {
-      qq.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
+      this.rec[qq.wo + i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
     } else {
       this.kState[mw] = 1
       this.kParent[mw] = mr
       this.kVa[mw] = va
       this.kLen[mw] = len
       this.kAcc[mw] = (rr ? A_RR : 0) | (rw ? A_RW | A_LW : 0)
-      this.kGen[mw] = (this.kGen[mw]! + 1) & 0xff
+      this.bumpGen(mw)
       this.kBound[mr]!++
     }
     return this.commit(qq, i, flags)
@@ -1767,7 +1926,7 @@ export class NicCore implements Port {
     }
     const i = this.begin(qq, OP_FR, flags, ctx)
     if (this.kState[mr] === 2 || this.kPd[mr] !== qq.pd) {
-      qq.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
+      this.rec[qq.wo + i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
     } else {
       const pg = this.kPages[mr]!
       let contiguous = true
@@ -1787,7 +1946,7 @@ export class NicCore implements Port {
       if ((flags & 0x20) !== 0) acc |= A_RW | A_LW
       if ((flags & F_SINK) !== 0) acc |= A_SINK
       this.kAcc[mr] = acc
-      this.kGen[mr] = (this.kGen[mr]! + 1) & 0xff
+      this.bumpGen(mr)
     }
     return this.commit(qq, i, flags)
   }
@@ -1801,7 +1960,7 @@ export class NicCore implements Port {
     if (this.rowOk(target, KIND_MR)) return this.fail(qq, C.WRONG_MR_KIND)
     if (!this.rowOk(target, KIND_FR) && !this.rowOk(target, KIND_MW)) return this.fail(qq, C.INVALID_HANDLE)
     const i = this.begin(qq, OP_INV, flags, ctx)
-    qq.w[i * WS + W_RKEY] = target
+    this.rec[qq.wo + i * WS + W_RKEY] = target
     return this.commit(qq, i, flags)
   }
 
@@ -1811,7 +1970,7 @@ export class NicCore implements Port {
     if (row < 1 || row >= this.kCap || this.kGen[row] !== (key & 0xff) || this.kPd[row] !== pd) return false
     if (this.kKind[row] === KIND_FR && this.kState[row] === 2) {
       this.kState[row] = 1
-      this.kGen[row] = (this.kGen[row]! + 1) & 0xff
+      this.bumpGen(row)
       return true
     }
     if (this.kKind[row] === KIND_MW && this.kState[row] === 1) {
@@ -1849,11 +2008,12 @@ export class NicCore implements Port {
   // engine
 
   private makeReady(q: Qp): void {
+    // a QP already in the ready list needs no doorbell: a non-empty ready list keeps the engine queued
     if (!q.inReady) {
       q.inReady = true
       this.ready.push(q)
+      this.wake()
     }
-    this.wake()
   }
 
   private armTimer(q: Qp, at: number): void {
@@ -1949,9 +2109,9 @@ export class NicCore implements Port {
     if (q.curPsn - q.ackPsn > this.config.windowPackets) return false
     if (!q.curActive) {
       const i = q.sqReq & q.sqMask
-      if (q.w[i * WS + W_STARTED] !== 1) {
-        if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return false
-        if (q.w[i * WS + W_OP] === OP_READ && q.readsOut >= q.ord) return false
+      if (this.rec[q.wo + i * WS + W_STARTED] !== 1) {
+        if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return false
+        if (this.rec[q.wo + i * WS + W_OP] === OP_READ && q.readsOut >= q.ord) return false
       }
     }
     return true
@@ -1999,8 +2159,11 @@ export class NicCore implements Port {
     // resend from the first unconfirmed PSN: an incomplete read at the head may sit below the ACKed PSN
     let target = q.ackPsn + 1
     const h = q.sqHead & q.sqMask
-    if (q.sqHead < q.sqReq && q.w[h * WS + W_OP] === OP_READ && q.w[h * WS + W_RNEXT]! <= q.w[h * WS + W_LAST]!) {
-      target = Math.min(target, q.w[h * WS + W_RNEXT]!)
+    if (
+      q.sqHead < q.sqReq && this.rec[q.wo + h * WS + W_OP] === OP_READ &&
+      this.rec[q.wo + h * WS + W_RNEXT]! <= this.rec[q.wo + h * WS + W_LAST]!
+    ) {
+      target = Math.min(target, this.rec[q.wo + h * WS + W_RNEXT]!)
     }
     this.goBack(q, target, true)
     this.armTimer(q, now + this.config.ackTimeoutUs / 1000)
@@ -2014,7 +2177,7 @@ export class NicCore implements Port {
     let n = q.sqHead
     while (n < q.sqReq) {
       const i = n & q.sqMask
-      if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
+      if (this.rec[q.wo + i * WS + W_LAST]! >= psn && this.rec[q.wo + i * WS + W_OP]! <= OP_READ) break
       n++
     }
     if (n >= q.sqReq && !q.curActive) return
@@ -2022,8 +2185,8 @@ export class NicCore implements Port {
     const i = n & q.sqMask
     q.sqReq = n
     q.curActive = false
-    if (n < q.sqBell && q.w[i * WS + W_STARTED] === 1 && q.w[i * WS + W_OP]! <= OP_WRITE) {
-      this.seek(q, i, Math.max(psn, q.w[i * WS + W_FIRST]!))
+    if (n < q.sqBell && this.rec[q.wo + i * WS + W_STARTED] === 1 && this.rec[q.wo + i * WS + W_OP]! <= OP_WRITE) {
+      this.seek(q, i, Math.max(psn, this.rec[q.wo + i * WS + W_FIRST]!))
     }
     q.reqBlocked = false
     this.makeReady(q)
@@ -2032,14 +2195,14 @@ export class NicCore implements Port {
   /** Positions the cursor of a started SEND/WRITE WQE at `psn`. */
   private seek(q: Qp, i: number, psn: number): void {
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
     const mtu = q.mtu
-    let p = q.w[i * WS + W_FIRST]!
+    let p = this.rec[q.wo + i * WS + W_FIRST]!
     let msg = 0
     let sge = 0
     let off = 0
     while (p < psn && sge < n) {
-      const l = q.sg[(b + sge) * SGS + SG_LEN]!
+      const l = this.rec[q.so + (b + sge) * SGS + SG_LEN]!
       const remaining = l - off
       if (remaining <= 0) {
         sge++
@@ -2070,10 +2233,10 @@ export class NicCore implements Port {
   private requester(q: Qp, budget: number): number {
     const window = this.config.windowPackets
     const mtu = q.mtu
-    const w = q.w
+    const w = this.rec
     while (budget > 0 && q.sqReq < q.sqBell && !q.reqBlocked && q.timerKind !== 2) {
       const i = q.sqReq & q.sqMask
-      const wb = i * WS
+      const wb = q.wo + i * WS
       const op = w[wb + W_OP]!
       if (!q.curActive && op <= OP_WRITE && w[wb + W_STARTED] === 0 && w[wb + W_TOTAL]! <= mtu) {
         const sent = this.fastSend(q, budget)
@@ -2083,97 +2246,100 @@ export class NicCore implements Port {
         }
       }
       if (!q.curActive) {
-        if (q.w[i * WS + W_STARTED] !== 1) {
+        if (this.rec[q.wo + i * WS + W_STARTED] !== 1) {
           // first start of this WQE
-          if ((q.w[i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return budget
+          if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_FENCE) !== 0 && q.readsOut > 0) return budget
           if (op === OP_READ && q.readsOut >= q.ord) return budget
-          if (q.w[i * WS + W_ST] === 0 && op <= OP_READ && !this.validateLocal(q, i)) {
-            q.w[i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
+          if (this.rec[q.wo + i * WS + W_ST] === 0 && op <= OP_READ && !this.validateLocal(q, i)) {
+            this.rec[q.wo + i * WS + W_ST] = C.LOCAL_PROTECTION_ERROR
           }
-          if (q.w[i * WS + W_ST] !== 0 || op > OP_READ) {
-            if (op === OP_INV && q.w[i * WS + W_ST] === 0) {
-              const t = q.w[i * WS + W_RKEY]!
+          if (this.rec[q.wo + i * WS + W_ST] !== 0 || op > OP_READ) {
+            if (op === OP_INV && this.rec[q.wo + i * WS + W_ST] === 0) {
+              const t = this.rec[q.wo + i * WS + W_RKEY]!
               const ok = (this.kKind[t] === KIND_FR && this.kState[t] === 2) ||
                 (this.kKind[t] === KIND_MW && this.kState[t] === 1)
               if (ok && this.kPd[t] === q.pd) this.invalidateKey(q.pd, this.keyOf(t))
-              else q.w[i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
+              else this.rec[q.wo + i * WS + W_ST] = C.LOCAL_OPERATION_ERROR
             }
-            q.w[i * WS + W_STARTED] = 1
-            q.w[i * WS + W_FIRST] = q.nextPsn
-            q.w[i * WS + W_LAST] = q.nextPsn - 1
+            this.rec[q.wo + i * WS + W_STARTED] = 1
+            this.rec[q.wo + i * WS + W_FIRST] = q.nextPsn
+            this.rec[q.wo + i * WS + W_LAST] = q.nextPsn - 1
             q.sqReq++
-            if (q.w[i * WS + W_ST] !== 0) q.reqBlocked = true
+            if (this.rec[q.wo + i * WS + W_ST] !== 0) q.reqBlocked = true
             this.complete(q)
             continue
           }
-          q.w[i * WS + W_STARTED] = 1
-          q.w[i * WS + W_FIRST] = q.nextPsn
+          this.rec[q.wo + i * WS + W_STARTED] = 1
+          this.rec[q.wo + i * WS + W_FIRST] = q.nextPsn
           if (op === OP_READ) {
-            const n = Math.max(1, Math.ceil(q.w[i * WS + W_TOTAL]! / mtu))
-            q.w[i * WS + W_LAST] = q.nextPsn + n - 1
-            q.w[i * WS + W_RNEXT] = q.nextPsn
+            const n = Math.max(1, Math.ceil(this.rec[q.wo + i * WS + W_TOTAL]! / mtu))
+            this.rec[q.wo + i * WS + W_LAST] = q.nextPsn + n - 1
+            this.rec[q.wo + i * WS + W_RNEXT] = q.nextPsn
             q.nextPsn += n
             q.readsOut++
           } else {
-            q.w[i * WS + W_LAST] = q.nextPsn + this.packetCount(q, i) - 1
-            q.nextPsn = q.w[i * WS + W_LAST]! + 1
+            this.rec[q.wo + i * WS + W_LAST] = q.nextPsn + this.packetCount(q, i) - 1
+            q.nextPsn = this.rec[q.wo + i * WS + W_LAST]! + 1
           }
-          q.curPsn = q.w[i * WS + W_FIRST]!
+          q.curPsn = this.rec[q.wo + i * WS + W_FIRST]!
           q.curSge = 0
           q.curOff = 0
           q.msgOff = 0
           q.curActive = true
         } else {
           if (
-            op > OP_READ || q.w[i * WS + W_ST] !== 0 ||
-            (op === OP_READ && q.w[i * WS + W_RNEXT]! > q.w[i * WS + W_LAST]!)
+            op > OP_READ || this.rec[q.wo + i * WS + W_ST] !== 0 ||
+            (op === OP_READ && this.rec[q.wo + i * WS + W_RNEXT]! > this.rec[q.wo + i * WS + W_LAST]!)
           ) {
             q.sqReq++
             continue
           }
           if (op === OP_READ) {
-            q.curPsn = q.w[i * WS + W_RNEXT]!
+            q.curPsn = this.rec[q.wo + i * WS + W_RNEXT]!
             q.curActive = true
-          } else this.seek(q, i, q.w[i * WS + W_FIRST]!)
+          } else this.seek(q, i, this.rec[q.wo + i * WS + W_FIRST]!)
         }
       }
       if (q.curPsn - q.ackPsn > window) return budget
       if (op === OP_READ) {
         // one request for the remaining response range: from the first response PSN not yet received, with the
         // remote address and length advanced past the responses already placed (IB re-requests a partial read)
-        const next = q.w[i * WS + W_RNEXT]!
-        const skip = (next - q.w[i * WS + W_FIRST]!) * mtu
+        const next = this.rec[q.wo + i * WS + W_RNEXT]!
+        const skip = (next - this.rec[q.wo + i * WS + W_FIRST]!) * mtu
         const pkt = this.newPacket(q, K_READ_REQ)
         const pk = this.fabric.pk
         pk.psn[pkt] = next & PSN_MASK
-        pk.raddr[pkt] = q.w[i * WS + W_RADDR]! + skip
-        pk.rkey[pkt] = q.w[i * WS + W_RKEY]!
-        pk.total[pkt] = q.w[i * WS + W_TOTAL]! - skip
+        pk.raddr[pkt] = this.rec[q.wo + i * WS + W_RADDR]! + skip
+        pk.rkey[pkt] = this.rec[q.wo + i * WS + W_RKEY]!
+        pk.total[pkt] = this.rec[q.wo + i * WS + W_TOTAL]! - skip
         pk.len[pkt] = 0
         this.xmit(q, pkt)
         budget--
         q.curActive = false
-        q.curPsn = q.w[i * WS + W_LAST]! + 1
+        q.curPsn = this.rec[q.wo + i * WS + W_LAST]! + 1
         q.sqReq++
         continue
       }
       // SEND / WRITE data packet
       const b = i * q.sStride
-      const nsge = q.w[i * WS + W_NSGE]!
-      while (q.curSge < nsge && q.sg[(b + q.curSge) * SGS + SG_LEN]! - q.curOff <= 0 && q.w[i * WS + W_TOTAL]! > 0) {
+      const nsge = this.rec[q.wo + i * WS + W_NSGE]!
+      while (
+        q.curSge < nsge && this.rec[q.so + (b + q.curSge) * SGS + SG_LEN]! - q.curOff <= 0 &&
+        this.rec[q.wo + i * WS + W_TOTAL]! > 0
+      ) {
         q.curSge++
         q.curOff = 0
       }
-      const total = q.w[i * WS + W_TOTAL]!
+      const total = this.rec[q.wo + i * WS + W_TOTAL]!
       let len = 0
       let row = ROW_NONE
       let va = 0
       let count = 1
       if (q.curSge < nsge && total > 0) {
-        const l = q.sg[(b + q.curSge) * SGS + SG_LEN]! - q.curOff
+        const l = this.rec[q.so + (b + q.curSge) * SGS + SG_LEN]! - q.curOff
         len = l < mtu ? l : mtu
-        row = q.sg[(b + q.curSge) * SGS + SG_ROW]!
-        va = q.sg[(b + q.curSge) * SGS + SG_ADDR]! + q.curOff
+        row = this.rec[q.so + (b + q.curSge) * SGS + SG_ROW]!
+        va = this.rec[q.so + (b + q.curSge) * SGS + SG_ADDR]! + q.curOff
         if (l > mtu && this.fabric.fastPath()) {
           // burst: consecutive MTU segments of one SGE travel as one descriptor on a fault-free, zero-latency
           // link; the responder checks them once and places the burst with one copy
@@ -2189,20 +2355,20 @@ export class NicCore implements Port {
       if (q.msgOff === 0) f |= PF_FIRST
       if (q.msgOff + len >= total) {
         f |= PF_LAST
-        if ((q.w[i * WS + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
+        if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_SOLICITED) !== 0) f |= PF_SOLICITED
         if (op === OP_SEND_INV) f |= PF_INVALIDATE
       }
       pk.flags[pkt] = f
       pk.psn[pkt] = q.curPsn & PSN_MASK
       pk.row[pkt] = row
-      pk.sgen[pkt] = row > 0 ? q.sg[(b + q.curSge) * SGS + SG_GEN]! : 0
+      pk.sgen[pkt] = row > 0 ? this.rec[q.so + (b + q.curSge) * SGS + SG_GEN]! : 0
       pk.va[pkt] = va
       pk.len[pkt] = len
       pk.offset[pkt] = q.msgOff
       pk.total[pkt] = total
-      pk.raddr[pkt] = q.w[i * WS + W_RADDR]!
-      pk.rkey[pkt] = q.w[i * WS + W_RKEY]!
-      pk.ikey[pkt] = q.w[i * WS + W_IKEY]!
+      pk.raddr[pkt] = this.rec[q.wo + i * WS + W_RADDR]!
+      pk.rkey[pkt] = this.rec[q.wo + i * WS + W_RKEY]!
+      pk.ikey[pkt] = this.rec[q.wo + i * WS + W_IKEY]!
       pk.syndrome[pkt] = count > 1 ? count : 0
       pk.at[pkt] = mtu
       if (count > 1) this.counters.packetsOut += count - 1
@@ -2211,7 +2377,7 @@ export class NicCore implements Port {
       q.curOff += len
       q.msgOff += len
       q.curPsn += count
-      if (q.curPsn > q.w[i * WS + W_LAST]!) {
+      if (q.curPsn > this.rec[q.wo + i * WS + W_LAST]!) {
         q.curActive = false
         q.sqReq++
       }
@@ -2221,10 +2387,10 @@ export class NicCore implements Port {
 
   private packetCount(q: Qp, i: number): number {
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
     let c = 0
     for (let k = 0; k < n; k++) {
-      const l = q.sg[(b + k) * SGS + SG_LEN]!
+      const l = this.rec[q.so + (b + k) * SGS + SG_LEN]!
       if (l > 0) c += Math.ceil(l / q.mtu)
     }
     return c === 0 ? 1 : c
@@ -2239,8 +2405,8 @@ export class NicCore implements Port {
    * fails its check: the general path then records the error.
    */
   private fastSend(q: Qp, max: number): number {
-    const w = q.w
-    const sg = q.sg
+    const w = this.rec
+    const sg = w
     const mtu = q.mtu
     const window = this.config.windowPackets
     const limit = max < 255 ? max : 255
@@ -2259,14 +2425,14 @@ export class NicCore implements Port {
     let lastRow = -1
     while (n < limit && q.sqReq < q.sqBell) {
       const i = q.sqReq & q.sqMask
-      const wb = i * WS
+      const wb = q.wo + i * WS
       const op = w[wb + W_OP]!
       const total = w[wb + W_TOTAL]!
       if (
         op > OP_WRITE || w[wb + W_STARTED] !== 0 || w[wb + W_ST] !== 0 || total > mtu || w[wb + W_NSGE]! > 1 ||
         (w[wb + W_FLAGS]! & F_FENCE) !== 0 || q.nextPsn - q.ackPsn > window
       ) break
-      const sb = i * q.sStride * SGS
+      const sb = q.so + i * q.sStride * SGS
       let row = ROW_NONE
       let gen = 0
       let va = 0
@@ -2315,7 +2481,7 @@ export class NicCore implements Port {
     pk.dstQpn[p] = q.remoteQpn
     pk.psn[p] = psn0 & PSN_MASK
     if (n === 1) {
-      const wb = (start & q.sqMask) * WS
+      const wb = q.wo + (start & q.sqMask) * WS
       writeSingle(pk, p, op0, singleFlags(w[wb + W_FLAGS]!, op0), psn0 & PSN_MASK, row0, gen0, va0, bytes, w, wb)
     } else {
       pk.kind[p] = K_SEND
@@ -2338,22 +2504,22 @@ export class NicCore implements Port {
   }
 
   private validateLocal(q: Qp, i: number): boolean {
-    if (q.w[i * WS + W_STARTED] === 2) return true
+    if (this.rec[q.wo + i * WS + W_STARTED] === 2) return true
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
-    const isRead = q.w[i * WS + W_OP] === OP_READ
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
+    const isRead = this.rec[q.wo + i * WS + W_OP] === OP_READ
     for (let k = 0; k < n; k++) {
       const row = this.checkLocal(
         q.pd,
-        q.sg[(b + k) * SGS + SG_KEY]!,
-        q.sg[(b + k) * SGS + SG_ADDR]!,
-        q.sg[(b + k) * SGS + SG_LEN]!,
+        this.rec[q.so + (b + k) * SGS + SG_KEY]!,
+        this.rec[q.so + (b + k) * SGS + SG_ADDR]!,
+        this.rec[q.so + (b + k) * SGS + SG_LEN]!,
         isRead,
         isRead
       )
       if (row === -1) return false
-      q.sg[(b + k) * SGS + SG_ROW] = row
-      q.sg[(b + k) * SGS + SG_GEN] = row > 0 ? this.kGen[row]! : 0
+      this.rec[q.so + (b + k) * SGS + SG_ROW] = row
+      this.rec[q.so + (b + k) * SGS + SG_GEN] = row > 0 ? this.kGen[row]! : 0
     }
     return true
   }
@@ -2442,28 +2608,56 @@ export class NicCore implements Port {
     const psn0 = pk.psn[i]!
     pk.syndrome[i] = 0
     if (sq === undefined) return
-    const w = sq.w
-    const sg = sq.sg
+    // the sender's records (in the sender's record array)
+    const w = src.rec
+    const sg = w
     const mask = sq.sqMask
     const stride = sq.sStride * SGS
     this.counters.packetsIn += n - 1
     this.fabric.counters.delivered += n - 1
-    for (let k = 0; k < n; k++) {
+    // the sender's key table cannot change while this run is handled (no code of the sender runs meanwhile): a
+    // source row found live stays live for the rest of the run
+    let liveRow = 0
+    let liveGen = -1
+    let k = 0
+    while (k < n) {
       if (sq.state !== QP_RTS || !sq.live) return
+      if (q.state === QP_RTS && psn0 + k === q.ePsn && q.srq === undefined && !q.respActive) {
+        const m = this.runSends(q, src, sq, start + k, n - k)
+        if (m > 0) {
+          k += m
+          q.nakSent = false
+          if (!q.needAck) {
+            q.needAck = true
+            this.acks.push(q)
+          }
+          continue
+        }
+      }
       const j = (start + k) & mask
-      const wb = j * WS
-      const sb = j * stride
+      const wb = sq.wo + j * WS
+      const sb = sq.so + j * stride
       const op = w[wb + W_OP]!
       const total = w[wb + W_TOTAL]!
-      const row = total > 0 ? sg[sb + SG_ROW]! : ROW_NONE
-      const gen = total > 0 ? sg[sb + SG_GEN]! : 0
-      if (row > 0 && !src.rowLive(row, gen)) continue
+      let row = ROW_NONE
+      let gen = 0
+      let va = 0
+      k++
+      if (total > 0) {
+        row = sg[sb + SG_ROW]!
+        gen = sg[sb + SG_GEN]!
+        va = sg[sb + SG_ADDR]!
+        if (row > 0 && (row !== liveRow || gen !== liveGen)) {
+          if (!src.rowLive(row, gen)) continue
+          liveRow = row
+          liveGen = gen
+        }
+      }
       const f = singleFlags(w[wb + W_FLAGS]!, op)
       const kind = op === OP_WRITE ? K_WRITE : K_SEND
-      const va = total > 0 ? sg[sb + SG_ADDR]! : 0
       if (
-        q.state === QP_RTS && psn0 + k === q.ePsn &&
-        this.responderSingle(q, kind, f, total, src, row, va, w[wb + W_RADDR]!, w[wb + W_RKEY]!)
+        q.state === QP_RTS && psn0 + k - 1 === q.ePsn &&
+        this.responderSingle(q, kind, f, total, src, row, va, w, wb)
       ) {
         q.nakSent = false
         if (!q.needAck) {
@@ -2472,9 +2666,80 @@ export class NicCore implements Port {
         }
         continue
       }
-      writeSingle(pk, i, op, f, psn0 + k, row, gen, va, total, w, wb)
+      writeSingle(pk, i, op, f, psn0 + k - 1, row, gen, va, total, w, wb)
       this.responder(q, i, kind)
     }
+  }
+
+  /**
+   * The common stretch of a run: consecutive plain SENDs (sender WQEs from sequence number `seq`, at most `max`)
+   * into this QP's plain receive queue, in sequence (the caller checked the first PSN, RTS, no SRQ, no receive in
+   * progress), each into one receive of one SGE that holds it. Keys, rights and bounds are checked per message
+   * (the receive key through the checked-key cache), the copy goes through `dma`, one CQE each. Stops (returning
+   * how many it placed) at the first message that needs anything else: the general path then takes that one.
+   */
+  private runSends(q: Qp, src: NicCore, sq: Qp, seq: number, max: number): number {
+    const w = src.rec
+    const sg = w
+    const mask = sq.sqMask
+    const stride = sq.sStride * SGS
+    const r = this.rec
+    const rs = q.rs
+    const rmask = q.rqMask
+    const ctxs = this.ctxs
+    const rco = q.rco
+    const cq = q.recvCq
+    const pd = q.pd
+    // within this loop neither key table changes: a source row found live, a receive key found valid stay so
+    let liveRow = 0
+    let liveGen = -1
+    let rKey = -1
+    let rRow = -1
+    let m = 0
+    while (m < max && q.rqHead !== q.rqTail) {
+      const j = (seq + m) & mask
+      const wb = sq.wo + j * WS
+      if (w[wb + W_OP] !== OP_SEND) break
+      const total = w[wb + W_TOTAL]!
+      const slot = q.rqHead & rmask
+      const b = q.ro + slot * rs
+      if (r[b + R_NSGE] !== 1) break
+      const rlen = r[b + R_LEN]!
+      if (rlen < total) break
+      if (total > 0) {
+        const sb = sq.so + j * stride
+        const row = sg[sb + SG_ROW]!
+        const gen = sg[sb + SG_GEN]!
+        if (row > 0 && (row !== liveRow || gen !== liveGen)) {
+          if (!src.rowLive(row, gen)) break
+          liveRow = row
+          liveGen = gen
+        }
+        const rva = r[b + R_ADDR]!
+        const key = r[b + R_KEY]!
+        let dst: number
+        if (key === rKey) {
+          const base = this.kVa[rRow]!
+          dst = rva >= base && rva + rlen <= base + this.kLen[rRow]! ? rRow : -1
+        } else {
+          dst = this.checkLocal(pd, key, rva, rlen, true, false)
+          if (dst > 0) {
+            rKey = key
+            rRow = dst
+          }
+        }
+        if (dst === -1) break
+        this.dma(dst, rva, src, row, sg[sb + SG_ADDR]!, total)
+      } else if (this.checkLocal(pd, r[b + R_KEY]!, r[b + R_ADDR]!, rlen, true, false) === -1) break
+      q.ePsn++
+      const ctx = ctxs[rco + slot]
+      ctxs[rco + slot] = undefined
+      q.rqHead++
+      m++
+      this.pushCqe(cq, 0, OP_RECV, q.qpn, total, 0, ctx, (w[wb + W_FLAGS]! & F_SOLICITED) !== 0)
+      if (cq.failed !== 0) break
+    }
+    return m
   }
 
   /** Splits a burst descriptor into its segments (rewriting the record in place) and handles each in turn. */
@@ -2558,7 +2823,7 @@ export class NicCore implements Port {
     const flags = pk.flags[i]!
     if (
       (flags & (PF_FIRST | PF_LAST)) === (PF_FIRST | PF_LAST) && pk.len[i] === pk.total[i] &&
-      this.responderSingle(q, kind, flags, pk.total[i]!, src, pk.row[i]!, pk.va[i]!, pk.raddr[i]!, pk.rkey[i]!)
+      this.responderSingle(q, kind, flags, pk.total[i]!, src, pk.row[i]!, pk.va[i]!, null, i)
     ) {
       if (!q.needAck) {
         q.needAck = true
@@ -2655,14 +2920,14 @@ export class NicCore implements Port {
     src: NicCore,
     srow: number,
     sva: number,
-    raddr: number,
-    rkey: number
+    wqe: Float64Array | null,
+    at: number
   ): boolean {
     if (kind === K_SEND) {
       if ((flags & PF_INVALIDATE) !== 0 || q.srq !== undefined || q.respActive || q.rqHead === q.rqTail) return false
       const slot = q.rqHead & q.rqMask
-      const r = q.r
-      const b = slot * q.rs
+      const r = this.rec
+      const b = q.ro + slot * q.rs
       if (r[b + R_NSGE] !== 1) return false
       const rlen = r[b + R_LEN]!
       const rva = r[b + R_ADDR]!
@@ -2671,13 +2936,17 @@ export class NicCore implements Port {
       if (row === -1) return false
       if (total > 0) this.dma(row, rva, src, srow, sva, total)
       q.ePsn++
-      const ctx = q.ctx[q.rco + slot]
-      q.ctx[q.rco + slot] = undefined
+      const ctx = this.ctxs[q.rco + slot]
+      this.ctxs[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, 0, OP_RECV, q.qpn, total, 0, ctx, (flags & PF_SOLICITED) !== 0)
       return true
     }
     if (kind === K_WRITE) {
+      // remote address and key: from the sender's WQE record `at` (a run) or from packet `at`
+      const pk = this.fabric.pk
+      const raddr = wqe !== null ? wqe[at + W_RADDR]! : pk.raddr[at]!
+      const rkey = wqe !== null ? wqe[at + W_RKEY]! : pk.rkey[at]!
       const row = this.checkRemote(q.pd, rkey, raddr, total, true)
       if (row < 0) return false
       q.respRow = row
@@ -2844,8 +3113,8 @@ export class NicCore implements Port {
   /** Validates the current receive's SGEs; returns capacity or -1. */
   private validateRecv(q: Qp): number {
     const s = q.srq
-    const r = s !== undefined ? s.r : q.r
-    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const r = s !== undefined ? s.r : this.rec
+    const b = s !== undefined ? q.respSlot * s.rs : q.ro + q.respSlot * q.rs
     const n = r[b + R_NSGE]!
     const resp = q.resp
     const gens = q.respN
@@ -2873,8 +3142,8 @@ export class NicCore implements Port {
 
   private placeRecv(q: Qp, src: NicCore, srow: number, sva: number, len: number): boolean {
     const s = q.srq
-    const r = s !== undefined ? s.r : q.r
-    const b = q.respSlot * (s !== undefined ? s.rs : q.rs)
+    const r = s !== undefined ? s.r : this.rec
+    const b = s !== undefined ? q.respSlot * s.rs : q.ro + q.respSlot * q.rs
     const n = r[b + R_NSGE]!
     while (len > 0 && q.respSge < n) {
       const o = b + q.respSge * RSG
@@ -2905,8 +3174,8 @@ export class NicCore implements Port {
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     } else {
       const slot = q.respSlot
-      const ctx = q.ctx[q.rco + slot]
-      q.ctx[q.rco + slot] = undefined
+      const ctx = this.ctxs[q.rco + slot]
+      this.ctxs[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, status, op, q.qpn, bytes, key, ctx, sol)
     }
@@ -2973,32 +3242,35 @@ export class NicCore implements Port {
     let idx = -1
     while (n < q.sqTail) {
       const j = n & q.sqMask
-      if (q.w[j * WS + W_STARTED] !== 1) break
-      if (q.w[j * WS + W_OP] === OP_READ && q.w[j * WS + W_FIRST]! <= psn && psn <= q.w[j * WS + W_LAST]!) {
+      if (this.rec[q.wo + j * WS + W_STARTED] !== 1) break
+      if (
+        this.rec[q.wo + j * WS + W_OP] === OP_READ && this.rec[q.wo + j * WS + W_FIRST]! <= psn &&
+        psn <= this.rec[q.wo + j * WS + W_LAST]!
+      ) {
         idx = j
         break
       }
       n++
     }
     if (idx < 0) return
-    const expect = q.w[idx * WS + W_RNEXT]!
+    const expect = this.rec[q.wo + idx * WS + W_RNEXT]!
     if (psn < expect) return
     if (psn > expect) {
       this.goBack(q, expect, false)
       return
     }
     // the response's place in the message follows from its PSN (a re-requested tail restarts the responder's count)
-    const off = (psn - q.w[idx * WS + W_FIRST]!) * q.mtu
+    const off = (psn - this.rec[q.wo + idx * WS + W_FIRST]!) * q.mtu
     const len = pk.len[i]!
-    if (len !== Math.max(0, Math.min(q.mtu, q.w[idx * WS + W_TOTAL]! - off))) return
+    if (len !== Math.max(0, Math.min(q.mtu, this.rec[q.wo + idx * WS + W_TOTAL]! - off))) return
     if (len > 0) {
       const src = this.fabric.ports[pk.src[i]!] as NicCore
       this.placeRead(q, idx, off, src, pk.row[i]!, pk.va[i]!, len)
     }
-    q.w[idx * WS + W_RNEXT] = expect + 1
+    this.rec[q.wo + idx * WS + W_RNEXT] = expect + 1
     q.retryLeft = this.config.retryCount
     q.goBackMark = -1
-    if (expect + 1 > q.w[idx * WS + W_LAST]!) {
+    if (expect + 1 > this.rec[q.wo + idx * WS + W_LAST]!) {
       const before = q.sqHead
       this.complete(q)
       if (q.state === QP_RTS && q.sqHead !== before && q.timerKind === 0) {
@@ -3010,14 +3282,21 @@ export class NicCore implements Port {
 
   private placeRead(q: Qp, i: number, off: number, src: NicCore, srow: number, sva: number, len: number): void {
     const b = i * q.sStride
-    const n = q.w[i * WS + W_NSGE]!
+    const n = this.rec[q.wo + i * WS + W_NSGE]!
     let pos = 0
     for (let k = 0; k < n && len > 0; k++) {
-      const l = q.sg[(b + k) * SGS + SG_LEN]!
+      const l = this.rec[q.so + (b + k) * SGS + SG_LEN]!
       if (off < pos + l) {
         const within = off - pos
         const c = Math.min(len, l - within)
-        this.dma(q.sg[(b + k) * SGS + SG_ROW]!, q.sg[(b + k) * SGS + SG_ADDR]! + within, src, srow, sva, c)
+        this.dma(
+          this.rec[q.so + (b + k) * SGS + SG_ROW]!,
+          this.rec[q.so + (b + k) * SGS + SG_ADDR]! + within,
+          src,
+          srow,
+          sva,
+          c
+        )
         off += c
         sva += c
         len -= c
@@ -3042,12 +3321,12 @@ export class NicCore implements Port {
 
   /** Completes WQEs from the head, in order. */
   private complete(q: Qp): void {
-    const w = q.w
+    const w = this.rec
     const mask = q.sqMask
-    const ctxs = q.ctx
+    const ctxs = this.ctxs
     while (q.sqHead < q.sqReq) {
       const i = q.sqHead & mask
-      const wb = i * WS
+      const wb = q.wo + i * WS
       const st = w[wb + W_ST]!
       const op = w[wb + W_OP]!
       if (st !== 0) {
@@ -3060,11 +3339,11 @@ export class NicCore implements Port {
         q.readsOut--
         if (w[wb + W_LAST]! > q.ackPsn) q.ackPsn = w[wb + W_LAST]!
         if ((w[wb + W_FLAGS]! & F_READ_LINV) !== 0 && this.config.readLocalInvalidate && w[wb + W_NSGE]! > 0) {
-          this.invalidateKey(q.pd, q.sg[(i * q.sStride) * SGS + SG_KEY]!)
+          this.invalidateKey(q.pd, this.rec[q.so + (i * q.sStride) * SGS + SG_KEY]!)
         }
       } else if (w[wb + W_LAST]! > q.ackPsn) return
-      const ctx = ctxs[i]
-      ctxs[i] = undefined
+      const ctx = ctxs[q.co + i]
+      ctxs[q.co + i] = undefined
       q.sqHead++
       if ((w[wb + W_FLAGS]! & F_SILENT) === 0) this.pushCqe(q.sendCq, 0, op, q.qpn, w[wb + W_TOTAL]!, 0, ctx, false)
     }
@@ -3079,16 +3358,28 @@ export class NicCore implements Port {
   private failAt(q: Qp, psn: number, code: number): void {
     while (q.sqHead < q.sqReq) {
       const i = q.sqHead & q.sqMask
-      if (q.w[i * WS + W_LAST]! >= psn && q.w[i * WS + W_OP]! <= OP_READ) break
-      if (q.w[i * WS + W_ST] !== 0) break
+      if (this.rec[q.wo + i * WS + W_LAST]! >= psn && this.rec[q.wo + i * WS + W_OP]! <= OP_READ) break
+      if (this.rec[q.wo + i * WS + W_ST] !== 0) break
       // everything before psn is acknowledged
-      if (q.w[i * WS + W_OP] === OP_READ && q.w[i * WS + W_RNEXT]! <= q.w[i * WS + W_LAST]!) break
-      const ctx = q.ctx[i]
-      q.ctx[i] = undefined
+      if (
+        this.rec[q.wo + i * WS + W_OP] === OP_READ &&
+        this.rec[q.wo + i * WS + W_RNEXT]! <= this.rec[q.wo + i * WS + W_LAST]!
+      ) break
+      const ctx = this.ctxs[q.co + i]
+      this.ctxs[q.co + i] = undefined
       q.sqHead++
-      if (q.w[i * WS + W_OP] === OP_READ) q.readsOut--
-      if ((q.w[i * WS + W_FLAGS]! & F_SILENT) === 0) {
-        this.pushCqe(q.sendCq, 0, q.w[i * WS + W_OP]!, q.qpn, q.w[i * WS + W_TOTAL]!, 0, ctx, false)
+      if (this.rec[q.wo + i * WS + W_OP] === OP_READ) q.readsOut--
+      if ((this.rec[q.wo + i * WS + W_FLAGS]! & F_SILENT) === 0) {
+        this.pushCqe(
+          q.sendCq,
+          0,
+          this.rec[q.wo + i * WS + W_OP]!,
+          q.qpn,
+          this.rec[q.wo + i * WS + W_TOTAL]!,
+          0,
+          ctx,
+          false
+        )
       }
     }
     this.failHead(q, code)
@@ -3112,14 +3403,14 @@ export class NicCore implements Port {
       const i = q.sqHead & q.sqMask
       const code = first && headCode !== 0
         ? headCode
-        : rest === C.FATAL_ERROR && q.w[i * WS + W_STARTED] !== 1
+        : rest === C.FATAL_ERROR && this.rec[q.wo + i * WS + W_STARTED] !== 1
         ? C.FLUSHED
         : rest
       first = false
-      const ctx = q.ctx[i]
-      q.ctx[i] = undefined
+      const ctx = this.ctxs[q.co + i]
+      this.ctxs[q.co + i] = undefined
       q.sqHead++
-      this.pushCqe(q.sendCq, code, q.w[i * WS + W_OP]!, q.qpn, 0, 0, ctx, false)
+      this.pushCqe(q.sendCq, code, this.rec[q.wo + i * WS + W_OP]!, q.qpn, 0, 0, ctx, false)
     }
     q.sqReq = q.sqTail
     q.sqBell = q.sqTail
@@ -3138,8 +3429,8 @@ export class NicCore implements Port {
   private flushRq(q: Qp): void {
     while (q.rqHead < q.rqTail) {
       const slot = q.rqHead & q.rqMask
-      const ctx = q.ctx[q.rco + slot]
-      q.ctx[q.rco + slot] = undefined
+      const ctx = this.ctxs[q.rco + slot]
+      this.ctxs[q.rco + slot] = undefined
       q.rqHead++
       this.pushCqe(q.recvCq, C.FLUSHED, OP_RECV, q.qpn, 0, 0, ctx, false)
     }
