@@ -1,4 +1,5 @@
 import { EPHEMERAL_PORT_FIRST, PAGE_SIZE } from "@effect-ndk/ndkpi/Constants"
+import { NdkMrFlag } from "@effect-ndk/ndkpi/MrFlag"
 import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope } from "effect"
@@ -230,6 +231,29 @@ describe("Ndk: memory windows, fast registration, logical addresses", () => {
     yield* drive(Fiber.join(accepted))
     return { a, b }
   })
+
+  it.effect("found by the simulator (R31): a WR naming a closed MW, MR or fast-register MR fails with InvalidState", () =>
+    scopedDriven(Effect.gen(function*() {
+      const { a, b } = yield* pair
+      const mw = yield* b.pd.createMw
+      const buffer = yield* b.adapter.allocate(PAGE_SIZE)
+      const lam = yield* drive(b.adapter.buildLam(buffer))
+      const frmr = yield* drive(b.pd.createFastRegisterMr({ pageCount: 2, remoteAccess: true }))
+      const mr = yield* b.pd.registerMemory(4096, NdkMrFlag.NDK_MR_FLAG_ALLOW_LOCAL_WRITE)
+      yield* drive(Effect.all([mw.close, frmr.close, mr.close]))
+      const read = NdkOpFlag.NDK_OP_FLAG_ALLOW_REMOTE_READ
+      // refused before the provider sees them: the provider would be handed a closed object
+      assert.strictEqual((yield* drive(Effect.flip(b.qp.bind(b.mr, mw, 0, 256, read))))._tag, "InvalidState")
+      assert.strictEqual((yield* drive(Effect.flip(b.qp.invalidate(mw))))._tag, "InvalidState")
+      assert.strictEqual((yield* drive(Effect.flip(b.qp.fastRegister(frmr, lam))))._tag, "InvalidState")
+      const live = yield* b.pd.createMw
+      assert.strictEqual((yield* drive(Effect.flip(b.qp.bind(mr, live, 0, 256, read))))._tag, "InvalidState")
+      // nothing reached the QP: it still binds an open window, and the peer reads through it
+      b.mr.buffer.bytes.set([7, 7, 7, 7], 0)
+      yield* drive(b.qp.bind(b.mr, live, 0, 256, read))
+      yield* drive(a.qp.read([a.mr.sge(0, 4)], b.mr.buffer.address, yield* live.remoteToken))
+      assert.deepStrictEqual(Array.from(a.mr.buffer.bytes.slice(0, 4)), [7, 7, 7, 7])
+    })))
 
   it.effect("R120: after an MW is invalidated, a read through its old token fails with AccessViolation", () =>
     scopedDriven(Effect.gen(function*() {

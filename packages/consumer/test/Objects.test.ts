@@ -143,6 +143,26 @@ describe("Ndk: SRQ modify and limit notifications", () => {
       yield* drive(srq.modify({ depth: 32 }))
     }))
 
+  it.scoped("found by the simulator (§8.7): receives an SRQ close drops fail with Cancelled; nothing stays tracked", () =>
+    Effect.gen(function*() {
+      const { cq, ndk, pd } = yield* single()
+      const mr = yield* pd.registerMemory(4096, RW)
+      const scope = yield* Scope.make()
+      const srq = yield* Scope.extend(pd.createSrq({ depth: 8 }), scope)
+      yield* Scope.extend(pd.createQp({ receiveCq: cq, initiatorCq: cq, srq }), scope)
+      const posted = yield* srq.postReceive([mr.sge(0, 256)], "never-consumed")
+      const waiting = yield* Effect.fork(srq.receive([mr.sge(256, 256)]))
+      yield* yields(10)
+      assert.strictEqual(srq.outstanding(), 2)
+      // the QP closes first (SRQ → QP edge), then the SRQ: the provider drops both receives without a completion
+      yield* drive(Scope.close(scope, Exit.void))
+      assert.isTrue(posted.done())
+      assert.strictEqual(srq.outstanding(), 0)
+      assert.strictEqual((yield* drive(Effect.flip(posted.await)))._tag, "Cancelled")
+      assert.strictEqual((yield* drive(Effect.flip(Fiber.join(waiting))))._tag, "Cancelled")
+      assert.strictEqual(ndk.unsafeStats().outstanding, 0)
+    }))
+
   it.effect("closing the SRQ ends its notification stream", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { FabricCore } from "../src/internal/fabric.js"
+import type { SglLike } from "../src/internal/nic.js"
 import { NicCore, OP_READ, OP_RECV, OP_SEND, OP_WRITE } from "../src/internal/nic.js"
 import { defaultConfig } from "../src/Nic.js"
 import { NicCode } from "../src/NicCode.js"
@@ -227,5 +228,128 @@ describe("run descriptors (fault-free zero-latency link)", () => {
     expect(b.nic.pollCq(b.rcq, 8, out)).toBe(1)
     expect(out.bytes[0]).toBe(64)
     expect(bytes(b, b.buf, 64)).toEqual(bytes(a, a.buf, 64))
+  })
+})
+
+describe("checked-key caches, NIC-wide records, block polls", () => {
+  it("R110/R111: a local key cached by earlier messages fails once its MR is deregistered (sender and receiver)", () => {
+    // sender side: the key passed its check (and was cached) for the first send; after the deregistration the
+    // second send must not read the region
+    const s = setup(8)
+    expect(s.b.nic.postReceive(s.b.qpn, "r0", sgl(s.b.buf, 64, s.b.key))).toBe(0)
+    expect(s.a.nic.postData(s.a.qpn, OP_SEND, "s0", sgl(s.a.buf, 64, s.a.key), 0, 0, 0, 0)).toBe(0)
+    drain(s.a.nic, s.b.nic)
+    expect(s.a.nic.deregisterMr(s.a.mr)).toBe(0)
+    expect(s.b.nic.postReceive(s.b.qpn, "r1", sgl(s.b.buf + 64, 64, s.b.key))).toBe(0)
+    expect(s.a.nic.postData(s.a.qpn, OP_SEND, "s1", sgl(s.a.buf, 64, s.a.key), 0, 0, 0, 0)).toBe(0)
+    drain(s.a.nic, s.b.nic)
+    const out = results(8)
+    expect(s.a.nic.pollCq(s.a.cq, 8, out)).toBe(2)
+    expect(out.status[0]).toBe(0)
+    expect(out.status[1]).toBe(NicCode.LOCAL_PROTECTION_ERROR)
+    // receiver side: the receive key was cached by the first message; the receive posted after the deregistration
+    // carries the stale key and must not be written
+    const t = setup(8)
+    fill(t.a, t.a.buf, 128, 5)
+    expect(t.b.nic.postReceive(t.b.qpn, "r0", sgl(t.b.buf, 64, t.b.key))).toBe(0)
+    expect(t.a.nic.postData(t.a.qpn, OP_SEND, "s0", sgl(t.a.buf, 64, t.a.key), 0, 0, 0, 0)).toBe(0)
+    drain(t.a.nic, t.b.nic)
+    expect(t.b.nic.deregisterMr(t.b.mr)).toBe(0)
+    expect(t.b.nic.postReceive(t.b.qpn, "r1", sgl(t.b.buf + 64, 64, t.b.key))).toBe(0)
+    expect(t.a.nic.postData(t.a.qpn, OP_SEND, "s1", sgl(t.a.buf + 64, 64, t.a.key), 0, 0, 0, 0)).toBe(0)
+    drain(t.a.nic, t.b.nic)
+    expect(t.b.nic.pollCq(t.b.rcq, 8, out)).toBe(2)
+    expect(out.status[0]).toBe(0)
+    expect(out.status[1]).toBe(NicCode.LOCAL_PROTECTION_ERROR)
+    expect(bytes(t.b, t.b.buf + 64, 64).every((x) => x === 0)).toBe(true)
+    expect(t.a.nic.pollCq(t.a.cq, 8, out)).toBe(2)
+    expect(out.status[1]).toBe(NicCode.REMOTE_OPERATION_ERROR)
+  })
+
+  it("R100: a remote key cached by an earlier write fails once its MR is re-registered", () => {
+    const { a, b } = setup(8)
+    fill(a, a.buf, 64, 6)
+    expect(a.nic.postData(a.qpn, OP_WRITE, "w0", sgl(a.buf, 64, a.key), 0, b.buf, b.key, 0)).toBe(0)
+    drain(a.nic, b.nic)
+    expect(b.nic.deregisterMr(b.mr)).toBe(0)
+    expect(b.nic.registerMr(b.mr, b.buf, BUF, 0xf)).toBe(0)
+    expect(b.nic.validKey(b.mr)).not.toBe(b.key)
+    expect(a.nic.postData(a.qpn, OP_WRITE, "w1", sgl(a.buf, 64, a.key), 0, b.buf + 64, b.key, 0)).toBe(0)
+    drain(a.nic, b.nic)
+    const out = results(8)
+    expect(a.nic.pollCq(a.cq, 8, out)).toBe(2)
+    expect(out.status[0]).toBe(0)
+    expect(out.status[1]).toBe(NicCode.REMOTE_ACCESS_ERROR)
+    expect(bytes(b, b.buf + 64, 64).every((x) => x === 0)).toBe(true)
+  })
+
+  it("a QP created in a destroyed QP's record block starts clean; a widened SGE area moves its records", () => {
+    const { a, b } = setup(8)
+    // leave work behind in the old QP's records, then destroy both ends
+    for (let k = 0; k < 4; k++) a.nic.postData(a.qpn, OP_SEND, k, sgl(a.buf, 64, a.key), 0, 0, 0, 0)
+    const oldWo = a.nic.qp(a.qpn)!.wo
+    expect(a.nic.destroyQp(a.qpn)).toBe(0)
+    expect(b.nic.destroyQp(b.qpn)).toBe(0)
+    const qa = a.nic.createQp(a.pd, a.cq, a.rcq, -1, 8, 8, 1, 1, 0)
+    const qb = b.nic.createQp(b.pd, b.cq, b.rcq, -1, 8, 8, 1, 1, 0)
+    expect(a.nic.qp(qa)!.wo).toBe(oldWo)
+    expect(a.nic.connectQp(qa, 2, qb, 4, 4, 0, 0)).toBe(0)
+    expect(b.nic.connectQp(qb, 1, qa, 4, 4, 0, 0)).toBe(0)
+    // a read with three SGEs on a QP of one send SGE widens its SGE area (the records move)
+    fill(b, b.buf + 4096, 300, 8)
+    const three: SglLike = {
+      count: 3,
+      addr: Float64Array.of(a.buf + 8192, a.buf + 12288, a.buf + 16384),
+      len: Float64Array.of(100, 100, 100),
+      key: Uint32Array.of(a.key, a.key, a.key)
+    }
+    expect(a.nic.postData(qa, OP_READ, "rd", three, 0, b.buf + 4096, b.key, 0)).toBe(0)
+    fill(a, a.buf, 64, 4)
+    expect(b.nic.postReceive(qb, "r", sgl(b.buf, 64, b.key))).toBe(0)
+    expect(a.nic.postData(qa, OP_SEND, "s", sgl(a.buf, 64, a.key), 0, 0, 0, 0)).toBe(0)
+    drain(a.nic, b.nic)
+    const out = results(16)
+    const n = a.nic.pollCq(a.cq, 16, out)
+    // the old QP's four WQEs were flushed by the destroy (no completion: the QP is gone); the new QP's two complete
+    expect(Array.from(out.context.slice(0, n))).toEqual(["rd", "s"])
+    expect(Array.from(out.status.slice(0, n))).toEqual([0, 0])
+    for (let k = 0; k < 3; k++) {
+      expect(bytes(a, a.buf + 8192 + k * 4096, 100)).toEqual(bytes(b, b.buf + 4096 + k * 100, 100))
+    }
+    expect(b.nic.pollCq(b.rcq, 16, out)).toBe(1)
+    expect(out.context[0]).toBe("r")
+    expect(bytes(b, b.buf, 64)).toEqual(bytes(a, a.buf, 64))
+  })
+
+  it("a poll of many CQEs across the ring's wrap returns them in order, contexts released", () => {
+    const { a, b } = setup(64)
+    const cq = a.nic.createCq(64, undefined)
+    const rcq = a.nic.createCq(64, undefined)
+    const qa = a.nic.createQp(a.pd, cq, rcq, -1, 64, 8, 1, 1, 0)
+    const qb = b.nic.createQp(b.pd, b.cq, b.rcq, -1, 8, 64, 1, 1, 0)
+    expect(a.nic.connectQp(qa, 2, qb, 4, 4, 0, 0)).toBe(0)
+    expect(b.nic.connectQp(qb, 1, qa, 4, 4, 0, 0)).toBe(0)
+    const out = results(64)
+    let next = 0
+    const round = (count: number, take: number) => {
+      for (let k = 0; k < count; k++) {
+        expect(b.nic.postReceive(qb, k, sgl(b.buf + k * 64, 64, b.key))).toBe(0)
+        expect(a.nic.postData(qa, OP_SEND, `s${next + k}`, sgl(a.buf, 64, a.key), 0, 0, 0, 0)).toBe(0)
+      }
+      drain(a.nic, b.nic)
+      expect(a.nic.pollCq(cq, take, out)).toBe(count)
+      for (let k = 0; k < count; k++) {
+        expect(out.status[k]).toBe(0)
+        expect(out.context[k]).toBe(`s${next + k}`)
+        expect(out.opcode[k]).toBe(OP_SEND)
+        expect(out.bytes[k]).toBe(64)
+      }
+      next += count
+      expect(b.nic.pollCq(b.rcq, 64, out)).toBe(count)
+    }
+    round(40, 40) // head moves to 40
+    round(40, 64) // entries 40..63 then 0..15: one poll, two blocks
+    round(50, 64)
+    expect(a.nic.cq(cq)!.ctx.every((c) => c === undefined)).toBe(true)
   })
 })

@@ -397,6 +397,8 @@ export interface NdkService {
 // ---------------------------------------------------------------------------------------------------------------
 
 const SILENT = NdkOpFlag.NDK_OP_FLAG_SILENT_SUCCESS
+/** the status of a work request refused because an object it names is closing (fails with `InvalidState`) */
+const CLOSED = S.STATUS_INVALID_DEVICE_STATE
 const DEFER = NdkOpFlag.NDK_OP_FLAG_DEFER
 /** every tracked operation needs its completion: silent success and deferral are masked out */
 const tracked = (flags: number | undefined): number => ((flags ?? 0) & ~(SILENT | DEFER)) >>> 0
@@ -437,6 +439,11 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   }
   /** objects whose close has started: nothing may be called on them any more (R31) */
   const closing = new WeakSet<object>()
+  /**
+   * Whether a memory object a work request names (MR, MW, fast-register MR) is closing: the post is refused with
+   * {@link CLOSED} before the provider sees it, rather than naming a closed object (R31)
+   */
+  const isClosing = (a: object, b?: object): boolean => closing.has(a) || (b !== undefined && closing.has(b))
   const kit: Kit = { stats, closeOnce }
 
   /** next VA of the caller-buffer range (page-aligned, a guard page between buffers, never reused) */
@@ -786,7 +793,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           srq,
           T.NdkObjectTypeSrq,
           (cc, ctx) => srq.Dispatch.NdkCloseSrq(srq, cc, ctx),
-          Queue.shutdown(notices)
+          // its QPs closed first; receives nobody consumed are dropped without a completion (SPEC §8.7 close
+          // table, model decision): they fail with Cancelled, so nobody waits forever
+          Effect.zipRight(Queue.shutdown(notices), Effect.sync(() => void owner.failAll(S.STATUS_CANCELLED)))
         )
       const raw = yield* Effect.acquireRelease(
         create<NdkSrq>(stats, T.NdkObjectTypeSrq, (cc, ctx, out) =>
@@ -984,7 +993,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             owner,
             undefined,
             (op) =>
-              unsafe!.NdkBind(
+              isClosing(mr.raw, mw.raw) ? CLOSED : unsafe!.NdkBind(
                 raw,
                 op,
                 mr.raw,
@@ -994,14 +1003,16 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
                 tracked(flags)
               ),
             (op) =>
-              raw.Dispatch.NdkBind(
-                raw,
-                op,
-                mr.raw,
-                mw.raw,
-                mr.buffer.address + BigInt(offset),
-                BigInt(length),
-                tracked(flags)
+              Effect.suspend(() =>
+                isClosing(mr.raw, mw.raw) ? Effect.succeed(CLOSED) : raw.Dispatch.NdkBind(
+                  raw,
+                  op,
+                  mr.raw,
+                  mw.raw,
+                  mr.buffer.address + BigInt(offset),
+                  BigInt(length),
+                  tracked(flags)
+                )
               ),
             hasSync
           ),
@@ -1009,8 +1020,13 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           postAndWait(
             owner,
             undefined,
-            (op) => unsafe!.NdkInvalidate(raw, op, target.raw, tracked(flags)),
-            (op) => raw.Dispatch.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            (op) => isClosing(target.raw) ? CLOSED : unsafe!.NdkInvalidate(raw, op, target.raw, tracked(flags)),
+            (op) =>
+              Effect.suspend(() =>
+                isClosing(target.raw)
+                  ? Effect.succeed(CLOSED)
+                  : raw.Dispatch.NdkInvalidate(raw, op, target.raw, tracked(flags))
+              ),
             hasSync
           ),
         fastRegister: (frmr, lam, options = {}) => {
@@ -1021,18 +1037,22 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             owner,
             undefined,
             (op) =>
-              unsafe!.NdkFastRegister(raw, op, frmr.raw, lam.pages.length, lam.pages, lam.fbo, length, base, flags),
+              isClosing(frmr.raw)
+                ? CLOSED
+                : unsafe!.NdkFastRegister(raw, op, frmr.raw, lam.pages.length, lam.pages, lam.fbo, length, base, flags),
             (op) =>
-              raw.Dispatch.NdkFastRegister(
-                raw,
-                op,
-                frmr.raw,
-                lam.pages.length,
-                lam.pages,
-                lam.fbo,
-                length,
-                base,
-                flags
+              Effect.suspend(() =>
+                isClosing(frmr.raw) ? Effect.succeed(CLOSED) : raw.Dispatch.NdkFastRegister(
+                  raw,
+                  op,
+                  frmr.raw,
+                  lam.pages.length,
+                  lam.pages,
+                  lam.fbo,
+                  length,
+                  base,
+                  flags
+                )
               ),
             hasSync
           )

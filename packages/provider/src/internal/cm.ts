@@ -232,8 +232,11 @@ interface TimerEntry {
 
 const before = (x: TimerEntry, y: TimerEntry): boolean => x.at < y.at || (x.at === y.at && x.seq < y.seq)
 
-/** The manager's timers: a binary min-heap by (deadline, order set); cancelled entries are dropped lazily. */
-class TimerHeap {
+/**
+ * The manager's timers: a binary min-heap by (deadline, order set); cancelled entries are dropped lazily. One
+ * sleeper fiber waits for the earliest deadline at a time.
+ */
+export class TimerHeap {
   private heap: Array<TimerEntry> = []
   private seq = 0
   private live = 0
@@ -267,7 +270,10 @@ class TimerHeap {
 
   private fire(at: number): void {
     if (this.sleeperAt === at) this.sleeperAt = Infinity
-    const now = this.clock.unsafeCurrentTimeMillis()
+    // the sleeper for `at` woke, so `at` has come: the clock may read a hair earlier (the sleep's duration is
+    // rounded to whole nanoseconds), and a deadline left for a re-sleep of under a nanosecond would sleep zero
+    // time and wake at the same reading again, for ever
+    const now = Math.max(this.clock.unsafeCurrentTimeMillis(), at)
     const h = this.heap
     while (h.length > 0 && h[0]!.at <= now) {
       const e = this.pop()

@@ -11,11 +11,16 @@
  * posted ahead, sends (awaited in their own fibers, or submitted to the CQ's stream), RDMA writes, CQ moderation
  * and resize, checks of completed receives, time advances, a worker fiber of sends that is interrupted while it
  * waits, a NIC reset, a partition, a close chained on a receive's completion, early explicit closes; then explicit
- * closes in a random order and the release of the whole scope (adapters last).
+ * closes in a random order and the release of the whole scope (adapters last). Alongside, from a second stream: a
+ * second connection whose passive QP receives through a shared receive queue, a memory window (bind, the peer's
+ * read through it, invalidate) and a fast-register MR over a logical mapping (register, the peer's write through
+ * it, invalidate or the peer's send-and-invalidate), with early closes of those objects.
  *
  * @internal
  */
 import * as Ndk from "@effect-ndk/consumer/Ndk"
+import { PAGE_SIZE } from "@effect-ndk/ndkpi/Constants"
+import { NdkOpFlag } from "@effect-ndk/ndkpi/OpFlag"
 import type { NdkProviderHost } from "@effect-ndk/ndkpi/ProviderHost"
 import * as SockAddr from "@effect-ndk/ndkpi/SockAddr"
 import * as Effect from "effect/Effect"
@@ -173,6 +178,23 @@ export const body = (
       )
     const ready = () => conn !== undefined && !closedHandles.has(a.qp) && !closedHandles.has(b.qp)
 
+    // a second connection whose passive QP takes its receives from a shared receive queue, a memory window and a
+    // fast-register MR on B; drawn from a stream of their own, so the main workload keeps its draws
+    const xr = R.rng((seed ^ 0x85ebca6b) >>> 0)
+    const x = yield* need("extras", inScope(makeExtras(a, b, xr)))
+    const server2 = yield* spawn(inScope(Effect.flatMap(listener.incoming, (req) => req.accept(x.bqp, limits))))
+    const client2 = conn === undefined
+      ? undefined
+      : yield* driven(inScope(a.adapter.connect(x.aqp, addr(a, 0), addr(b, PORT), limits)), 1500)
+    const accepted2 = client2 !== undefined && client2._tag === "Some" && Exit.isSuccess(client2.value)
+      ? yield* R.until(() => server2.unsafePoll() !== null, 1500, 1).pipe(Effect.map(() => server2.unsafePoll()))
+      : null
+    const conn2 = client2 !== undefined && client2._tag === "Some" && Exit.isSuccess(client2.value) &&
+        accepted2 !== null && Exit.isSuccess(accepted2)
+      ? { ca: client2.value.value, cb: accepted2.value }
+      : undefined
+    const ready2 = () => conn2 !== undefined && !closedHandles.has(x.aqp) && !closedHandles.has(x.bqp)
+
     // workload
     let sent = 0
     let recvPosted = 0
@@ -231,6 +253,127 @@ export const body = (
       })
     )
     let chained = false
+
+    // the extras' workload: SRQ receives and sends into them, MW bind + read through its token + invalidate,
+    // fast-register + write through its token + invalidate (one memory chain at a time, each awaited in order)
+    let srqPosted = 0
+    let srqChecked = 0
+    let xSent = 0
+    let memoryChecks = 0
+    let chain: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+    let frValid = false
+    const srqReceives: Array<Receive> = []
+    const checkSrq = Effect.gen(function*() {
+      for (let i = 0; i < srqReceives.length;) {
+        const r = srqReceives[i]!
+        if (!r.posted.done()) {
+          i++
+          continue
+        }
+        srqReceives.splice(i, 1)
+        const c = yield* Effect.either(r.posted.await)
+        if (c._tag === "Left") continue
+        const at = (r.n % (SLOTS / 2)) * SLOT
+        const data = x.bMem.buffer.bytes.subarray(at, at + MSG)
+        const k = c.right.bytesTransferred !== MSG ? -1 : differs(data, idOf(data))
+        if (k !== undefined) {
+          finding("DATA_INTEGRITY", [], `SRQ receive srq-${r.n}: ${c.right.bytesTransferred} bytes, byte ${k} differs`)
+          continue
+        }
+        srqChecked++
+      }
+    })
+    /** checks the bytes `got` against message `id` once the operation succeeded (not after a NIC reset) */
+    const verify = (what: string, got: Uint8Array, id: number) =>
+      Effect.sync(() => {
+        if (net.resetDone()) return
+        const k = differs(got, id)
+        if (k !== undefined) finding("DATA_INTEGRITY", [], `${what} ${id}: byte ${k} differs, got ${show(got)}`)
+        else memoryChecks++
+      })
+    /**
+     * A step of a memory chain, taken only while the extra connection's QPs (and `uses`) are open: the chain ends
+     * once one was closed (the application's side of R31; the consumer refuses WRs naming closed memory objects)
+     */
+    const live = <A, E>(fx: Effect.Effect<A, E>, uses?: { readonly close: Effect.Effect<void> }) =>
+      Effect.suspend((): Effect.Effect<A, E | "closed"> =>
+        ready2() && (uses === undefined || !closedHandles.has(uses)) ? fx : Effect.fail("closed")
+      )
+    const mwChain = (off: number, invalidate: boolean) =>
+      Effect.gen(function*() {
+        const flags = NdkOpFlag.NDK_OP_FLAG_ALLOW_REMOTE_READ
+        yield* live(x.bqp.bind(x.bMem, x.mw, MW_BASE, SLOTS / 2 * SLOT, flags))
+        const token = yield* live(x.mw.remoteToken, x.mw)
+        const sink = SINK + off
+        x.aMem.buffer.bytes.fill(0, sink, sink + MSG)
+        yield* live(x.aqp.read([x.aMem.sge(sink, MSG)], x.bMem.buffer.address + BigInt(MW_BASE + off), token))
+        yield* verify("MW read", x.aMem.buffer.bytes.subarray(sink, sink + MSG), MW_ID + off / SLOT)
+        if (invalidate) yield* live(x.bqp.invalidate(x.mw))
+      })
+    const frChain = (off: number, via: "invalidate" | "send") =>
+      Effect.gen(function*() {
+        if (frValid) {
+          yield* live(x.bqp.invalidate(x.frmr))
+          frValid = false
+        }
+        const flags = NdkOpFlag.NDK_OP_FLAG_ALLOW_REMOTE_WRITE | NdkOpFlag.NDK_OP_FLAG_ALLOW_REMOTE_READ
+        yield* live(x.bqp.fastRegister(x.frmr, x.lam, { flags }))
+        frValid = true
+        const token = yield* live(x.frmr.remoteToken, x.frmr)
+        const id = seed * 1000 + 700 + xSent++
+        x.aMem.buffer.bytes.set(message(id), SOURCE)
+        yield* live(x.aqp.write([x.aMem.sge(SOURCE, MSG)], x.frBuffer.address + BigInt(off), token))
+        yield* verify("fast-register write", x.frBuffer.bytes.subarray(off, off + MSG), id)
+        if (via === "invalidate") {
+          yield* live(x.bqp.invalidate(x.frmr))
+          frValid = false
+        } else if (srqReceives.length > 0) {
+          // the peer's send-and-invalidate consumes an SRQ receive and invalidates the fast-registered token
+          x.aMem.buffer.bytes.set(message(id), SOURCE)
+          yield* live(x.aqp.sendAndInvalidate([x.aMem.sge(SOURCE, MSG)], token))
+          frValid = false
+        }
+      })
+    const extraStep = Effect.gen(function*() {
+      const roll = xr.int(100)
+      if (roll < 8) {
+        if (!closedHandles.has(x.srq) && srqReceives.length < SLOTS / 2) {
+          const n = srqPosted
+          const at = (n % (SLOTS / 2)) * SLOT
+          const posted = yield* Effect.either(x.srq.postReceive([x.bMem.sge(at, SLOT)], `srq-${n}`))
+          if (posted._tag === "Right") {
+            srqReceives.push({ n, posted: posted.right })
+            srqPosted++
+          }
+        }
+      } else if (roll < 14) {
+        if (ready2()) {
+          const id = seed * 1000 + 800 + xSent++
+          const slot = xSent % (SLOTS / 2 - 1)
+          x.aMem.buffer.bytes.set(message(id), slot * SLOT)
+          yield* spawn(x.aqp.send([x.aMem.sge(slot * SLOT, MSG)]))
+        }
+      } else if (roll < 18) {
+        yield* checkSrq
+      } else if (roll < 20) {
+        if (!closedHandles.has(x.srq)) {
+          yield* spawn(x.srq.modify({ notifyThreshold: xr.int(4) }))
+          if (xr.chance(0.5)) yield* spawn(x.srq.nextNotification)
+        }
+      } else if (roll < 25) {
+        if (ready2() && (chain === undefined || chain.unsafePoll() !== null)) {
+          chain = yield* spawn(
+            xr.chance(0.5)
+              ? mwChain(xr.int(SLOTS / 2) * SLOT, xr.chance(0.7))
+              : frChain(xr.int(PAGE_SIZE / SLOT) * SLOT, xr.chance(0.7) ? "invalidate" : "send")
+          )
+        }
+      } else if (roll < 26) {
+        const victims: Array<{ readonly close: Effect.Effect<void> }> = [x.aqp, x.bqp, x.srq, x.mw, x.frmr]
+        if (conn2 !== undefined) victims.push(conn2.ca, conn2.cb)
+        yield* closeEarly(xr.pick(victims))
+      }
+    })
     const writes: Array<
       { readonly off: number; readonly id: number; readonly fiber: Fiber.RuntimeFiber<unknown, unknown> }
     > = []
@@ -282,10 +425,12 @@ export const body = (
         if (conn !== undefined) victims.push(conn.ca, conn.cb)
         yield* closeEarly(rng.pick(victims))
       }
+      yield* extraStep
     }
     yield* shared.settle
     yield* R.until(() => false, 5 + rng.int(20), 1)
     yield* checkReceives
+    yield* checkSrq
 
     // WR-once (R78) and completion order (R82) over what the consumer's dispatchers polled
     orderChecks(log.events, finding, R.S.STATUS_SUCCESS)
@@ -322,6 +467,10 @@ export const body = (
       if (rng.chance(0.5)) yield* closeEarly(h)
       if (rng.chance(0.3)) yield* R.until(() => false, 1, 1)
     }
+    const extras: Array<{ readonly close: Effect.Effect<void> }> = [x.aqp, x.bqp, x.srq, x.mw, x.frmr, x.aMem, x.bMem]
+    if (conn2 !== undefined) extras.push(conn2.ca, conn2.cb)
+    shuffle(xr, extras)
+    for (const h of extras) if (xr.chance(0.5)) yield* closeEarly(h)
     const release = yield* driven(Scope.close(scope, Exit.void), 4000)
     if (Option.isNone(release)) {
       finding("CLOSE_NEVER_COMPLETED", ["R14"], "the consumer scope's release did not finish")
@@ -346,5 +495,38 @@ export const body = (
 
     for (const s of [a, b]) guardOracle(s.host, s.base, finding)
 
-    return end(run, { seed, faults: fs, connected: conn !== undefined, received, writes: writesChecked, keepLog })
+    return end(run, {
+      seed,
+      faults: fs,
+      connected: conn !== undefined,
+      received: received + srqChecked,
+      writes: writesChecked + memoryChecks,
+      keepLog
+    })
+  })
+
+/** The extras' layout: A's and B's extra regions (SLOTS slots each), B's window area and its pattern ids. */
+const XREGION = SLOTS * SLOT
+/** A: sends from the first half but its last slot, the fast-register source in that slot; MW read sinks after it */
+const SOURCE = (SLOTS / 2 - 1) * SLOT
+const SINK = (SLOTS / 2) * SLOT
+/** B: SRQ receives land in the first half; the window covers the second half, filled with known messages */
+const MW_BASE = (SLOTS / 2) * SLOT
+const MW_ID = 0x4d570000
+
+/** The extras' objects (in the run's scope; released before the main objects, in reverse order). */
+const makeExtras = (a: Side, b: Side, xr: R.Rng) =>
+  Effect.gen(function*() {
+    const frBuffer = yield* b.adapter.allocate(PAGE_SIZE)
+    const lam = yield* b.adapter.buildLam(frBuffer)
+    const aMem = yield* a.pd.registerMemory(XREGION, ACCESS)
+    const bMem = yield* b.pd.registerMemory(XREGION, ACCESS)
+    for (let k = 0; k < SLOTS / 2; k++) bMem.buffer.bytes.set(message(MW_ID + k), MW_BASE + k * SLOT)
+    const srq = yield* b.pd.createSrq({ depth: SLOTS, maxSge: 2, notifyThreshold: xr.int(3) })
+    const options = { initiatorQueueDepth: 16, receiveQueueDepth: 16, maxInitiatorSge: 2, maxReceiveSge: 2 }
+    const aqp = yield* a.pd.createQp({ ...options, receiveCq: a.cq, initiatorCq: a.cq, context: "qp0x" })
+    const bqp = yield* b.pd.createQp({ ...options, receiveCq: b.cq, initiatorCq: b.cq, srq, context: "qp1x" })
+    const mw = yield* b.pd.createMw
+    const frmr = yield* b.pd.createFastRegisterMr({ pageCount: 2, remoteAccess: true })
+    return { frBuffer, lam, aMem, bMem, srq, aqp, bqp, mw, frmr }
   })

@@ -63,10 +63,21 @@ export const differs = (data: Uint8Array, id: number): number | undefined => {
 /** The id a received message carries in its first four bytes. @internal */
 export const idOf = (data: Uint8Array) => data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)
 
+/** The QP functions that post to its initiator queue. */
+const initiatorPosts = new Set([
+  "NdkSend",
+  "NdkSendAndInvalidate",
+  "NdkBind",
+  "NdkFastRegister",
+  "NdkInvalidate",
+  "NdkRead",
+  "NdkWrite"
+])
+
 /**
  * Every WR completes at most once (R78); successes of one queue come in posting order (R82; context ids are given
- * in order of first appearance, i.e. posting order). In both drivers host A's QP only initiates and host B's only
- * receives, so a QP context names one queue.
+ * in order of first appearance, i.e. posting order). The queue of a request is the one its post named: a QP's
+ * receive or initiator queue, or an SRQ per consuming QP (R104: the oldest SRQ receive is consumed first).
  *
  * @internal
  */
@@ -77,13 +88,22 @@ export const orderChecks = (
 ): void => {
   const seen = new Map<number, number>()
   const lastOf = new Map<string, number>()
+  // the queue each request was posted to: a QP's receive queue, its initiator queue, or an SRQ (whose receives
+  // complete in posting order on each QP that consumes them, R104)
+  const postedTo = new Map<number, string>()
   for (const e of events) {
+    if (e.kind === "call" && e.ctx !== undefined) {
+      if (e.fn === "NdkReceive") postedTo.set(e.ctx, `Qp#${e.object} receive`)
+      else if (e.fn === "NdkSrqReceive") postedTo.set(e.ctx, `Srq#${e.object}`)
+      else if (initiatorPosts.has(e.fn)) postedTo.set(e.ctx, `Qp#${e.object} initiator`)
+      continue
+    }
     if (e.kind !== "return" || e.results === undefined) continue
     for (const r of e.results) {
       const n = (seen.get(r.ctx) ?? 0) + 1
       seen.set(r.ctx, n)
       if (n === 2) finding("WR_COMPLETES_ONCE", ["R78"], `request context ${r.ctx} completed twice (event #${e.seq})`)
-      const queue = `QPContext ${r.qpCtx}`
+      const queue = `${postedTo.get(r.ctx) ?? "?"} of QPContext ${r.qpCtx}`
       const prev = lastOf.get(queue)
       if (prev !== undefined && r.ctx < prev && r.status === success) {
         finding(
