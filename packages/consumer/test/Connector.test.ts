@@ -26,6 +26,38 @@ const serve = (s: Side, port: number, o: { readonly ex?: boolean; readonly data?
     return { listener, accepted }
   })
 
+/**
+ * Records the names of the dispatch-table and synchronous-twin functions called on `objects` (the tables are the
+ * provider's, shared by every object of a type: wrapped in place until `restore`).
+ */
+const spyOn = (
+  objects: ReadonlyArray<object & { readonly Dispatch: object; readonly unsafe?: object | undefined }>
+) => {
+  const calls: Array<string> = []
+  const undo: Array<() => void> = []
+  const targets = new Set<object>(objects)
+  const tables = new Set<object>()
+  for (const o of objects) {
+    tables.add(o.Dispatch)
+    if (o.unsafe !== undefined) tables.add(o.unsafe)
+  }
+  for (const table of tables) {
+    for (const [name, f] of Object.entries(table)) {
+      if (typeof f !== "function") continue
+      Object.defineProperty(table, name, {
+        configurable: true,
+        writable: true,
+        value: (...args: Array<unknown>) => {
+          if (targets.has(args[0] as object)) calls.push(name)
+          return f.apply(table, args)
+        }
+      })
+      undo.push(() => Object.defineProperty(table, name, { configurable: true, writable: true, value: f }))
+    }
+  }
+  return { calls, restore: () => undo.forEach((u) => u()) }
+}
+
 describe("Ndk: standalone connectors", () => {
   it.effect("R146, R134: connect, read the reply, then completeConnect; addresses on both sides", () =>
     scopedDriven(Effect.gen(function*() {
@@ -253,6 +285,39 @@ describe("Ndk: memory windows, fast registration, logical addresses", () => {
       yield* drive(b.qp.bind(b.mr, live, 0, 256, read))
       yield* drive(a.qp.read([a.mr.sge(0, 4)], b.mr.buffer.address, yield* live.remoteToken))
       assert.deepStrictEqual(Array.from(a.mr.buffer.bytes.slice(0, 4)), [7, 7, 7, 7])
+    })))
+
+  it.effect("R31: every post to a QP or SRQ whose close has started fails with InvalidState before the provider sees it", () =>
+    scopedDriven(Effect.gen(function*() {
+      const [h] = yield* hosts(1)
+      const a = yield* side(h!)
+      const srq = yield* a.pd.createSrq({ depth: 4 })
+      yield* drive(Effect.all([a.qp.close, srq.close]))
+      const sge = [a.mr.sge(0, 8)]
+      const posts = [
+        a.qp.send(sge),
+        a.qp.receive(sge),
+        a.qp.postReceive(sge),
+        a.qp.write(sge, a.mr.buffer.address, 0),
+        a.qp.batch([{ _tag: "Send", sgl: sge }]),
+        a.qp.submit({ _tag: "Receive", sgl: sge }),
+        a.qp.sendAndInvalidate(sge, 0),
+        srq.receive(sge),
+        srq.postReceive(sge)
+      ]
+      const spy = spyOn([a.qp.raw, srq.raw])
+      const tags = yield* Effect.ensuring(
+        Effect.gen(function*() {
+          const tags = yield* Effect.all(posts.map((post) => Effect.map(Effect.flip(drive(post)), (e) => e._tag)))
+          yield* drive(a.qp.flush)
+          return tags
+        }),
+        Effect.sync(spy.restore)
+      )
+      assert.deepStrictEqual(tags, new Array(posts.length).fill("InvalidState"))
+      assert.deepStrictEqual(spy.calls, [])
+      assert.strictEqual(a.qp.outstanding(), 0)
+      assert.strictEqual(srq.outstanding(), 0)
     })))
 
   it.effect("R120: after an MW is invalidated, a read through its old token fails with AccessViolation", () =>

@@ -409,6 +409,8 @@ export class Op {
 export class Owner {
   head: Op | undefined = undefined
   count = 0
+  /** its object's close has started: nothing more is posted to it (R31) */
+  closed = false
   constructor(readonly stats: Stats) {}
   add(op: Op): void {
     op.next = this.head

@@ -397,6 +397,8 @@ export interface NdkService {
 const SILENT = NdkOpFlag.NDK_OP_FLAG_SILENT_SUCCESS
 /** the status of a work request refused because an object it names is closing (fails with `InvalidState`) */
 const CLOSED = S.STATUS_INVALID_DEVICE_STATE
+/** a post to a QP or SRQ whose close has started (R31): refused before the provider sees it */
+const refused = Effect.fail(toError(CLOSED))
 const DEFER = NdkOpFlag.NDK_OP_FLAG_DEFER
 /** every tracked operation needs its completion: silent success and deferral are masked out */
 const tracked = (flags: number | undefined): number => ((flags ?? 0) & ~(SILENT | DEFER)) >>> 0
@@ -435,6 +437,9 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     }
     return c
   }
+  /** {@link closeOnce} of a QP or SRQ: its posts are refused from the moment its close starts (R31) */
+  const closeOwner = (owner: Owner, ...args: Parameters<typeof closeOnce>): Effect.Effect<void> =>
+    Effect.zipRight(Effect.sync(() => void (owner.closed = true)), closeOnce(...args))
   /** objects whose close has started: nothing may be called on them any more (R31) */
   const closing = new WeakSet<object>()
   /** Whether `a` or `b` (memory objects a work request names) is closing. */
@@ -720,6 +725,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
   ): Effect.Effect<Completion, E> => {
     if (hasSync) {
       return Effect.withFiberRuntime((fiber, status) => {
+        if (owner.closed) return refused
         const op = new Op(owner, context)
         const st = post(op)
         if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
@@ -731,6 +737,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       })
     }
     return Effect.suspend(() => {
+      if (owner.closed) return refused
       const op = new Op(owner, context)
       return Effect.flatMap(postFx(op), (st) => {
         if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
@@ -766,6 +773,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     post: (op: Op) => Effect.Effect<number>
   ): Effect.Effect<Posted, E> =>
     Effect.suspend(() => {
+      if (owner.closed) return refused
       const op = new Op(owner, context)
       return Effect.flatMap(post(op), (st) => {
         if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
@@ -781,6 +789,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
     post: (op: Op) => number
   ): Effect.Effect<Posted, E> =>
     Effect.suspend(() => {
+      if (owner.closed) return refused
       const op = new Op(owner, context)
       const st = post(op)
       if (st !== S.STATUS_SUCCESS) return Effect.fail(toError(st))
@@ -804,7 +813,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       // limit notifications (statuses), buffered until taken; shut down once the SRQ has closed
       const notices = yield* Queue.unbounded<number>()
       const closeSrq = (srq: NdkSrq) =>
-        closeOnce(
+        closeOwner(
+          owner,
           srq,
           T.NdkObjectTypeSrq,
           (cc, ctx) => srq.Dispatch.NdkCloseSrq(srq, cc, ctx),
@@ -902,7 +912,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       // close: the provider flushes what is outstanding; the flushed completions reach the dispatchers; anything
       // still tracked afterwards was lost by the provider (counted, then failed so no fiber waits forever)
       const closeQp = (qp: NdkQp) =>
-        closeOnce(
+        closeOwner(
+          owner,
           qp,
           T.NdkObjectTypeQp,
           (cc, ctx) => qp.Dispatch.NdkCloseQp(qp, cc, ctx),
@@ -953,6 +964,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           : (sgl, context) => prePost(owner, context, (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
         batch: (wrs) =>
           wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
+            if (owner.closed) return refused
             const batch = new Batch(wrs.length)
             // with the synchronous twins: post all and park in one step
             if (hasSync) {
@@ -994,6 +1006,7 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
           }),
         submit: (wr) =>
           Effect.suspend(() => {
+            if (owner.closed) return refused
             const op = new Op(owner, wr.context)
             op.sink = wr._tag === "Receive" ? rcq.sink : icq.sink
             const fx = hasSync ? Effect.sync(() => postSync(raw, op, wr)) : postEffect(raw, op, wr)
@@ -1056,7 +1069,8 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
             (op) => raw.Dispatch.NdkSendAndInvalidate(raw, op, sgl, sgl.length, tracked(flags), remoteToken),
             hasSync
           ),
-        flush: raw.Dispatch.NdkFlush(raw),
+        // a closing QP is flushed by its close: nothing to call (R31)
+        flush: Effect.suspend(() => owner.closed ? Effect.void : raw.Dispatch.NdkFlush(raw)),
         outstanding: () => owner.count,
         close: closeQp(raw)
       }

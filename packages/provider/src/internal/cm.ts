@@ -233,8 +233,10 @@ interface TimerEntry {
 const before = (x: TimerEntry, y: TimerEntry): boolean => x.at < y.at || (x.at === y.at && x.seq < y.seq)
 
 /**
- * The manager's timers: a binary min-heap by (deadline, order set); cancelled entries are dropped lazily. One
- * sleeper fiber waits for the earliest deadline at a time.
+ * The manager's timers: a binary min-heap by (deadline, order set); cancelled entries are dropped lazily (and
+ * always from the top before a sleep: no sleeper waits for a cancelled deadline). One sleeper fiber waits for the
+ * earliest live deadline; one replaced by an earlier deadline is interrupted, so at most one sleeper per host is
+ * ever alive (a long timeout cancelled right away does not leave its sleeper behind for the timeout's length).
  */
 export class TimerHeap {
   private heap: Array<TimerEntry> = []
@@ -242,6 +244,8 @@ export class TimerHeap {
   private live = 0
   /** the earliest deadline a sleeper fiber waits for (Infinity: none) */
   private sleeperAt = Infinity
+  /** that sleeper */
+  private sleeper: Fiber.RuntimeFiber<void, never> | undefined = undefined
   constructor(
     readonly clock: Clock.Clock,
     readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
@@ -263,13 +267,17 @@ export class TimerHeap {
   }
 
   private sleep(at: number): void {
+    const old = this.sleeper
     this.sleeperAt = at
     const delay = Math.max(0, at - this.clock.unsafeCurrentTimeMillis())
-    this.runFork(Effect.zipRight(Effect.sleep(Duration.millis(delay)), Effect.sync(() => this.fire(at))))
+    this.sleeper = this.runFork(Effect.zipRight(Effect.sleep(Duration.millis(delay)), Effect.sync(() => this.fire(at))))
+    if (old !== undefined) old.unsafeInterruptAsFork(old.id())
   }
 
   private fire(at: number): void {
-    if (this.sleeperAt === at) this.sleeperAt = Infinity
+    if (this.sleeperAt !== at) return // replaced by an earlier sleeper, which handles everything due
+    this.sleeperAt = Infinity
+    this.sleeper = undefined
     // the sleeper for `at` woke, so `at` has come: the clock may read a hair earlier (the sleep's duration is
     // rounded to whole nanoseconds), and a deadline left for a re-sleep of under a nanosecond would sleep zero
     // time and wake at the same reading again, for ever
@@ -283,6 +291,8 @@ export class TimerHeap {
       this.live--
       f()
     }
+    // no sleeper for cancelled deadlines
+    while (h.length > 0 && h[0]!.f === undefined) this.pop()
     if (h.length > 0 && h[0]!.at < this.sleeperAt) this.sleep(h[0]!.at)
   }
 
