@@ -4,12 +4,12 @@
  * copy. Each case checks that the result is the one separate packets would give.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { FabricCore } from "../src/internal/fabric.js"
+import type { FabricCore } from "../src/internal/fabric.js"
 import type { SglLike } from "../src/internal/nic.js"
 import { NicCore, OP_READ, OP_RECV, OP_SEND, OP_WRITE } from "../src/internal/nic.js"
 import { defaultConfig } from "../src/Nic.js"
 import { NicCode } from "../src/NicCode.js"
-import { results, sgl } from "./core.js"
+import { quietFabric, results, sgl } from "./core.js"
 
 const BUF = 1 << 20
 
@@ -31,15 +31,7 @@ const makeSide = (fabric: FabricCore, address: number, depth: number) => {
 }
 
 const setup = (depth = 64) => {
-  const fabric = new FabricCore({
-    seed: 7,
-    memoryBytes: 16 * BUF,
-    link: { latencyUs: 0, bandwidthGbps: 0, mtu: 4096 },
-    faults: { loss: 0, duplicate: 0, reorder: 0, reorderMaxUs: 10, corrupt: 0 },
-    trace: true,
-    now: () => 0,
-    wasm: true
-  })
+  const fabric = quietFabric({ seed: 7, memoryBytes: 16 * BUF, trace: true, now: () => 0, wasm: true })
   const a = makeSide(fabric, 1, depth)
   const b = makeSide(fabric, 2, depth)
   expect(a.nic.connectQp(a.qpn, 2, b.qpn, 4, 4, 0, 0)).toBe(0)

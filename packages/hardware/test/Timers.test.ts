@@ -3,24 +3,15 @@
  * pending at a time, a late sleeper starts no duplicates, an early one is re-requested.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { FabricCore } from "../src/internal/fabric.js"
 import { NicCore, OP_SEND } from "../src/internal/nic.js"
 import { defaultConfig } from "../src/Nic.js"
-import { results, sgl } from "./core.js"
+import { quietFabric, results, sgl } from "./core.js"
 
 const BUF = 1 << 16
 
 const setup = () => {
   const clock = { now: 0 }
-  const fabric = new FabricCore({
-    seed: 3,
-    memoryBytes: 16 * BUF,
-    link: { latencyUs: 0, bandwidthGbps: 0, mtu: 4096 },
-    faults: { loss: 0, duplicate: 0, reorder: 0, reorderMaxUs: 10, corrupt: 0 },
-    trace: false,
-    now: () => clock.now,
-    wasm: false
-  })
+  const fabric = quietFabric({ seed: 3, memoryBytes: 16 * BUF, trace: false, now: () => clock.now, wasm: false })
   const side = (address: number) => {
     const nic = new NicCore(fabric, fabric.nextPortIndex(), address, {
       ...defaultConfig,

@@ -1,5 +1,22 @@
 /** Plain records for tests that drive the synchronous NIC core directly (no Effect driver). */
+import { FabricCore } from "../src/internal/fabric.js"
 import type { ResultsLike, SglLike } from "../src/internal/nic.js"
+
+/** A fault-free, zero-latency fabric core of `memoryBytes`, its time read from `now`. */
+export const quietFabric = (
+  o: {
+    readonly seed: number
+    readonly memoryBytes: number
+    readonly now: () => number
+    readonly trace: boolean
+    readonly wasm: boolean
+  }
+): FabricCore =>
+  new FabricCore({
+    ...o,
+    link: { latencyUs: 0, bandwidthGbps: 0, mtu: 4096 },
+    faults: { loss: 0, duplicate: 0, reorder: 0, reorderMaxUs: 10, corrupt: 0 }
+  })
 
 /** A one-entry scatter/gather list. */
 export const sgl = (addr: number, len: number, key: number): SglLike => ({
