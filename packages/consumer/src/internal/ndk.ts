@@ -962,48 +962,39 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
         postReceive: hasSync
           ? (sgl, context) => prePostSync(owner, context, (op) => unsafe.NdkReceive(raw, op, sgl, sgl.length))
           : (sgl, context) => prePost(owner, context, (op) => raw.Dispatch.NdkReceive(raw, op, sgl, sgl.length)),
-        batch: (wrs) =>
-          wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
-            if (owner.closed) return refused
-            const batch = new Batch(wrs.length)
-            // with the synchronous twins: post all and park in one step
-            if (hasSync) {
-              for (let i = 0; i < wrs.length; i++) {
+        // with the synchronous twins: post all and park in one step (the posts run inside the wait's registration)
+        batch: hasSync
+          ? (wrs) =>
+            wrs.length === 0
+              ? Effect.succeed([])
+              : Effect.async<ReadonlyArray<Completion>, E>((resume) => postBatchSync(owner, raw, wrs, resume))
+          : (wrs) =>
+            wrs.length === 0 ? Effect.succeed([]) : Effect.suspend(() => {
+              if (owner.closed) return refused
+              const batch = new Batch(wrs.length)
+              const posts = (i: number): Effect.Effect<number> => {
                 const op = new Op(owner, wrs[i]!.context)
                 op.batch = batch
                 op.index = i
-                const st = postSync(raw, op, wrs[i]!)
-                if (st !== S.STATUS_SUCCESS) {
-                  abandonBatch(batch, wrs.length - i)
-                  return Effect.fail(toError(st))
-                }
-                owner.add(op)
+                return Effect.map(postEffect(raw, op, wrs[i]!), (st) => {
+                  if (st === S.STATUS_SUCCESS) owner.add(op)
+                  return st
+                })
               }
-              return batch.wait
-            }
-            const posts = (i: number): Effect.Effect<number> => {
-              const op = new Op(owner, wrs[i]!.context)
-              op.batch = batch
-              op.index = i
-              return Effect.map(postEffect(raw, op, wrs[i]!), (st) => {
-                if (st === S.STATUS_SUCCESS) owner.add(op)
-                return st
-              })
-            }
-            return Effect.flatMap(
-              Effect.gen(function*() {
-                for (let i = 0; i < wrs.length; i++) {
-                  const st = yield* posts(i)
-                  if (st !== S.STATUS_SUCCESS) {
-                    abandonBatch(batch, wrs.length - i)
-                    return st
+              return Effect.flatMap(
+                Effect.gen(function*() {
+                  for (let i = 0; i < wrs.length; i++) {
+                    const st = yield* posts(i)
+                    if (st !== S.STATUS_SUCCESS) {
+                      abandonBatch(batch, wrs.length - i)
+                      return st
+                    }
                   }
-                }
-                return S.STATUS_SUCCESS
-              }),
-              (st) => st !== S.STATUS_SUCCESS ? Effect.fail(toError(st)) : batch.wait
-            )
-          }),
+                  return S.STATUS_SUCCESS
+                }),
+                (st) => st !== S.STATUS_SUCCESS ? Effect.fail(toError(st)) : batch.wait
+              )
+            }),
         submit: (wr) =>
           Effect.suspend(() => {
             if (owner.closed) return refused
@@ -1077,6 +1068,35 @@ export const make = (provider: NdkProviderHost, memory: HostMemory): NdkService 
       holder.handle = handle
       return handle
     })
+
+  /**
+   * Posts a batch through the synchronous twins from inside its wait's registration and parks on it: one Effect
+   * step per batch. Refused (R31) when the owner's close has started; a post failing part-way fails the wait.
+   */
+  const postBatchSync = (
+    owner: Owner,
+    qp: NdkQp,
+    wrs: ReadonlyArray<WorkRequest>,
+    resume: (effect: Effect.Effect<ReadonlyArray<Completion>, E>) => void
+  ): void => {
+    if (owner.closed) return resume(refused)
+    const n = wrs.length
+    const batch = new Batch(n)
+    for (let i = 0; i < n; i++) {
+      const wr = wrs[i]!
+      const op = new Op(owner, wr.context)
+      op.batch = batch
+      op.index = i
+      const st = postSync(qp, op, wr)
+      if (st !== S.STATUS_SUCCESS) {
+        abandonBatch(batch, n - i)
+        return resume(Effect.fail(toError(st)))
+      }
+      owner.add(op)
+    }
+    if (batch.remaining === 0) resume(Effect.succeed(batch.results))
+    else batch.resume = resume
+  }
 
   /** A batch whose post failed part-way: the operations never posted count as done (no completion will come). */
   const abandonBatch = (batch: Batch, notPosted: number) => {
