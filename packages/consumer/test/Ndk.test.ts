@@ -136,6 +136,24 @@ describe("Ndk: data path without a peer", () => {
       assert.isTrue(results.every((r) => r.status === NtStatus.STATUS_CANCELLED))
     }))
 
+  it.scoped("batch failing part-way: fails with the post's error, what was posted stays tracked; rerunnable", () =>
+    Effect.gen(function*() {
+      const { mr, ndk, qp } = yield* single
+      // the QP is not connected: the receive posts, the send is refused inline (STATUS_CONNECTION_INVALID)
+      const batch = qp.batch([{ _tag: "Receive", sgl: [mr.sge(0, 8)] }, { _tag: "Send", sgl: [mr.sge(8, 8)] }])
+      const e1 = yield* Effect.flip(batch)
+      assert.strictEqual(e1._tag, "ConnectionInvalid")
+      assert.strictEqual(qp.outstanding(), 1)
+      // the same Effect run again posts again
+      const e2 = yield* Effect.flip(batch)
+      assert.strictEqual(e2._tag, "ConnectionInvalid")
+      assert.strictEqual(qp.outstanding(), 2)
+      yield* stillWorks(qp, mr)
+      const s = yield* ndk.stats
+      assert.strictEqual(s.outstanding, 0)
+      assert.strictEqual(s.lost, 0)
+    }))
+
   it.scoped("interrupting a fiber waiting on a batch: its operations stay tracked until they complete", () =>
     Effect.gen(function*() {
       const { mr, ndk, qp } = yield* single
