@@ -23,6 +23,7 @@ import {
   NAK_REM_RANGE,
   NAK_RNR,
   NAK_SEQ,
+  PF_CHAIN,
   PF_FIRST,
   PF_INVALIDATE,
   PF_LAST,
@@ -566,6 +567,11 @@ export class NicCore implements Port {
   /** QPs owing an ACK this pass: the first `nAcks` entries */
   readonly acks: Array<Qp | undefined> = []
   nAcks = 0
+  /** packets of this pass's requester not yet transmitted (fast path): a chain to one port (see `PF_CHAIN`) */
+  private txHead = -1
+  private txTail = -1
+  private txCount = 0
+  private txPort: Port | undefined = undefined
   readonly timers: Array<Qp> = []
   readonly errorQps: Array<Qp> = []
   /** QPs with read responses to send (responder) */
@@ -2006,6 +2012,7 @@ export class NicCore implements Port {
     pk.psn[i] = 0
     pk.len[i] = data.length
     pk.mad[i] = data.slice()
+    if (this.txHead >= 0) this.flushTx()
     this.fabric.transmit(i)
     return C.OK
   }
@@ -2047,14 +2054,25 @@ export class NicCore implements Port {
     const pk = fabric.pk
     const inbound = this.inbound
     while (inbound.count > 0 && budget > 0) {
-      const i = inbound.shift()
-      // work units: 1 per packet (a burst descriptor counts its segments) + 1 per 16 KiB copied (≈ 300 ns each)
-      const segs = pk.syndrome[i]!
-      budget -= (segs > 1 && (pk.kind[i]! <= K_WRITE || pk.kind[i] === K_ACK) ? segs : 1) + (pk.len[i]! >> 14)
-      this.counters.packetsIn++
-      fabric.counters.delivered++
-      if (!this.removed) this.receive(i)
-      pk.release(i)
+      let i = inbound.shift()
+      let next = -1
+      if ((pk.flags[i]! & PF_CHAIN) !== 0) {
+        // a chain: each record in turn, as if it had arrived alone
+        pk.flags[i] = pk.flags[i]! & ~PF_CHAIN
+        next = pk.seq[i]!
+      }
+      for (;;) {
+        // work units: 1 per packet (a burst descriptor counts its segments) + 1 per 16 KiB copied (≈ 300 ns each)
+        const segs = pk.syndrome[i]!
+        budget -= (segs > 1 && (pk.kind[i]! <= K_WRITE || pk.kind[i] === K_ACK) ? segs : 1) + (pk.len[i]! >> 14)
+        this.counters.packetsIn++
+        fabric.counters.delivered++
+        if (!this.removed) this.receive(i)
+        pk.release(i)
+        if (next < 0) break
+        i = next
+        next = pk.seq[i]!
+      }
     }
     // acks (at most one per QP per pass)
     if (this.nAcks > 0) this.sendAcks()
@@ -2090,6 +2108,7 @@ export class NicCore implements Port {
         truncate(ready, j)
         this.readyHead = 0
       }
+      if (this.txHead >= 0) this.flushTx()
     }
     // QPs whose CQ failed
     if (this.errorQps.length > 0) {
@@ -2150,8 +2169,36 @@ export class NicCore implements Port {
     this.nAcks = 0
   }
 
+  /** Appends packet `p` (to `port`) to this pass's pending chain (sent before any other packet of this NIC). */
+  private chainTx(p: number, port: Port): void {
+    const pk = this.fabric.pk
+    if (this.txHead >= 0 && (port !== this.txPort || this.txCount === 255)) this.flushTx()
+    pk.seq[p] = -1
+    if (this.txHead < 0) {
+      this.txHead = p
+      this.txPort = port
+    } else pk.seq[this.txTail] = p
+    this.txTail = p
+    this.txCount++
+  }
+
+  private flushTx(): void {
+    const head = this.txHead
+    const fabric = this.fabric
+    if (this.txCount > 1) {
+      fabric.pk.flags[head] = fabric.pk.flags[head]! | PF_CHAIN
+      fabric.counters.sent += this.txCount - 1
+    }
+    this.txHead = -1
+    this.txTail = -1
+    this.txCount = 0
+    this.txPort = undefined
+    fabric.transmit(head)
+  }
+
   private sendAckRun(head: number, count: number): void {
     const fabric = this.fabric
+    if (this.txHead >= 0) this.flushTx()
     if (count > 1) {
       const pk = fabric.pk
       pk.flags[head] = PF_RUN
@@ -2575,7 +2622,11 @@ export class NicCore implements Port {
     c.packetsOut += n
     c.bytesOut += bytes
     if (q.timerAt === Infinity && q.timerKind === 0) this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
-    fabric.transmit(p)
+    if (multi) this.chainTx(p, q.remotePort!)
+    else {
+      if (this.txHead >= 0) this.flushTx()
+      fabric.transmit(p)
+    }
     return n
   }
 
@@ -2619,6 +2670,7 @@ export class NicCore implements Port {
     if (q.timerAt === Infinity && q.timerKind === 0) {
       this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
     }
+    if (this.txHead >= 0) this.flushTx()
     this.fabric.transmit(pkt)
   }
 
@@ -2630,6 +2682,7 @@ export class NicCore implements Port {
     pk.psn[pkt] = psn & PSN_MASK
     pk.len[pkt] = 0
     this.counters.packetsOut++
+    if (this.txHead >= 0) this.flushTx()
     this.fabric.transmit(pkt)
   }
 
@@ -3155,6 +3208,7 @@ export class NicCore implements Port {
         this.counters.packetsOut++
         this.counters.readResponses++
         this.counters.bytesOut += len
+        if (this.txHead >= 0) this.flushTx()
         this.fabric.transmit(p)
         budget -= 1 + (len >> 14)
         if (next === last) this.dropSlot(q, 0)
