@@ -22,9 +22,15 @@ export const PF_SOLICITED = 4
 export const PF_INVALIDATE = 8
 /**
  * A run descriptor (fault-free zero-latency link only): a SEND carrying `syndrome` consecutive single-packet messages
- * of one QP.
+ * of one QP, or an ACK run: `syndrome` ACK records (of any QPs, to one port) chained through `offset`.
  */
 export const PF_RUN = 16
+/**
+ * The first of a chain of packet records sent from one port to one port in one engine pass (fault-free zero-latency
+ * link only), linked through `seq` (-1 ends it): one `transmit` for the chain, each record handled on arrival as
+ * if it had arrived alone, in order.
+ */
+export const PF_CHAIN = 32
 
 /** NAK syndromes. */
 export const NAK_SEQ = 1
@@ -179,7 +185,28 @@ export class Packets {
 
   release(i: number): void {
     // only a MAD record carries a payload object (a clone of one is a MAD too)
-    if (this.kind[i] === K_MAD) this.mad[i] = undefined
+    const k = this.kind[i]
+    if ((this.flags[i]! & PF_CHAIN) !== 0) {
+      // a chain dropped whole: the records after the first go with it
+      this.flags[i] = this.flags[i]! & ~PF_CHAIN
+      let j = this.seq[i]!
+      while (j >= 0) {
+        const next = this.seq[j]!
+        this.release(j)
+        j = next
+      }
+    }
+    if (k === K_MAD) this.mad[i] = undefined
+    else if (k === K_ACK && this.flags[i] === PF_RUN) {
+      // an ACK run dropped or discarded whole: its chained records go with it
+      this.flags[i] = 0
+      let j = this.offset[i]!
+      while (j >= 0) {
+        const next = this.offset[j]!
+        this.free[this.nfree++] = j
+        j = next
+      }
+    }
     this.free[this.nfree++] = i
   }
 

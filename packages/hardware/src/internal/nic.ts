@@ -23,6 +23,7 @@ import {
   NAK_REM_RANGE,
   NAK_RNR,
   NAK_SEQ,
+  PF_CHAIN,
   PF_FIRST,
   PF_INVALIDATE,
   PF_LAST,
@@ -559,9 +560,18 @@ export class NicCore implements Port {
   nQps = 0
   private nextQpSlot = 0
   // engine
-  readonly ready: Array<Qp> = []
+  /** QPs with requester work, from `readyHead` (entries before it were served and are cleared) */
+  readonly ready: Array<Qp | undefined> = []
+  readyHead = 0
   private readonly served: Array<Qp | undefined> = []
-  readonly acks: Array<Qp> = []
+  /** QPs owing an ACK this pass: the first `nAcks` entries */
+  readonly acks: Array<Qp | undefined> = []
+  nAcks = 0
+  /** packets of this pass's requester not yet transmitted (fast path): a chain to one port (see `PF_CHAIN`) */
+  private txHead = -1
+  private txTail = -1
+  private txCount = 0
+  private txPort: Port | undefined = undefined
   readonly timers: Array<Qp> = []
   readonly errorQps: Array<Qp> = []
   /** QPs with read responses to send (responder) */
@@ -675,7 +685,9 @@ export class NicCore implements Port {
   }
 
   hasWork(): boolean {
-    if (this.inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.evCodes.length > 0) return true
+    if (this.inbound.count > 0 || this.ready.length > this.readyHead || this.nAcks > 0 || this.evCodes.length > 0) {
+      return true
+    }
     if (this.errorQps.length > 0 || this.madData.length > 0 || this.readQps.length > 0) return true
     const now = this.fabric.now() + 1e-6
     return this.delayed.peekAt() <= now || this.nextTimerAt <= now
@@ -2000,6 +2012,7 @@ export class NicCore implements Port {
     pk.psn[i] = 0
     pk.len[i] = data.length
     pk.mad[i] = data.slice()
+    if (this.txHead >= 0) this.flushTx()
     this.fabric.transmit(i)
     return C.OK
   }
@@ -2041,43 +2054,61 @@ export class NicCore implements Port {
     const pk = fabric.pk
     const inbound = this.inbound
     while (inbound.count > 0 && budget > 0) {
-      const i = inbound.shift()
-      // work units: 1 per packet (a burst descriptor counts its segments) + 1 per 16 KiB copied (≈ 300 ns each)
-      const segs = pk.syndrome[i]!
-      budget -= (segs > 1 && pk.kind[i]! <= K_WRITE ? segs : 1) + (pk.len[i]! >> 14)
-      this.counters.packetsIn++
-      fabric.counters.delivered++
-      if (!this.removed) this.receive(i)
-      pk.release(i)
+      let i = inbound.shift()
+      let next = -1
+      if ((pk.flags[i]! & PF_CHAIN) !== 0) {
+        // a chain: each record in turn, as if it had arrived alone
+        pk.flags[i] = pk.flags[i]! & ~PF_CHAIN
+        next = pk.seq[i]!
+      }
+      for (;;) {
+        // work units: 1 per packet (a burst descriptor counts its segments) + 1 per 16 KiB copied (≈ 300 ns each)
+        const segs = pk.syndrome[i]!
+        budget -= (segs > 1 && (pk.kind[i]! <= K_WRITE || pk.kind[i] === K_ACK) ? segs : 1) + (pk.len[i]! >> 14)
+        this.counters.packetsIn++
+        fabric.counters.delivered++
+        if (!this.removed) this.receive(i)
+        pk.release(i)
+        if (next < 0) break
+        i = next
+        next = pk.seq[i]!
+      }
     }
     // acks (at most one per QP per pass)
-    if (this.acks.length > 0) this.sendAcks()
+    if (this.nAcks > 0) this.sendAcks()
     // read responses (responder resources, bounded by IRD)
     if (this.readQps.length > 0 && budget > 0) budget = this.serveReads(budget)
     // timers
     if (this.nextTimerAt <= now) this.runTimers(now)
     // requester
-    if (this.ready.length > 0 && budget > 0) {
+    if (this.ready.length > this.readyHead && budget > 0) {
       // serve QPs in order until the budget is spent; the ones not reached go first next pass, then the ones
-      // served that still have work (round robin without touching the QPs this pass does not serve)
+      // served that still have work (round robin without touching the QPs this pass does not serve): the list
+      // is consumed from `readyHead` and the served ones are appended, compacted only when the head is far in
       const ready = this.ready
-      const served = this.served
       const n = ready.length
-      let k = 0
+      const served = this.served
+      let k = this.readyHead
       let keep = 0
       while (k < n && budget > 0) {
-        const q = ready[k++]!
+        const q = ready[k]!
+        ready[k++] = undefined
         if (q.live && q.state === QP_RTS) budget = this.requester(q, budget)
         if (q.live && q.state === QP_RTS && this.canSend(q)) served[keep++] = q
         else q.inReady = false
       }
-      let j = 0
-      while (k < ready.length) ready[j++] = ready[k++]
+      this.readyHead = k
       for (let t = 0; t < keep; t++) {
-        ready[j++] = served[t]!
+        ready.push(served[t])
         served[t] = undefined
       }
-      truncate(ready, j)
+      if (k >= 64 && k * 2 >= ready.length) {
+        let j = 0
+        while (k < ready.length) ready[j++] = ready[k++]
+        truncate(ready, j)
+        this.readyHead = 0
+      }
+      if (this.txHead >= 0) this.flushTx()
     }
     // QPs whose CQ failed
     if (this.errorQps.length > 0) {
@@ -2089,19 +2120,111 @@ export class NicCore implements Port {
     if (nd < Infinity) this.requestTimer(nd)
     // a sleeper that fired before its deadline (clock rounding) leaves the timers with none pending: re-request
     if (this.sleeperAt === Infinity && this.nextTimerAt < Infinity) this.requestTimer(this.nextTimerAt)
-    return inbound.count > 0 || this.ready.length > 0 || this.acks.length > 0 || this.errorQps.length > 0 ||
+    return inbound.count > 0 || this.ready.length > this.readyHead || this.nAcks > 0 || this.errorQps.length > 0 ||
       this.readQps.length > 0
   }
 
-  /** Sends the ACKs this pass owes (at most one per QP). */
+  /**
+   * Sends the ACKs this pass owes (at most one per QP). On a fault-free zero-latency link consecutive ACKs to one
+   * port travel as one *ACK run*: ordinary ACK records chained through `offset` (-1 ends the chain), the first one
+   * flagged `PF_RUN` with the count in `syndrome`; the receiver handles each record as if it had arrived alone, in
+   * order (one `transmit` and one trace entry for the run instead of one per ACK).
+   */
   private sendAcks(): void {
     const acks = this.acks
-    for (let k = 0; k < acks.length; k++) {
+    const fast = this.passFast
+    const pk = this.fabric.pk
+    let head = -1
+    let tail = -1
+    let count = 0
+    let port: Port | undefined = undefined
+    for (let k = 0; k < this.nAcks; k++) {
       const q = acks[k]!
+      acks[k] = undefined
       q.needAck = false
-      if (q.live && q.state === QP_RTS) this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
+      if (!q.live || q.state !== QP_RTS) continue
+      if (!fast) {
+        this.sendCtl(q, K_ACK, 0, q.ePsn - 1)
+        continue
+      }
+      if (q.remotePort === undefined) continue
+      if (head >= 0 && (q.remotePort !== port || count === 255)) {
+        this.sendAckRun(head, count)
+        head = -1
+        count = 0
+      }
+      const p = this.newPacket(q, K_ACK)
+      pk.psn[p] = (q.ePsn - 1) & PSN_MASK
+      pk.len[p] = 0
+      pk.offset[p] = -1
+      this.counters.packetsOut++
+      if (head < 0) {
+        head = p
+        port = q.remotePort
+      } else pk.offset[tail] = p
+      tail = p
+      count++
     }
-    truncate(acks, 0)
+    if (head >= 0) this.sendAckRun(head, count)
+    this.nAcks = 0
+  }
+
+  /** Appends packet `p` (to `port`) to this pass's pending chain (sent before any other packet of this NIC). */
+  private chainTx(p: number, port: Port): void {
+    const pk = this.fabric.pk
+    if (this.txHead >= 0 && (port !== this.txPort || this.txCount === 255)) this.flushTx()
+    pk.seq[p] = -1
+    if (this.txHead < 0) {
+      this.txHead = p
+      this.txPort = port
+    } else pk.seq[this.txTail] = p
+    this.txTail = p
+    this.txCount++
+  }
+
+  private flushTx(): void {
+    const head = this.txHead
+    const fabric = this.fabric
+    if (this.txCount > 1) {
+      fabric.pk.flags[head] = fabric.pk.flags[head]! | PF_CHAIN
+      fabric.counters.sent += this.txCount - 1
+    }
+    this.txHead = -1
+    this.txTail = -1
+    this.txCount = 0
+    this.txPort = undefined
+    fabric.transmit(head)
+  }
+
+  private sendAckRun(head: number, count: number): void {
+    const fabric = this.fabric
+    if (this.txHead >= 0) this.flushTx()
+    if (count > 1) {
+      const pk = fabric.pk
+      pk.flags[head] = PF_RUN
+      pk.syndrome[head] = count
+      fabric.counters.sent += count - 1
+    }
+    fabric.transmit(head)
+  }
+
+  /** An ACK run (see `sendAcks`): each chained ACK record handled in order as if it had arrived alone. */
+  private receiveAckRun(i: number): void {
+    const pk = this.fabric.pk
+    const n = pk.syndrome[i]!
+    this.counters.packetsIn += n - 1
+    this.fabric.counters.delivered += n - 1
+    let j = pk.offset[i]!
+    pk.flags[i] = 0
+    pk.syndrome[i] = 0
+    pk.offset[i] = -1
+    this.receive(i)
+    while (j >= 0) {
+      const next = pk.offset[j]!
+      this.receive(j)
+      pk.release(j)
+      j = next
+    }
   }
 
   private canSend(q: Qp): boolean {
@@ -2499,7 +2622,11 @@ export class NicCore implements Port {
     c.packetsOut += n
     c.bytesOut += bytes
     if (q.timerAt === Infinity && q.timerKind === 0) this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
-    fabric.transmit(p)
+    if (multi) this.chainTx(p, q.remotePort!)
+    else {
+      if (this.txHead >= 0) this.flushTx()
+      fabric.transmit(p)
+    }
     return n
   }
 
@@ -2543,6 +2670,7 @@ export class NicCore implements Port {
     if (q.timerAt === Infinity && q.timerKind === 0) {
       this.armTimer(q, this.passNow + this.config.ackTimeoutUs / 1000)
     }
+    if (this.txHead >= 0) this.flushTx()
     this.fabric.transmit(pkt)
   }
 
@@ -2554,6 +2682,7 @@ export class NicCore implements Port {
     pk.psn[pkt] = psn & PSN_MASK
     pk.len[pkt] = 0
     this.counters.packetsOut++
+    if (this.txHead >= 0) this.flushTx()
     this.fabric.transmit(pkt)
   }
 
@@ -2569,6 +2698,10 @@ export class NicCore implements Port {
         this.madFrom.push(from.address)
         this.madData.push(d)
       }
+      return
+    }
+    if (kind === K_ACK && pk.flags[i] === PF_RUN) {
+      this.receiveAckRun(i)
       return
     }
     const q = this.qp(pk.dstQpn[i]!)
@@ -2629,7 +2762,7 @@ export class NicCore implements Port {
           q.nakSent = false
           if (!q.needAck) {
             q.needAck = true
-            this.acks.push(q)
+            this.acks[this.nAcks++] = q
           }
           continue
         }
@@ -2662,7 +2795,7 @@ export class NicCore implements Port {
         q.nakSent = false
         if (!q.needAck) {
           q.needAck = true
-          this.acks.push(q)
+          this.acks[this.nAcks++] = q
         }
         continue
       }
@@ -2778,7 +2911,7 @@ export class NicCore implements Port {
       q.ePsn += n
       if (!q.needAck) {
         q.needAck = true
-        this.acks.push(q)
+        this.acks[this.nAcks++] = q
       }
       return
     }
@@ -2806,7 +2939,7 @@ export class NicCore implements Port {
       if (kind === K_READ_REQ) this.serveRead(q, i, true)
       else if (!q.needAck) {
         q.needAck = true
-        this.acks.push(q)
+        this.acks[this.nAcks++] = q
       }
       return
     }
@@ -2827,7 +2960,7 @@ export class NicCore implements Port {
     ) {
       if (!q.needAck) {
         q.needAck = true
-        this.acks.push(q)
+        this.acks[this.nAcks++] = q
       }
       return
     }
@@ -2874,7 +3007,7 @@ export class NicCore implements Port {
       }
       if (!q.needAck) {
         q.needAck = true
-        this.acks.push(q)
+        this.acks[this.nAcks++] = q
       }
       return
     }
@@ -2901,7 +3034,7 @@ export class NicCore implements Port {
       q.ePsn++
       if (!q.needAck) {
         q.needAck = true
-        this.acks.push(q)
+        this.acks[this.nAcks++] = q
       }
       return
     }
@@ -3075,6 +3208,7 @@ export class NicCore implements Port {
         this.counters.packetsOut++
         this.counters.readResponses++
         this.counters.bytesOut += len
+        if (this.txHead >= 0) this.flushTx()
         this.fabric.transmit(p)
         budget -= 1 + (len >> 14)
         if (next === last) this.dropSlot(q, 0)
@@ -3453,6 +3587,7 @@ export class NicCore implements Port {
     }
     this.errorQps.length = 0
     this.ready.length = 0
+    this.readyHead = 0
     if (this.drainWatch.length > 0) this.checkDrains()
     this.wake()
   }
