@@ -10,6 +10,13 @@ import { awaitOp, Batch, Dispatcher, DispatcherEx, makeStats, Op, Owner } from "
 
 const S = NtStatus
 
+/** A scripted CQ's poll: hands out up to `n` of the results still `pending`, oldest first. */
+const pollFrom = <R>(pending: Array<R>) => (results: Array<R>, n: number): number => {
+  const k = Math.min(n, pending.length)
+  for (let i = 0; i < k; i++) results[i] = pending.shift()!
+  return k
+}
+
 const scripted = () => {
   const stats = makeStats()
   const pending: Array<NdkResult> = []
@@ -20,11 +27,7 @@ const scripted = () => {
     const d = new Dispatcher(
       stats,
       sink,
-      (results, n) => {
-        const k = Math.min(n, pending.length)
-        for (let i = 0; i < k; i++) results[i] = pending.shift()!
-        return k
-      },
+      pollFrom(pending),
       () => void arms++,
       (status) => void failures.push(status)
     )
@@ -130,11 +133,7 @@ describe("Dispatcher", () => {
       const d = new DispatcherEx(
         stats,
         sink,
-        (results, n) => {
-          const k = Math.min(n, pending.length)
-          for (let i = 0; i < k; i++) results[i] = pending.shift()!
-          return k
-        },
+        pollFrom(pending),
         () => {},
         () => {}
       )

@@ -76,7 +76,7 @@ describe("Ndk: CQ resize and interrupt moderation", () => {
       assert.isTrue(adapter.info.MaxCqDepth > 0)
     }))
 
-  it.scoped("a CQ and an SRQ created with an affinity hint work as any other", () =>
+  it.scoped("a CQ and an SRQ created with an affinity hint work like every other", () =>
     Effect.gen(function*() {
       const { adapter, pd } = yield* single()
       const affinity = { Group: 0, Mask: 1n }

@@ -122,7 +122,7 @@ describe("RC transport fidelity: IRD/ORD", () => {
       assert.deepStrictEqual([c[0]!.context, c[0]!.status], ["w", 0])
     }))
 
-  it.scoped("IRD 0: any read is an invalid request", () =>
+  it.scoped("IRD 0: every read is an invalid request", () =>
     Effect.gen(function*() {
       const p = yield* pair()
       const { qa, qb } = yield* freshPair(p.a, p.b, 4096)

@@ -22,7 +22,7 @@ export const PF_SOLICITED = 4
 export const PF_INVALIDATE = 8
 /**
  * A run descriptor (fault-free zero-latency link only): a SEND carrying `syndrome` consecutive single-packet messages
- * of one QP, or an ACK run: `syndrome` ACK records (of any QPs, to one port) chained through `offset`.
+ * of one QP.
  */
 export const PF_RUN = 16
 /**
@@ -184,8 +184,6 @@ export class Packets {
   }
 
   release(i: number): void {
-    // only a MAD record carries a payload object (a clone of one is a MAD too)
-    const k = this.kind[i]
     if ((this.flags[i]! & PF_CHAIN) !== 0) {
       // a chain dropped whole: the records after the first go with it
       this.flags[i] = this.flags[i]! & ~PF_CHAIN
@@ -196,17 +194,8 @@ export class Packets {
         j = next
       }
     }
-    if (k === K_MAD) this.mad[i] = undefined
-    else if (k === K_ACK && this.flags[i] === PF_RUN) {
-      // an ACK run dropped or discarded whole: its chained records go with it
-      this.flags[i] = 0
-      let j = this.offset[i]!
-      while (j >= 0) {
-        const next = this.offset[j]!
-        this.free[this.nfree++] = j
-        j = next
-      }
-    }
+    // only a MAD record carries a payload object (a clone of one is a MAD too)
+    if (this.kind[i] === K_MAD) this.mad[i] = undefined
     this.free[this.nfree++] = i
   }
 

@@ -1737,7 +1737,7 @@ export class NicCore implements Port {
     return code
   }
 
-  private commit(q: Qp, i: number, flags: number): number {
+  private commit(q: Qp, flags: number): number {
     q.sqTail++
     if ((flags & F_DEFER) === 0) this.bell(q)
     if (this.evCodes.length > 0) this.wake()
@@ -1863,7 +1863,7 @@ export class NicCore implements Port {
       w[wb + W_STARTED] = 0
       w[wb + W_NSGE] = n
     }
-    return this.commit(qq, i, flags)
+    return this.commit(qq, flags)
   }
 
   postBind(qpn: number, ctx: unknown, mr: number, mw: number, va: number, len: number, flags: number): number {
@@ -1897,7 +1897,7 @@ export class NicCore implements Port {
       this.bumpGen(mw)
       this.kBound[mr]!++
     }
-    return this.commit(qq, i, flags)
+    return this.commit(qq, flags)
   }
 
   postFastRegister(
@@ -1960,7 +1960,7 @@ export class NicCore implements Port {
       this.kAcc[mr] = acc
       this.bumpGen(mr)
     }
-    return this.commit(qq, i, flags)
+    return this.commit(qq, flags)
   }
 
   /** Invalidates a fast-registered MR or a bound MW (by handle), in order on the send queue. */
@@ -1973,7 +1973,7 @@ export class NicCore implements Port {
     if (!this.rowOk(target, KIND_FR) && !this.rowOk(target, KIND_MW)) return this.fail(qq, C.INVALID_HANDLE)
     const i = this.begin(qq, OP_INV, flags, ctx)
     this.rec[qq.wo + i * WS + W_RKEY] = target
-    return this.commit(qq, i, flags)
+    return this.commit(qq, flags)
   }
 
   /** Invalidate by key (remote invalidation / read-local-invalidate). */
@@ -2064,7 +2064,7 @@ export class NicCore implements Port {
       for (;;) {
         // work units: 1 per packet (a burst descriptor counts its segments) + 1 per 16 KiB copied (≈ 300 ns each)
         const segs = pk.syndrome[i]!
-        budget -= (segs > 1 && (pk.kind[i]! <= K_WRITE || pk.kind[i] === K_ACK) ? segs : 1) + (pk.len[i]! >> 14)
+        budget -= (segs > 1 && pk.kind[i]! <= K_WRITE ? segs : 1) + (pk.len[i]! >> 14)
         this.counters.packetsIn++
         fabric.counters.delivered++
         if (!this.removed) this.receive(i)
@@ -2125,19 +2125,13 @@ export class NicCore implements Port {
   }
 
   /**
-   * Sends the ACKs this pass owes (at most one per QP). On a fault-free zero-latency link consecutive ACKs to one
-   * port travel as one *ACK run*: ordinary ACK records chained through `offset` (-1 ends the chain), the first one
-   * flagged `PF_RUN` with the count in `syndrome`; the receiver handles each record as if it had arrived alone, in
-   * order (one `transmit` and one trace entry for the run instead of one per ACK).
+   * Sends the ACKs this pass owes (at most one per QP). On a fault-free zero-latency link they join this pass's
+   * chain (see `chainTx`): consecutive ACKs to one port travel with one `transmit`.
    */
   private sendAcks(): void {
     const acks = this.acks
     const fast = this.passFast
     const pk = this.fabric.pk
-    let head = -1
-    let tail = -1
-    let count = 0
-    let port: Port | undefined = undefined
     for (let k = 0; k < this.nAcks; k++) {
       const q = acks[k]!
       acks[k] = undefined
@@ -2148,24 +2142,13 @@ export class NicCore implements Port {
         continue
       }
       if (q.remotePort === undefined) continue
-      if (head >= 0 && (q.remotePort !== port || count === 255)) {
-        this.sendAckRun(head, count)
-        head = -1
-        count = 0
-      }
       const p = this.newPacket(q, K_ACK)
       pk.psn[p] = (q.ePsn - 1) & PSN_MASK
       pk.len[p] = 0
-      pk.offset[p] = -1
       this.counters.packetsOut++
-      if (head < 0) {
-        head = p
-        port = q.remotePort
-      } else pk.offset[tail] = p
-      tail = p
-      count++
+      this.chainTx(p, q.remotePort)
     }
-    if (head >= 0) this.sendAckRun(head, count)
+    if (this.txHead >= 0) this.flushTx()
     this.nAcks = 0
   }
 
@@ -2194,37 +2177,6 @@ export class NicCore implements Port {
     this.txCount = 0
     this.txPort = undefined
     fabric.transmit(head)
-  }
-
-  private sendAckRun(head: number, count: number): void {
-    const fabric = this.fabric
-    if (this.txHead >= 0) this.flushTx()
-    if (count > 1) {
-      const pk = fabric.pk
-      pk.flags[head] = PF_RUN
-      pk.syndrome[head] = count
-      fabric.counters.sent += count - 1
-    }
-    fabric.transmit(head)
-  }
-
-  /** An ACK run (see `sendAcks`): each chained ACK record handled in order as if it had arrived alone. */
-  private receiveAckRun(i: number): void {
-    const pk = this.fabric.pk
-    const n = pk.syndrome[i]!
-    this.counters.packetsIn += n - 1
-    this.fabric.counters.delivered += n - 1
-    let j = pk.offset[i]!
-    pk.flags[i] = 0
-    pk.syndrome[i] = 0
-    pk.offset[i] = -1
-    this.receive(i)
-    while (j >= 0) {
-      const next = pk.offset[j]!
-      this.receive(j)
-      pk.release(j)
-      j = next
-    }
   }
 
   private canSend(q: Qp): boolean {
@@ -2698,10 +2650,6 @@ export class NicCore implements Port {
         this.madFrom.push(from.address)
         this.madData.push(d)
       }
-      return
-    }
-    if (kind === K_ACK && pk.flags[i] === PF_RUN) {
-      this.receiveAckRun(i)
       return
     }
     const q = this.qp(pk.dstQpn[i]!)

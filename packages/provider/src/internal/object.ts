@@ -352,7 +352,7 @@ export const toSgl = (holder: { sgl: Sgl }, sges: ReadonlyArray<NdkSge>, nSge: n
 export const ulong = (u: unknown): number =>
   typeof u === "number" && Number.isInteger(u) && u >= 0 && u <= 0xFFFFFFFF ? u : -1
 
-/** A token argument (UINT32): any integer number taken modulo 2^32, else 0 (an invalid token). */
+/** A token argument (UINT32): an integer number is taken modulo 2^32, else 0 (an invalid token). */
 export const token32 = (u: unknown): number => typeof u === "number" && Number.isFinite(u) ? u >>> 0 : 0
 
 /** A SIZE_T / UINT64 argument as a bigint, or undefined when it is neither a bigint nor a safe integer ≥ 0. */
